@@ -1,0 +1,79 @@
+//! The isomorphic part of the Call Control Panel: the page shell, the router
+//! and the panel components (rendered on the server, hydrated in the browser).
+
+pub mod components;
+pub mod protocol;
+
+use components::panel::Panel;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The name cargo-leptos gives the generated JS, wasm and CSS files
+/// (`[[workspace.metadata.leptos]] name`); the server needs it to link them.
+pub const OUTPUT_NAME: &str = "ccp";
+
+/// The HTML document around the app; only the server renders it.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: `/` is the standalone softphone, `/embed` the same
+/// panel without page chrome for iframes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
+        <Title text="Call Control Panel"/>
+        <Router>
+            <Routes fallback=|| "Page not found.".into_view()>
+                <Route path=StaticSegment("") view=Standalone/>
+                <Route path=StaticSegment("embed") view=Embedded/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Full-window page: a header around the panel.
+#[component]
+fn Standalone() -> impl IntoView {
+    view! {
+        <div class="page">
+            <header class="page-header">
+                <span class="brand">"OpenCTI"</span>
+                <span class="page-title">"Call Control Panel"</span>
+            </header>
+            <main class="page-main">
+                <Panel/>
+            </main>
+        </div>
+    }
+}
+
+/// Iframe page: the panel alone, filling the frame.
+#[component]
+fn Embedded() -> impl IntoView {
+    view! {
+        <main class="embed">
+            <Panel/>
+        </main>
+    }
+}

@@ -1,0 +1,573 @@
+//! Native (CSTA-named) events → OpenCTI events, from the point of view of one
+//! agent's extension (`this_dn`). Stateless: every native call event carries
+//! the whole call, so this is a pure function the reference Implementation
+//! runs in wasm and the tests run natively.
+
+use super::{
+    events::{
+        AgentState, AgentStateEvent, AgentStateName, CallInfoEvent, CallStateEvent, CallStateName,
+        CallType, DeviceState, LinkState, OpenCtiEvent, PartyInfo, PartyInfoEvent, SnapshotCall,
+        SnapshotEvent, WorkMode,
+    },
+    native::{
+        AgentInfo, AgentSnapshot, AgentStatus, CallEvent, CallInfo, CallOrigin, Cause,
+        ConnectionState, NativeEvent,
+    },
+};
+
+/// Converts one native event for the agent on `this_dn`. Events about calls
+/// the extension is not on convert to nothing.
+pub fn to_opencti(this_dn: &str, event: &NativeEvent) -> Vec<OpenCtiEvent> {
+    use NativeEvent::*;
+    match event {
+        Originated(e) if e.device == this_dn => first_sight(this_dn, e, CallStateName::Initiated),
+        Delivered(e) if e.device == this_dn => first_sight(this_dn, e, CallStateName::Alerting),
+        Established(e) => match e.call.state_of(this_dn) {
+            Some(ConnectionState::Connected) => {
+                let mut out = vec![call_state(this_dn, e, CallStateName::Established)];
+                if e.call.parties.len() > 2 {
+                    out.push(party_info(this_dn, &e.call));
+                }
+                out
+            }
+            Some(_) => vec![party_info(this_dn, &e.call)],
+            None => vec![],
+        },
+        Held(e) if e.device == this_dn => vec![call_state(this_dn, e, CallStateName::Held)],
+        Retrieved(e) if e.device == this_dn => {
+            vec![call_state(this_dn, e, CallStateName::Retrieved)]
+        }
+        ConnectionCleared(e) | Failed(e) | Diverted(e) if e.device == this_dn => {
+            let name = if e.cause == Some(Cause::CallCancelled) {
+                CallStateName::Abandoned
+            } else {
+                CallStateName::Disconnected
+            };
+            vec![call_state(this_dn, e, name)]
+        }
+        Transferred(e) | Conferenced(e) => match e.call.state_of(this_dn) {
+            Some(state) => {
+                let mut out = first_sight(this_dn, e, call_state_name(state));
+                out.push(party_info(this_dn, &e.call));
+                out
+            }
+            None => vec![],
+        },
+        // Another device changed on a call this extension is on.
+        Originated(e) | Delivered(e) | Held(e) | Retrieved(e) | ConnectionCleared(e)
+        | Failed(e) | Diverted(e) => {
+            if e.call.state_of(this_dn).is_some() {
+                vec![party_info(this_dn, &e.call)]
+            } else {
+                vec![]
+            }
+        }
+        AgentLoggedOn(a) => vec![agent_state(a, AgentStateName::Login)],
+        AgentLoggedOff(a) => vec![agent_state(a, AgentStateName::Logout)],
+        AgentReady(a) => vec![agent_state(a, AgentStateName::Ready)],
+        AgentNotReady(a) | AgentWorkingAfterCall(a) => {
+            vec![agent_state(a, AgentStateName::NotReady)]
+        }
+        Snapshot(s) => vec![OpenCtiEvent::SnapshotEvent(snapshot(this_dn, s))],
+    }
+}
+
+/// The first events of a call at this extension: its data (the screen pop,
+/// never later than the ringing) and then its state.
+fn first_sight(this_dn: &str, e: &CallEvent, name: CallStateName) -> Vec<OpenCtiEvent> {
+    vec![
+        OpenCtiEvent::CallInfoEvent(CallInfoEvent {
+            event_name: "CallInfo".into(),
+            call_id: e.call.call_id.clone(),
+            user_data: e.call.data.clone(),
+            queue: e.call.queue.clone(),
+        }),
+        call_state(this_dn, e, name),
+    ]
+}
+
+fn call_state(this_dn: &str, e: &CallEvent, name: CallStateName) -> OpenCtiEvent {
+    let call = &e.call;
+    OpenCtiEvent::CallStateEvent(CallStateEvent {
+        event_name: name,
+        call_id: call.call_id.clone(),
+        call_type: call_type(call),
+        ani: call.calling_device.clone(),
+        dnis: call.called_device.clone(),
+        other_dn: other_dn(this_dn, call),
+        this_dn: this_dn.to_string(),
+        media: "Phone".into(),
+        timestamp: e.timestamp,
+        queue: call.queue.clone(),
+        cause: e.cause.map(|c| c.as_str().to_string()),
+    })
+}
+
+fn party_info(this_dn: &str, call: &CallInfo) -> OpenCtiEvent {
+    OpenCtiEvent::PartyInfoEvent(PartyInfoEvent {
+        event_name: "PartyInfo".into(),
+        call_id: call.call_id.clone(),
+        this_dn: this_dn.to_string(),
+        parties: parties(call),
+    })
+}
+
+fn agent_state(agent: &AgentInfo, name: AgentStateName) -> OpenCtiEvent {
+    OpenCtiEvent::AgentStateEvent(AgentStateEvent {
+        event_name: name,
+        agent_id: agent.agent_id.clone(),
+        reason_code: agent.reason.clone(),
+        work_mode: work_mode(agent),
+        this_dn: agent.device.clone(),
+        timestamp: agent.since,
+        wrap_up_ends_at: agent.wrap_up_ends_at,
+    })
+}
+
+/// The SnapshotEvent for an agent and the calls on its extension.
+pub fn snapshot(this_dn: &str, s: &AgentSnapshot) -> SnapshotEvent {
+    let calls: Vec<SnapshotCall> = s
+        .calls
+        .iter()
+        .filter_map(|call| {
+            let state = call.state_of(this_dn)?;
+            Some(SnapshotCall {
+                call_id: call.call_id.clone(),
+                call_state: call_state_name(state),
+                call_type: call_type(call),
+                ani: call.calling_device.clone(),
+                dnis: call.called_device.clone(),
+                other_dn: other_dn(this_dn, call),
+                parties: parties(call),
+                user_data: call.data.clone(),
+                queue: call.queue.clone(),
+                timestamp: call.started_at,
+                start_time: call.started_at,
+            })
+        })
+        .collect();
+    let logged_in = s.agent.status != AgentStatus::LoggedOut;
+    let base = match s.agent.status {
+        AgentStatus::LoggedOut => AgentState::Logout,
+        AgentStatus::Ready => AgentState::Ready,
+        AgentStatus::NotReady | AgentStatus::WorkingAfterCall => AgentState::NotReady,
+    };
+    SnapshotEvent {
+        event_name: "Snapshot".into(),
+        agent_id: s.agent.agent_id.clone(),
+        agent_state: agent_state_with_calls(base, &calls),
+        work_mode: work_mode(&s.agent),
+        reason_code: s.agent.reason.clone(),
+        device_state: if logged_in {
+            DeviceState::Opened
+        } else {
+            DeviceState::Closed
+        },
+        link_state: LinkState::Connected,
+        this_dn: this_dn.to_string(),
+        telephony_mode: s.agent.telephony_mode,
+        timestamp: s.agent.since,
+        wrap_up_ends_at: s.agent.wrap_up_ends_at,
+        calls,
+    }
+}
+
+/// `pyAgentState` for a snapshot: `Busy` while the agent talks, dials or
+/// holds a call, whatever its ACD state.
+pub fn agent_state_with_calls(base: AgentState, calls: &[SnapshotCall]) -> AgentState {
+    let on_a_call = calls.iter().any(|c| {
+        !matches!(
+            c.call_state,
+            CallStateName::Alerting | CallStateName::Disconnected | CallStateName::Abandoned
+        )
+    });
+    if on_a_call && base != AgentState::Logout {
+        AgentState::Busy
+    } else {
+        base
+    }
+}
+
+fn work_mode(agent: &AgentInfo) -> WorkMode {
+    match agent.status {
+        AgentStatus::WorkingAfterCall => WorkMode::Acw,
+        AgentStatus::LoggedOut => WorkMode::None,
+        _ => agent.work_mode,
+    }
+}
+
+/// `pyCallState` for the agent's connection state.
+pub fn call_state_name(state: ConnectionState) -> CallStateName {
+    match state {
+        ConnectionState::Initiated => CallStateName::Initiated,
+        ConnectionState::Alerting | ConnectionState::Queued => CallStateName::Alerting,
+        ConnectionState::Connected => CallStateName::Established,
+        ConnectionState::Held => CallStateName::Held,
+        ConnectionState::Failed => CallStateName::Disconnected,
+    }
+}
+
+fn call_type(call: &CallInfo) -> CallType {
+    if call.consult_of.is_some() {
+        return CallType::Consult;
+    }
+    match call.origin {
+        CallOrigin::Inbound => CallType::Inbound,
+        CallOrigin::Outbound => CallType::Outbound,
+        CallOrigin::Internal => CallType::Internal,
+    }
+}
+
+/// The party the agent talks to: the first other device on the call that is
+/// not a queue, else the calling or called device.
+fn other_dn(this_dn: &str, call: &CallInfo) -> String {
+    call.parties
+        .iter()
+        .find(|p| p.dn != this_dn && p.state != ConnectionState::Queued)
+        .map(|p| p.dn.clone())
+        .unwrap_or_else(|| {
+            if call.calling_device != this_dn {
+                call.calling_device.clone()
+            } else {
+                call.called_device.clone()
+            }
+        })
+}
+
+fn parties(call: &CallInfo) -> Vec<PartyInfo> {
+    call.parties
+        .iter()
+        .map(|p| PartyInfo {
+            dn: p.dn.clone(),
+            state: p.state.as_str().to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{functions::TelephonyMode, native::Party};
+
+    fn call(parties: &[(&str, ConnectionState)]) -> CallInfo {
+        CallInfo {
+            call_id: "C1".into(),
+            origin: CallOrigin::Inbound,
+            consult_of: None,
+            calling_device: "+15551230001".into(),
+            called_device: "5000".into(),
+            queue: Some("5000".into()),
+            data: [("account".to_string(), "42".to_string())].into(),
+            parties: parties
+                .iter()
+                .map(|(dn, state)| Party {
+                    dn: dn.to_string(),
+                    state: *state,
+                })
+                .collect(),
+            digits: String::new(),
+            started_at: 100,
+        }
+    }
+
+    fn event(device: &str, cause: Option<Cause>, call: CallInfo) -> CallEvent {
+        CallEvent {
+            device: device.into(),
+            cause,
+            call,
+            timestamp: 200,
+        }
+    }
+
+    fn names(events: &[OpenCtiEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                OpenCtiEvent::CallStateEvent(c) => format!("{:?}", c.event_name),
+                other => other.event_type().to_string(),
+            })
+            .collect()
+    }
+
+    use ConnectionState::*;
+    const CALLER: &str = "+15551230001";
+
+    #[test]
+    fn delivered_to_this_extension_pops_data_before_alerting() {
+        let e = event(
+            "2001",
+            None,
+            call(&[(CALLER, Connected), ("2001", Alerting)]),
+        );
+        let out = to_opencti("2001", &NativeEvent::Delivered(e));
+        assert_eq!(names(&out), ["CallInfoEvent", "Alerting"]);
+        let OpenCtiEvent::CallInfoEvent(info) = &out[0] else {
+            panic!()
+        };
+        assert_eq!(info.user_data["account"], "42");
+        let OpenCtiEvent::CallStateEvent(state) = &out[1] else {
+            panic!()
+        };
+        assert_eq!(state.call_type, CallType::Inbound);
+        assert_eq!(state.ani, CALLER);
+        assert_eq!(state.dnis, "5000");
+        assert_eq!(state.other_dn, CALLER);
+        assert_eq!(state.this_dn, "2001");
+        assert_eq!(state.media, "Phone");
+    }
+
+    #[test]
+    fn events_about_calls_elsewhere_convert_to_nothing() {
+        let e = event(
+            "2002",
+            None,
+            call(&[(CALLER, Connected), ("2002", Alerting)]),
+        );
+        assert!(to_opencti("2001", &NativeEvent::Delivered(e.clone())).is_empty());
+        assert!(to_opencti("2001", &NativeEvent::Established(e)).is_empty());
+    }
+
+    #[test]
+    fn answer_hold_retrieve_clear() {
+        let talking = call(&[(CALLER, Connected), ("2001", Connected)]);
+        let out = to_opencti(
+            "2001",
+            &NativeEvent::Established(event("2001", None, talking.clone())),
+        );
+        assert_eq!(names(&out), ["Established"]);
+        let held = call(&[(CALLER, Connected), ("2001", Held)]);
+        assert_eq!(
+            names(&to_opencti(
+                "2001",
+                &NativeEvent::Held(event("2001", None, held))
+            )),
+            ["Held"]
+        );
+        assert_eq!(
+            names(&to_opencti(
+                "2001",
+                &NativeEvent::Retrieved(event("2001", None, talking))
+            )),
+            ["Retrieved"]
+        );
+        let gone = call(&[(CALLER, Connected)]);
+        let out = to_opencti(
+            "2001",
+            &NativeEvent::ConnectionCleared(event("2001", Some(Cause::NormalClearing), gone)),
+        );
+        assert_eq!(names(&out), ["Disconnected"]);
+        let OpenCtiEvent::CallStateEvent(state) = &out[0] else {
+            panic!()
+        };
+        assert_eq!(state.cause.as_deref(), Some("normalClearing"));
+    }
+
+    #[test]
+    fn caller_hanging_up_while_ringing_is_abandoned() {
+        let e = event("2001", Some(Cause::CallCancelled), call(&[]));
+        assert_eq!(
+            names(&to_opencti("2001", &NativeEvent::ConnectionCleared(e))),
+            ["Abandoned"]
+        );
+    }
+
+    #[test]
+    fn outbound_call_is_initiated_then_established_when_far_end_answers() {
+        let mut dialing = call(&[("2001", Initiated), ("+15559990000", Alerting)]);
+        dialing.origin = CallOrigin::Outbound;
+        dialing.calling_device = "2001".into();
+        dialing.called_device = "+15559990000".into();
+        dialing.queue = None;
+        let out = to_opencti(
+            "2001",
+            &NativeEvent::Originated(event("2001", None, dialing.clone())),
+        );
+        assert_eq!(names(&out), ["CallInfoEvent", "Initiated"]);
+        let OpenCtiEvent::CallStateEvent(state) = &out[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (state.call_type, state.other_dn.as_str()),
+            (CallType::Outbound, "+15559990000")
+        );
+        // The far end's ringing is party information for the caller.
+        assert_eq!(
+            names(&to_opencti(
+                "2001",
+                &NativeEvent::Delivered(event("+15559990000", None, dialing.clone()))
+            )),
+            ["PartyInfoEvent"]
+        );
+        dialing.parties = vec![
+            Party {
+                dn: "2001".into(),
+                state: Connected,
+            },
+            Party {
+                dn: "+15559990000".into(),
+                state: Connected,
+            },
+        ];
+        assert_eq!(
+            names(&to_opencti(
+                "2001",
+                &NativeEvent::Established(event("+15559990000", None, dialing))
+            )),
+            ["Established"]
+        );
+    }
+
+    #[test]
+    fn transferred_call_appears_at_the_new_agent_with_its_data_and_parties() {
+        let after = call(&[(CALLER, Connected), ("2002", Connected)]);
+        let out = to_opencti(
+            "2002",
+            &NativeEvent::Transferred(event("2001", Some(Cause::Transfer), after.clone())),
+        );
+        assert_eq!(
+            names(&out),
+            ["CallInfoEvent", "Established", "PartyInfoEvent"]
+        );
+        // The transferring agent is no longer on the call: its own clearing says so.
+        assert!(
+            to_opencti(
+                "2001",
+                &NativeEvent::Transferred(event("2001", Some(Cause::Transfer), after))
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn conference_reports_every_party() {
+        let conf = call(&[
+            (CALLER, Connected),
+            ("2001", Connected),
+            ("2002", Connected),
+        ]);
+        let out = to_opencti(
+            "2001",
+            &NativeEvent::Conferenced(event("2001", Some(Cause::Conference), conf.clone())),
+        );
+        assert_eq!(
+            names(&out),
+            ["CallInfoEvent", "Established", "PartyInfoEvent"]
+        );
+        let OpenCtiEvent::PartyInfoEvent(p) = &out[2] else {
+            panic!()
+        };
+        assert_eq!(p.parties.len(), 3);
+        // A party dropped: the others see new party information.
+        let after = call(&[(CALLER, Connected), ("2001", Connected)]);
+        assert_eq!(
+            names(&to_opencti(
+                "2001",
+                &NativeEvent::ConnectionCleared(event("2002", Some(Cause::NormalClearing), after))
+            )),
+            ["PartyInfoEvent"]
+        );
+    }
+
+    #[test]
+    fn consultation_calls_are_typed_consult() {
+        let mut consult = call(&[("2001", Initiated), ("2002", Alerting)]);
+        consult.consult_of = Some("C0".into());
+        let out = to_opencti(
+            "2002",
+            &NativeEvent::Delivered(event("2002", None, consult)),
+        );
+        let OpenCtiEvent::CallStateEvent(state) = &out[1] else {
+            panic!()
+        };
+        assert_eq!(state.call_type, CallType::Consult);
+        assert_eq!(state.other_dn, "2001");
+    }
+
+    fn agent(status: AgentStatus) -> AgentInfo {
+        AgentInfo {
+            agent_id: "1001".into(),
+            device: "2001".into(),
+            status,
+            reason: if status == AgentStatus::NotReady {
+                "Lunch".into()
+            } else {
+                String::new()
+            },
+            work_mode: match status {
+                AgentStatus::Ready => WorkMode::AutoIn,
+                AgentStatus::NotReady => WorkMode::AuxWork,
+                _ => WorkMode::None,
+            },
+            telephony_mode: TelephonyMode::Full,
+            since: 5,
+            wrap_up_ends_at: (status == AgentStatus::WorkingAfterCall).then_some(30_005),
+        }
+    }
+
+    #[test]
+    fn agent_events() {
+        let cases = [
+            (
+                NativeEvent::AgentLoggedOn(agent(AgentStatus::NotReady)),
+                AgentStateName::Login,
+                WorkMode::AuxWork,
+            ),
+            (
+                NativeEvent::AgentReady(agent(AgentStatus::Ready)),
+                AgentStateName::Ready,
+                WorkMode::AutoIn,
+            ),
+            (
+                NativeEvent::AgentNotReady(agent(AgentStatus::NotReady)),
+                AgentStateName::NotReady,
+                WorkMode::AuxWork,
+            ),
+            (
+                NativeEvent::AgentWorkingAfterCall(agent(AgentStatus::WorkingAfterCall)),
+                AgentStateName::NotReady,
+                WorkMode::Acw,
+            ),
+            (
+                NativeEvent::AgentLoggedOff(agent(AgentStatus::LoggedOut)),
+                AgentStateName::Logout,
+                WorkMode::None,
+            ),
+        ];
+        for (native, name, mode) in cases {
+            let out = to_opencti("2001", &native);
+            let [OpenCtiEvent::AgentStateEvent(a)] = out.as_slice() else {
+                panic!("{native:?}")
+            };
+            assert_eq!((a.event_name, a.work_mode), (name, mode), "{native:?}");
+            assert_eq!(a.agent_id, "1001");
+        }
+    }
+
+    #[test]
+    fn snapshot_lists_only_this_extensions_calls_and_reports_busy() {
+        let s = AgentSnapshot {
+            agent: agent(AgentStatus::Ready),
+            calls: vec![
+                call(&[(CALLER, Connected), ("2001", Held)]),
+                CallInfo {
+                    call_id: "C2".into(),
+                    ..call(&[(CALLER, Connected), ("2002", Connected)])
+                },
+            ],
+        };
+        let snap = snapshot("2001", &s);
+        assert_eq!(snap.calls.len(), 1);
+        assert_eq!(snap.calls[0].call_state, CallStateName::Held);
+        assert_eq!(snap.agent_state, AgentState::Busy);
+        assert_eq!(snap.device_state, DeviceState::Opened);
+        assert_eq!(snap.link_state, LinkState::Connected);
+        let idle = snapshot(
+            "2001",
+            &AgentSnapshot {
+                agent: agent(AgentStatus::Ready),
+                calls: vec![],
+            },
+        );
+        assert_eq!(idle.agent_state, AgentState::Ready);
+    }
+}

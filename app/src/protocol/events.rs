@@ -1,0 +1,358 @@
+//! OpenCTI events in Pega Call's JSON format. Every event carries
+//! `pyEventType` (the variant) and `pyEventName`; readers ignore extra fields.
+//! Timestamps are milliseconds since the Unix epoch.
+
+use serde::{Deserialize, Serialize};
+
+use super::{UserData, functions::TelephonyMode};
+
+/// One OpenCTI event, tagged by `pyEventType`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "pyEventType")]
+pub enum OpenCtiEvent {
+    SnapshotEvent(SnapshotEvent),
+    AgentStateEvent(AgentStateEvent),
+    CallStateEvent(CallStateEvent),
+    PartyInfoEvent(PartyInfoEvent),
+    CallInfoEvent(CallInfoEvent),
+}
+
+impl OpenCtiEvent {
+    /// The `pyEventType` value, as `on(eventType, …)` filters by it.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::SnapshotEvent(_) => "SnapshotEvent",
+            Self::AgentStateEvent(_) => "AgentStateEvent",
+            Self::CallStateEvent(_) => "CallStateEvent",
+            Self::PartyInfoEvent(_) => "PartyInfoEvent",
+            Self::CallInfoEvent(_) => "CallInfoEvent",
+        }
+    }
+
+    /// Every `pyEventType` value, in schema order.
+    pub const EVENT_TYPES: [&'static str; 5] = [
+        "SnapshotEvent",
+        "AgentStateEvent",
+        "CallStateEvent",
+        "PartyInfoEvent",
+        "CallInfoEvent",
+    ];
+}
+
+/// `pyAgentState` in a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentState {
+    Ready,
+    NotReady,
+    Login,
+    Logout,
+    Busy,
+    Unknown,
+}
+
+/// `pyEventName` of an AgentStateEvent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentStateName {
+    Login,
+    Ready,
+    NotReady,
+    Logout,
+    Unknown,
+}
+
+/// `pyWorkMode`: how the agent takes calls; `ACW` is after-call work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum WorkMode {
+    #[serde(rename = "MODE_NONE")]
+    #[default]
+    None,
+    #[serde(rename = "MODE_AUTO_IN")]
+    AutoIn,
+    #[serde(rename = "MODE_MANUAL_IN")]
+    ManualIn,
+    #[serde(rename = "ACW")]
+    Acw,
+    #[serde(rename = "BUSY")]
+    Busy,
+    #[serde(rename = "AUX_WORK")]
+    AuxWork,
+}
+
+/// `pyDeviceState`: whether the agent's extension is open for calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceState {
+    #[serde(rename = "OPENED")]
+    Opened,
+    #[serde(rename = "CLOSED")]
+    Closed,
+}
+
+/// `pyLinkState`: whether the panel's link to the CTI server is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    #[serde(rename = "CONNECTED")]
+    Connected,
+    #[serde(rename = "DISCONNECTED")]
+    Disconnected,
+}
+
+/// `pyEventName` of a CallStateEvent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallStateName {
+    Alerting,
+    Initiated,
+    Established,
+    Connected,
+    Held,
+    Retrieved,
+    Disconnected,
+    Abandoned,
+}
+
+impl CallStateName {
+    /// Whether a call in this state is over (and leaves the store).
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Disconnected | Self::Abandoned)
+    }
+}
+
+/// `pyCallType`, from the receiving agent's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CallType {
+    Inbound,
+    Outbound,
+    Internal,
+    Consult,
+    Unknown,
+}
+
+/// A device on a call: `{pyDN, pyState}`, `pyState` being the lower-case CSTA
+/// connection state (`alerting`, `connected`, `held`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyInfo {
+    #[serde(rename = "pyDN")]
+    pub dn: String,
+    #[serde(rename = "pyState")]
+    pub state: String,
+}
+
+/// Sent after login and after every reconnect: the whole truth for one agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotEvent {
+    #[serde(rename = "pyEventName", default = "snapshot_name")]
+    pub event_name: String,
+    #[serde(rename = "pyAgentId")]
+    pub agent_id: String,
+    #[serde(rename = "pyAgentState")]
+    pub agent_state: AgentState,
+    #[serde(rename = "pyWorkMode")]
+    pub work_mode: WorkMode,
+    #[serde(rename = "pyReasonCode", default)]
+    pub reason_code: String,
+    #[serde(rename = "pyDeviceState")]
+    pub device_state: DeviceState,
+    #[serde(rename = "pyLinkState")]
+    pub link_state: LinkState,
+    #[serde(rename = "pyThisDN", default)]
+    pub this_dn: String,
+    #[serde(rename = "pyTelephonyMode", default)]
+    pub telephony_mode: TelephonyMode,
+    /// When the agent entered the current state.
+    #[serde(rename = "pyTimestamp", default)]
+    pub timestamp: u64,
+    /// While in after-call work: when it ends by itself.
+    #[serde(
+        rename = "pyWrapUpEndsAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wrap_up_ends_at: Option<u64>,
+    #[serde(rename = "pyCalls", default)]
+    pub calls: Vec<SnapshotCall>,
+}
+
+fn snapshot_name() -> String {
+    "Snapshot".into()
+}
+
+/// One call in a SnapshotEvent; `pyCallState` is the `pyEventName` of the
+/// call's last CallStateEvent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotCall {
+    #[serde(rename = "pyCallId")]
+    pub call_id: String,
+    #[serde(rename = "pyCallState")]
+    pub call_state: CallStateName,
+    #[serde(rename = "pyCallType")]
+    pub call_type: CallType,
+    #[serde(rename = "pyANI", default)]
+    pub ani: String,
+    #[serde(rename = "pyDNIS", default)]
+    pub dnis: String,
+    #[serde(rename = "pyOtherDN", default)]
+    pub other_dn: String,
+    #[serde(rename = "pyParties", default)]
+    pub parties: Vec<PartyInfo>,
+    #[serde(rename = "pyUserData", default)]
+    pub user_data: UserData,
+    #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// When the call entered its current state.
+    #[serde(rename = "pyTimestamp", default)]
+    pub timestamp: u64,
+    /// When the call first reached this agent (for the call's duration).
+    #[serde(rename = "pyStartTime", default)]
+    pub start_time: u64,
+}
+
+/// The agent's ACD state changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentStateEvent {
+    #[serde(rename = "pyEventName")]
+    pub event_name: AgentStateName,
+    #[serde(rename = "pyAgentId")]
+    pub agent_id: String,
+    #[serde(rename = "pyReasonCode", default)]
+    pub reason_code: String,
+    #[serde(rename = "pyWorkMode")]
+    pub work_mode: WorkMode,
+    #[serde(rename = "pyThisDN", default)]
+    pub this_dn: String,
+    #[serde(rename = "pyTimestamp", default)]
+    pub timestamp: u64,
+    /// In after-call work (`pyWorkMode` ACW): when it ends by itself.
+    #[serde(
+        rename = "pyWrapUpEndsAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wrap_up_ends_at: Option<u64>,
+}
+
+/// A call changed state on the agent's extension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallStateEvent {
+    #[serde(rename = "pyEventName")]
+    pub event_name: CallStateName,
+    #[serde(rename = "pyCallId")]
+    pub call_id: String,
+    #[serde(rename = "pyCallType")]
+    pub call_type: CallType,
+    #[serde(rename = "pyANI", default)]
+    pub ani: String,
+    #[serde(rename = "pyDNIS", default)]
+    pub dnis: String,
+    #[serde(rename = "pyOtherDN", default)]
+    pub other_dn: String,
+    #[serde(rename = "pyThisDN", default)]
+    pub this_dn: String,
+    #[serde(rename = "pyMedia", default = "phone")]
+    pub media: String,
+    #[serde(rename = "pyTimestamp", default)]
+    pub timestamp: u64,
+    #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Why the call changed (CSTA cause, e.g. `normalClearing`, `transfer`).
+    #[serde(rename = "pyCause", default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+fn phone() -> String {
+    "Phone".into()
+}
+
+/// The parties of a call changed (conference, transfer, consultation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyInfoEvent {
+    #[serde(rename = "pyEventName", default = "party_info_name")]
+    pub event_name: String,
+    #[serde(rename = "pyCallId")]
+    pub call_id: String,
+    #[serde(rename = "pyThisDN", default)]
+    pub this_dn: String,
+    #[serde(rename = "pyParties")]
+    pub parties: Vec<PartyInfo>,
+}
+
+fn party_info_name() -> String {
+    "PartyInfo".into()
+}
+
+/// A call's attached data: the screen pop. Sent no later than the call's
+/// Alerting (or Initiated) event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallInfoEvent {
+    #[serde(rename = "pyEventName", default = "call_info_name")]
+    pub event_name: String,
+    #[serde(rename = "pyCallId")]
+    pub call_id: String,
+    #[serde(rename = "pyUserData", default)]
+    pub user_data: UserData,
+    #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+}
+
+fn call_info_name() -> String {
+    "CallInfo".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn call_state_event_uses_pega_field_names() {
+        let event = OpenCtiEvent::CallStateEvent(CallStateEvent {
+            event_name: CallStateName::Alerting,
+            call_id: "C1".into(),
+            call_type: CallType::Inbound,
+            ani: "+15551230001".into(),
+            dnis: "5000".into(),
+            other_dn: "+15551230001".into(),
+            this_dn: "2001".into(),
+            media: "Phone".into(),
+            timestamp: 7,
+            queue: Some("5000".into()),
+            cause: None,
+        });
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "pyEventType": "CallStateEvent", "pyEventName": "Alerting", "pyCallId": "C1",
+                "pyCallType": "INBOUND", "pyANI": "+15551230001", "pyDNIS": "5000",
+                "pyOtherDN": "+15551230001", "pyThisDN": "2001", "pyMedia": "Phone",
+                "pyTimestamp": 7, "pyQueue": "5000"
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<OpenCtiEvent>(value).unwrap(),
+            event
+        );
+    }
+
+    #[test]
+    fn readers_ignore_extra_fields_and_default_optional_ones() {
+        let event: OpenCtiEvent = serde_json::from_value(json!({
+            "pyEventType": "AgentStateEvent", "pyEventName": "NotReady", "pyAgentId": "1001",
+            "pyWorkMode": "AUX_WORK", "pyReasonCode": "Lunch", "somethingElse": [1, 2]
+        }))
+        .unwrap();
+        let OpenCtiEvent::AgentStateEvent(agent) = event else {
+            panic!("wrong variant")
+        };
+        assert_eq!(agent.event_name, AgentStateName::NotReady);
+        assert_eq!(agent.work_mode, WorkMode::AuxWork);
+        assert_eq!(agent.reason_code, "Lunch");
+    }
+
+    #[test]
+    fn unknown_event_types_are_rejected() {
+        let err = serde_json::from_value::<OpenCtiEvent>(
+            json!({"pyEventType": "Nope", "pyEventName": "x"}),
+        );
+        assert!(err.is_err());
+    }
+}

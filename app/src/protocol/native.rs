@@ -1,0 +1,489 @@
+//! The reference CTI adapter's own wire protocol: CSTA-named requests and
+//! events (ECMA-269) as JSON over the relay's WebSocket. The reference
+//! Implementation turns these events into OpenCTI events with
+//! [`super::convert`], the same job a vendor's implementation does.
+//!
+//! Frames are JSON objects tagged by `type`. Client to server: `Login`,
+//! `Resume`, `Request`, `Ping`. Server to client: `Response`, `Event`, `Pong`,
+//! `Error`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode};
+
+/// Largest frame the relay accepts, in bytes; bigger ones close the socket.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// A frame from the panel to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum ClientFrame {
+    /// Starts (or joins) the agent's session on an extension.
+    Login {
+        id: String,
+        agent_id: String,
+        password: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extension: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        telephony_mode: Option<String>,
+        /// The Implementation's name and version, logged by the server.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        implementation: Option<String>,
+    },
+    /// Re-attaches a new socket to a session after a drop; the server replays
+    /// every event after `last_seq`, or sends a fresh snapshot.
+    Resume {
+        id: String,
+        token: String,
+        last_seq: u64,
+    },
+    /// A CSTA service request on the authenticated session.
+    Request { id: String, request: CstaRequest },
+    /// Application-level heartbeat (browsers cannot send WebSocket pings).
+    Ping,
+}
+
+/// Requested agent state in `SetAgentState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestedAgentState {
+    LoggedOff,
+    Ready,
+    NotReady,
+}
+
+/// Why a consultation call is made: it decides nothing in the switch (either
+/// may be completed as a transfer or a conference) but is logged and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum ConsultPurpose {
+    #[default]
+    Transfer,
+    Conference,
+}
+
+/// CSTA services of the reference switch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum CstaRequest {
+    SetAgentState {
+        state: RequestedAgentState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        work_mode: Option<WorkMode>,
+    },
+    /// Ends after-call work now (the "Finish wrap-up" button).
+    CompleteWrapUp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disposition: Option<String>,
+    },
+    MakeCall {
+        destination: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_data: Option<UserData>,
+    },
+    AnswerCall {
+        call_id: String,
+    },
+    /// Turns an alerting call away (back to its queue, or cleared).
+    RejectCall {
+        call_id: String,
+    },
+    /// Clears a connection: the agent's own (hang up), or `device`'s (drop a
+    /// party from a conference).
+    ClearConnection {
+        call_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device: Option<String>,
+    },
+    HoldCall {
+        call_id: String,
+    },
+    RetrieveCall {
+        call_id: String,
+    },
+    GenerateDigits {
+        call_id: String,
+        digits: String,
+    },
+    ConsultationCall {
+        call_id: String,
+        destination: String,
+        #[serde(default)]
+        purpose: ConsultPurpose,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_data: Option<UserData>,
+    },
+    /// Completes a consultation as a transfer: the original call stays.
+    TransferCall {
+        original_call_id: String,
+        consult_call_id: String,
+    },
+    /// Completes a consultation as a conference: the original call stays.
+    ConferenceCall {
+        original_call_id: String,
+        consult_call_id: String,
+    },
+    SingleStepTransferCall {
+        call_id: String,
+        destination: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_data: Option<UserData>,
+    },
+    AlternateCall {
+        held_call_id: String,
+        active_call_id: String,
+    },
+}
+
+/// A frame from the server to the panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum ServerFrame {
+    /// The answer to the client frame with the same `id`.
+    Response {
+        id: String,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<ResponseValue>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<OpenCtiError>,
+    },
+    /// One event of the agent's session, numbered from 1 without gaps.
+    Event {
+        seq: u64,
+        event: NativeEvent,
+    },
+    Pong,
+    /// A frame that could not be read, so has no id to answer.
+    Error {
+        error: OpenCtiError,
+    },
+}
+
+impl ServerFrame {
+    /// The response frame for a request's outcome.
+    pub fn response(id: String, outcome: Result<ResponseValue, OpenCtiError>) -> Self {
+        match outcome {
+            Ok(value) => Self::Response {
+                id,
+                ok: true,
+                value: Some(value),
+                error: None,
+            },
+            Err(error) => Self::Response {
+                id,
+                ok: false,
+                value: None,
+                error: Some(error),
+            },
+        }
+    }
+}
+
+/// What a successful request returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ResponseValue {
+    /// Login and Resume: the session to resume with after a drop.
+    Session(SessionInfo),
+    /// Requests that create a call.
+    Call(CallCreated),
+    /// Everything else.
+    Done,
+}
+
+/// The session a Login opened or a Resume re-attached to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub token: String,
+    pub agent_id: String,
+    pub extension: String,
+    pub telephony_mode: TelephonyMode,
+    /// The server's version: the reference Implementation reports it.
+    pub server_version: String,
+}
+
+/// The id of a call a request created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallCreated {
+    pub call_id: String,
+}
+
+/// A connection's state, as in CSTA (ECMA-269), plus `queued` for a call
+/// waiting in an ACD queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionState {
+    Initiated,
+    Alerting,
+    Queued,
+    Connected,
+    Held,
+    Failed,
+}
+
+impl ConnectionState {
+    /// The lower-case wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initiated => "initiated",
+            Self::Alerting => "alerting",
+            Self::Queued => "queued",
+            Self::Connected => "connected",
+            Self::Held => "held",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One device on a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub dn: String,
+    pub state: ConnectionState,
+}
+
+/// Where a call came from, from the switch's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallOrigin {
+    /// From the public network to a queue or an extension.
+    Inbound,
+    /// From an extension to the public network.
+    Outbound,
+    /// Between extensions (or to a queue from an extension).
+    Internal,
+}
+
+/// The whole of a call as the switch sees it, carried by every call event so
+/// that converting an event needs no memory of earlier ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallInfo {
+    pub call_id: String,
+    pub origin: CallOrigin,
+    /// Set on a consultation call: the call it consults about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consult_of: Option<String>,
+    pub calling_device: String,
+    pub called_device: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default)]
+    pub data: UserData,
+    pub parties: Vec<Party>,
+    /// DTMF sent on the call so far.
+    #[serde(default)]
+    pub digits: String,
+    pub started_at: u64,
+}
+
+impl CallInfo {
+    /// The connection state of `dn` on this call, if it is a party.
+    pub fn state_of(&self, dn: &str) -> Option<ConnectionState> {
+        self.parties.iter().find(|p| p.dn == dn).map(|p| p.state)
+    }
+}
+
+/// Why a connection changed (CSTA event cause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    NormalClearing,
+    /// The caller hung up before anybody answered.
+    CallCancelled,
+    Transfer,
+    Conference,
+    /// Turned away by the agent (and re-queued, for a queue call).
+    Rejected,
+    Busy,
+    /// Taken from a device by the switch (e.g. the agent logged out).
+    Redirected,
+    NewCall,
+}
+
+impl Cause {
+    /// The wire spelling, as in `pyCause`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NormalClearing => "normalClearing",
+            Self::CallCancelled => "callCancelled",
+            Self::Transfer => "transfer",
+            Self::Conference => "conference",
+            Self::Rejected => "rejected",
+            Self::Busy => "busy",
+            Self::Redirected => "redirected",
+            Self::NewCall => "newCall",
+        }
+    }
+}
+
+/// A call event: what happened (`device`, `cause`) and the call after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallEvent {
+    /// The device the event is about (the one that answered, held, cleared…).
+    pub device: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    pub call: CallInfo,
+    pub timestamp: u64,
+}
+
+/// The agent's ACD state, as the switch keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AgentStatus {
+    LoggedOut,
+    NotReady,
+    Ready,
+    WorkingAfterCall,
+}
+
+/// An agent as the switch sees it, carried by every agent event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInfo {
+    pub agent_id: String,
+    pub device: String,
+    pub status: AgentStatus,
+    #[serde(default)]
+    pub reason: String,
+    pub work_mode: WorkMode,
+    pub telephony_mode: TelephonyMode,
+    /// When the agent entered `status`.
+    pub since: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrap_up_ends_at: Option<u64>,
+}
+
+/// An agent's session state in full, sent after login and on resync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSnapshot {
+    pub agent: AgentInfo,
+    pub calls: Vec<CallInfo>,
+}
+
+/// A native (CSTA-named) event of the reference switch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum NativeEvent {
+    /// The agent's extension started a call.
+    Originated(CallEvent),
+    /// A device is alerting (ringing).
+    Delivered(CallEvent),
+    /// A device answered.
+    Established(CallEvent),
+    Held(CallEvent),
+    Retrieved(CallEvent),
+    /// A device left the call (hung up, dropped, call ended).
+    ConnectionCleared(CallEvent),
+    /// A consultation was completed as a transfer; `call` is the call that stays.
+    Transferred(CallEvent),
+    /// A consultation was completed as a conference.
+    Conferenced(CallEvent),
+    /// A device could not be reached.
+    Failed(CallEvent),
+    /// A call was taken away from a device (re-queued after a reject).
+    Diverted(CallEvent),
+    AgentLoggedOn(AgentInfo),
+    AgentLoggedOff(AgentInfo),
+    AgentReady(AgentInfo),
+    AgentNotReady(AgentInfo),
+    AgentWorkingAfterCall(AgentInfo),
+    /// The agent's whole state (after login, or when replay cannot reach back).
+    Snapshot(AgentSnapshot),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn client_frames_are_tagged_and_camel_cased() {
+        let frame: ClientFrame = serde_json::from_value(json!({
+            "type": "Request", "id": "7",
+            "request": {"type": "ConsultationCall", "callId": "C1", "destination": "2002",
+                        "userData": {"note": "VIP"}}
+        }))
+        .unwrap();
+        let ClientFrame::Request { id, request } = &frame else {
+            panic!("wrong frame")
+        };
+        assert_eq!(id, "7");
+        assert_eq!(
+            request,
+            &CstaRequest::ConsultationCall {
+                call_id: "C1".into(),
+                destination: "2002".into(),
+                purpose: ConsultPurpose::Transfer,
+                user_data: Some([("note".to_string(), "VIP".to_string())].into()),
+            }
+        );
+        let back = serde_json::to_value(&frame).unwrap();
+        assert_eq!(serde_json::from_value::<ClientFrame>(back).unwrap(), frame);
+    }
+
+    #[test]
+    fn responses_carry_ok_and_value_or_error() {
+        let ok = ServerFrame::response(
+            "1".into(),
+            Ok(ResponseValue::Call(CallCreated {
+                call_id: "C9".into(),
+            })),
+        );
+        assert_eq!(
+            serde_json::to_value(&ok).unwrap(),
+            json!({"type": "Response", "id": "1", "ok": true, "value": {"callId": "C9"}})
+        );
+        let err = ServerFrame::response("2".into(), Err(OpenCtiError::bad_request("no")));
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            json!({"type": "Response", "id": "2", "ok": false,
+                   "error": {"errCode": "OPENCTI_BAD_REQUEST", "errMessage": "no"}})
+        );
+        let done = serde_json::to_value(ServerFrame::response("3".into(), Ok(ResponseValue::Done)))
+            .unwrap();
+        assert_eq!(done["value"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn events_round_trip() {
+        let event = NativeEvent::Delivered(CallEvent {
+            device: "2001".into(),
+            cause: Some(Cause::NewCall),
+            call: CallInfo {
+                call_id: "C1".into(),
+                origin: CallOrigin::Inbound,
+                consult_of: None,
+                calling_device: "+15551230001".into(),
+                called_device: "5000".into(),
+                queue: Some("5000".into()),
+                data: [("account".to_string(), "42".to_string())].into(),
+                parties: vec![
+                    Party {
+                        dn: "+15551230001".into(),
+                        state: ConnectionState::Connected,
+                    },
+                    Party {
+                        dn: "2001".into(),
+                        state: ConnectionState::Alerting,
+                    },
+                ],
+                digits: String::new(),
+                started_at: 1,
+            },
+            timestamp: 2,
+        });
+        let frame = ServerFrame::Event { seq: 4, event };
+        let json = serde_json::to_string(&frame).unwrap();
+        assert!(json.contains(r#""type":"Delivered""#));
+        assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame);
+    }
+}

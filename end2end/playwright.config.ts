@@ -1,0 +1,52 @@
+import { defineConfig } from '@playwright/test';
+
+/** The panel server under test (built by `cargo leptos build --release`). */
+export const PANEL = 'http://127.0.0.1:3100';
+/** A host page on another origin, allowlisted for embedding. */
+export const HOST = 'http://localhost:3101';
+/** A host page on an origin that is not allowlisted. */
+export const STRANGER = 'http://localhost:3102';
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [['list']],
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL: PANEL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: [
+    {
+      command: `../target/release/server --addr 127.0.0.1:3100 --site-root ../target/site --allowed-origin ${HOST}`,
+      url: `${PANEL}/healthz`,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      timeout: 60_000,
+    },
+    {
+      command: 'node support/host-server.mjs 3101 3102',
+      url: `${HOST}/healthz`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
+  ],
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check: formatting, clippy for the
+# server (ssr) and browser (hydrate) builds, the Rust tests, and the Playwright
+# suite in Debian Chromium against a freshly built release server.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server build (app + ssr, server)"
+cargo clippy --all-targets -- -D warnings
+step "clippy: browser build (app + hydrate, frontend) for wasm32"
+cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo test (app + ssr, server)"
+cargo test
+
+step "release build (server + wasm)"
+cargo leptos build --release
+wasm=target/site/pkg/ccp.wasm
+printf 'wasm: %s bytes raw, %s bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"
+
+step "Playwright (Debian Chromium)"
+cd end2end
+npx playwright test

@@ -1,0 +1,76 @@
+//! The HTTP surface: panel pages (SSR), static files, health check, and the
+//! framing policy headers.
+
+use std::net::SocketAddr;
+
+use app::{App, OUTPUT_NAME, shell};
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderValue, header},
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+
+use crate::config::Cli;
+
+/// Builds the whole application router.
+pub fn router(cli: &Cli, local: SocketAddr) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(cli.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(local)
+        .build();
+    let routes = generate_route_list(App);
+    let embed_csp = frame_ancestors(&cli.allowed_origins);
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes(&options, routes, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let embed_csp = embed_csp.clone();
+            async move { framing_headers(req, next, embed_csp).await }
+        }))
+        .layer(CompressionLayer::new())
+}
+
+/// `frame-ancestors` for `/embed`: the page itself plus the embedding allowlist.
+fn frame_ancestors(origins: &[String]) -> HeaderValue {
+    let mut value = String::from("frame-ancestors 'self'");
+    for origin in origins {
+        value.push(' ');
+        value.push_str(origin);
+    }
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("frame-ancestors 'self'"))
+}
+
+async fn framing_headers(req: Request, next: Next, embed_csp: HeaderValue) -> Response {
+    let is_embed = req.uri().path() == "/embed" || req.uri().path() == "/embed/";
+    let mut response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        let csp = if is_embed {
+            embed_csp
+        } else {
+            HeaderValue::from_static("frame-ancestors 'self'")
+        };
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}

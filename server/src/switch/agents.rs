@@ -1,0 +1,305 @@
+//! Agent services: log in and out, ready, not ready, after-call work.
+
+use app::protocol::{
+    ErrorCode, OpenCtiError,
+    events::WorkMode,
+    functions::TelephonyMode,
+    native::{AgentInfo, AgentStatus, NativeEvent},
+};
+
+use super::{Switch, Timer, WrapUp, not_logged_in};
+
+impl Switch {
+    /// Logs the agent in on `extension` (default: its own) in `mode` (default:
+    /// its configured one). Policy for a second login of a logged-in agent:
+    /// on the same extension and mode it joins the running session (another
+    /// tab or device of the same agent); anywhere else it is refused with
+    /// `OPENCTI_AGENT_LOGGED_IN`.
+    pub fn login(
+        &mut self,
+        agent_id: &str,
+        password: &str,
+        extension: Option<&str>,
+        mode: Option<TelephonyMode>,
+    ) -> Result<AgentInfo, OpenCtiError> {
+        let agent = self
+            .agents
+            .get(agent_id)
+            .filter(|a| a.config.password == password)
+            .ok_or_else(|| {
+                OpenCtiError::new(
+                    ErrorCode::Unauthorized,
+                    "unknown agent ID or wrong password",
+                )
+            })?;
+        let extension = extension
+            .filter(|e| !e.is_empty())
+            .unwrap_or(&agent.config.extension)
+            .to_string();
+        let Some(occupant) = self.extensions.get(&extension) else {
+            return Err(OpenCtiError::new(
+                ErrorCode::InvalidDestination,
+                format!("there is no extension {extension}"),
+            ));
+        };
+        if let Some(current) = &agent.device {
+            if *current != extension {
+                return Err(OpenCtiError::new(
+                    ErrorCode::AgentLoggedIn,
+                    format!("agent {agent_id} is already logged in on extension {current}"),
+                ));
+            }
+            if mode.is_some_and(|m| m != agent.mode) {
+                return Err(OpenCtiError::new(
+                    ErrorCode::AgentLoggedIn,
+                    format!(
+                        "agent {agent_id} is already logged in in the {} telephony mode; log out to change it",
+                        agent.mode.as_str()
+                    ),
+                ));
+            }
+            return Ok(self.agent_info(agent));
+        }
+        if let Some(other) = occupant {
+            return Err(OpenCtiError::new(
+                ErrorCode::AgentLoggedIn,
+                format!("extension {extension} is in use by agent {other}"),
+            ));
+        }
+        let mode = mode.unwrap_or(agent.config.telephony_mode);
+        let now = self.now;
+        self.extensions
+            .insert(extension.clone(), Some(agent_id.to_string()));
+        let agent = self.agents.get_mut(agent_id).expect("found above");
+        agent.device = Some(extension);
+        agent.mode = mode;
+        agent.status = AgentStatus::NotReady;
+        agent.reason = String::new();
+        agent.work_mode = WorkMode::AuxWork;
+        agent.since = now;
+        agent.wrap_up_pending = false;
+        agent.wrap_up = None;
+        let info = self.agent_info(&self.agents[agent_id]);
+        self.deliver(agent_id, NativeEvent::AgentLoggedOn(info.clone()));
+        Ok(info)
+    }
+
+    /// Logs the agent out. Refused while the agent has calls.
+    pub fn logout(&mut self, agent_id: &str, reason: Option<&str>) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        if self.device_busy(&dn) {
+            return Err(OpenCtiError::invalid_state(
+                "finish your calls before logging out",
+            ));
+        }
+        self.check_reason(reason)?;
+        self.extensions.insert(dn, None);
+        let now = self.now;
+        let agent = self.agents.get_mut(agent_id).expect("logged in");
+        agent.device = None;
+        agent.status = AgentStatus::LoggedOut;
+        agent.reason = reason.unwrap_or_default().to_string();
+        agent.work_mode = WorkMode::None;
+        agent.since = now;
+        agent.wrap_up = None;
+        agent.wrap_up_pending = false;
+        let mut info = self.agent_info(&self.agents[agent_id]);
+        // The session is told which extension it was on.
+        info.device = self.agents[agent_id].config.extension.clone();
+        self.deliver(agent_id, NativeEvent::AgentLoggedOff(info));
+        Ok(())
+    }
+
+    /// Makes the agent available for ACD calls (ends after-call work).
+    pub fn set_ready(
+        &mut self,
+        agent_id: &str,
+        work_mode: Option<WorkMode>,
+    ) -> Result<(), OpenCtiError> {
+        self.device_of(agent_id)?;
+        let agent = &self.agents[agent_id];
+        if agent.status == AgentStatus::Ready {
+            return Err(OpenCtiError::new(
+                ErrorCode::InSameState,
+                format!("agent {agent_id} is already ready"),
+            ));
+        }
+        let mode = match work_mode {
+            None | Some(WorkMode::AutoIn) => WorkMode::AutoIn,
+            Some(WorkMode::ManualIn) => WorkMode::ManualIn,
+            Some(other) => {
+                return Err(OpenCtiError::bad_request(format!(
+                    "work mode {} is not a ready mode (use MODE_AUTO_IN or MODE_MANUAL_IN)",
+                    serde_json::to_value(other).unwrap_or_default()
+                )));
+            }
+        };
+        self.enter(agent_id, AgentStatus::Ready, String::new(), mode);
+        self.route();
+        Ok(())
+    }
+
+    /// Makes the agent unavailable, with one of the configured reasons.
+    pub fn set_not_ready(
+        &mut self,
+        agent_id: &str,
+        reason: Option<&str>,
+        work_mode: Option<WorkMode>,
+    ) -> Result<(), OpenCtiError> {
+        self.device_of(agent_id)?;
+        self.check_reason(reason)?;
+        let reason = reason.unwrap_or_default().to_string();
+        let mode = match work_mode {
+            None | Some(WorkMode::AuxWork) => WorkMode::AuxWork,
+            Some(other) => {
+                return Err(OpenCtiError::bad_request(format!(
+                    "work mode {} is not a not-ready mode (use AUX_WORK)",
+                    serde_json::to_value(other).unwrap_or_default()
+                )));
+            }
+        };
+        let agent = &self.agents[agent_id];
+        if agent.status == AgentStatus::NotReady && agent.reason == reason {
+            return Err(OpenCtiError::new(
+                ErrorCode::InSameState,
+                format!("agent {agent_id} is already not ready"),
+            ));
+        }
+        self.enter(agent_id, AgentStatus::NotReady, reason, mode);
+        Ok(())
+    }
+
+    /// Ends after-call work now ("Finish wrap-up").
+    pub fn complete_wrap_up(
+        &mut self,
+        agent_id: &str,
+        _disposition: Option<&str>,
+    ) -> Result<(), OpenCtiError> {
+        self.device_of(agent_id)?;
+        if self.agents[agent_id].status != AgentStatus::WorkingAfterCall {
+            return Err(OpenCtiError::invalid_state(format!(
+                "agent {agent_id} is not in after-call work"
+            )));
+        }
+        self.end_wrap_up(agent_id);
+        Ok(())
+    }
+
+    /// The wrap-up timer fired; stale timers (the agent left ACW meanwhile,
+    /// or started another one) are ignored.
+    pub fn wrap_up_expired(&mut self, agent_id: &str, generation: u64) {
+        let Some(agent) = self.agents.get(agent_id) else {
+            return;
+        };
+        if agent.status == AgentStatus::WorkingAfterCall && agent.wrap_up_generation == generation {
+            self.end_wrap_up(agent_id);
+        }
+    }
+
+    fn end_wrap_up(&mut self, agent_id: &str) {
+        let Some(wrap_up) = self.agents.get_mut(agent_id).and_then(|a| a.wrap_up.take()) else {
+            return;
+        };
+        let mode = if wrap_up.resume == AgentStatus::Ready {
+            WorkMode::AutoIn
+        } else {
+            WorkMode::AuxWork
+        };
+        self.enter(agent_id, wrap_up.resume, wrap_up.resume_reason, mode);
+        self.route();
+    }
+
+    /// Starts after-call work if the agent talked and has no call left.
+    pub(super) fn maybe_wrap_up(&mut self, agent_id: &str) {
+        let Some(agent) = self.agents.get(agent_id) else {
+            return;
+        };
+        let Some(dn) = agent.device.clone() else {
+            return;
+        };
+        if !agent.wrap_up_pending || self.device_busy(&dn) {
+            return;
+        }
+        let seconds = self.config.wrap_up_seconds;
+        let now = self.now;
+        let agent = self.agents.get_mut(agent_id).expect("checked above");
+        agent.wrap_up_pending = false;
+        agent.idle_since = now;
+        if seconds == 0 {
+            return;
+        }
+        let (resume, resume_reason) = match agent.status {
+            AgentStatus::WorkingAfterCall => match &agent.wrap_up {
+                Some(w) => (w.resume, w.resume_reason.clone()),
+                None => (AgentStatus::Ready, String::new()),
+            },
+            status => (status, agent.reason.clone()),
+        };
+        let ends_at = now + seconds * 1000;
+        agent.wrap_up = Some(WrapUp {
+            ends_at,
+            resume,
+            resume_reason,
+        });
+        agent.wrap_up_generation += 1;
+        let generation = agent.wrap_up_generation;
+        self.enter(
+            agent_id,
+            AgentStatus::WorkingAfterCall,
+            String::new(),
+            WorkMode::Acw,
+        );
+        self.output.timers.push(Timer::WrapUp {
+            agent_id: agent_id.to_string(),
+            generation,
+            at: ends_at,
+        });
+    }
+
+    /// Moves the agent to `status` and tells its session.
+    fn enter(&mut self, agent_id: &str, status: AgentStatus, reason: String, work_mode: WorkMode) {
+        let now = self.now;
+        let agent = self
+            .agents
+            .get_mut(agent_id)
+            .expect("checked by the caller");
+        if status != AgentStatus::WorkingAfterCall {
+            agent.wrap_up = None;
+        }
+        if status == AgentStatus::Ready && agent.status != AgentStatus::Ready {
+            agent.idle_since = now;
+        }
+        agent.status = status;
+        agent.reason = reason;
+        agent.work_mode = work_mode;
+        agent.since = now;
+        let info = self.agent_info(&self.agents[agent_id]);
+        let event = match status {
+            AgentStatus::Ready => NativeEvent::AgentReady(info),
+            AgentStatus::NotReady => NativeEvent::AgentNotReady(info),
+            AgentStatus::WorkingAfterCall => NativeEvent::AgentWorkingAfterCall(info),
+            AgentStatus::LoggedOut => NativeEvent::AgentLoggedOff(info),
+        };
+        self.deliver(agent_id, event);
+    }
+
+    fn check_reason(&self, reason: Option<&str>) -> Result<(), OpenCtiError> {
+        match reason {
+            Some(r) if !r.is_empty() && !self.config.reason_codes.iter().any(|c| c == r) => {
+                Err(OpenCtiError::bad_request(format!(
+                    "unknown reason code {r:?}; use one of {}",
+                    self.config.reason_codes.join(", ")
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The agent's telephony mode, once logged in.
+    pub fn mode_of(&self, agent_id: &str) -> Result<TelephonyMode, OpenCtiError> {
+        match self.agents.get(agent_id) {
+            Some(a) if a.device.is_some() => Ok(a.mode),
+            _ => Err(not_logged_in(agent_id)),
+        }
+    }
+}

@@ -1,0 +1,709 @@
+//! Call services: dial, answer, reject, hang up, hold, retrieve, DTMF,
+//! consultation, transfer, conference, drop party, swap; and ACD routing.
+
+use app::protocol::{
+    ErrorCode, OpenCtiError, UserData,
+    functions::{Function, check_call_action},
+    native::{CallOrigin, Cause, ConnectionState, NativeEvent, Party},
+    validate,
+};
+
+use super::{Call, Destination, Switch, Timer};
+
+use ConnectionState::*;
+
+impl Switch {
+    /// Places a call from the agent's extension.
+    pub fn make_call(
+        &mut self,
+        agent_id: &str,
+        destination: &str,
+        user_data: Option<&UserData>,
+    ) -> Result<String, OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        if let Some(busy) = self
+            .calls
+            .values()
+            .find(|c| matches!(c.state_of(&dn), Some(Initiated | Connected)))
+        {
+            return Err(OpenCtiError::invalid_state(format!(
+                "call {} is active: hold it or use Consult",
+                busy.id
+            )));
+        }
+        let target = self.check_destination(&dn, destination, user_data)?;
+        let call_id = self.originate(&dn, target, user_data.cloned().unwrap_or_default(), None);
+        Ok(call_id)
+    }
+
+    /// Validates a number an agent dials and says what it reaches; an
+    /// extension must have a free agent logged in.
+    fn check_destination(
+        &self,
+        own_dn: &str,
+        destination: &str,
+        user_data: Option<&UserData>,
+    ) -> Result<Destination, OpenCtiError> {
+        let number = validate::destination(destination)?;
+        if let Some(data) = user_data {
+            validate::user_data(data)?;
+        }
+        if number == own_dn {
+            return Err(OpenCtiError::new(
+                ErrorCode::InvalidDestination,
+                "that is your own extension",
+            ));
+        }
+        let target = self.classify(&number);
+        if let Destination::Extension(ext) = &target {
+            if self.agent_at(ext).is_none() {
+                return Err(OpenCtiError::new(
+                    ErrorCode::DestBusy,
+                    format!("nobody is logged in on extension {ext}"),
+                ));
+            }
+            if self.device_busy(ext) {
+                return Err(OpenCtiError::new(
+                    ErrorCode::DestBusy,
+                    format!("extension {ext} is busy"),
+                ));
+            }
+        }
+        Ok(target)
+    }
+
+    /// Creates a call from `dn` to a checked destination.
+    fn originate(
+        &mut self,
+        dn: &str,
+        target: Destination,
+        data: UserData,
+        consult_of: Option<String>,
+    ) -> String {
+        let call_id = self.new_call_id();
+        let (called, origin, far) = match &target {
+            Destination::Extension(ext) => (
+                ext.clone(),
+                CallOrigin::Internal,
+                Party {
+                    dn: ext.clone(),
+                    state: Alerting,
+                },
+            ),
+            Destination::Queue(q) => (
+                q.clone(),
+                CallOrigin::Internal,
+                Party {
+                    dn: q.clone(),
+                    state: Queued,
+                },
+            ),
+            Destination::External(n) => (
+                n.clone(),
+                CallOrigin::Outbound,
+                Party {
+                    dn: n.clone(),
+                    state: Alerting,
+                },
+            ),
+        };
+        let queue = matches!(target, Destination::Queue(_)).then(|| called.clone());
+        let call = Call {
+            id: call_id.clone(),
+            origin,
+            consult_of,
+            calling: dn.to_string(),
+            called: called.clone(),
+            queue,
+            data,
+            parties: vec![
+                Party {
+                    dn: dn.to_string(),
+                    state: Initiated,
+                },
+                far,
+            ],
+            digits: String::new(),
+            started_at: self.now,
+            rejected_by: Default::default(),
+            queued_at: self.now,
+            offered_by_queue: false,
+        };
+        self.calls.insert(call_id.clone(), call);
+        self.tell_call(&call_id, dn, Some(Cause::NewCall), NativeEvent::Originated);
+        match target {
+            Destination::Extension(ext) => {
+                self.tell_call(&call_id, &ext, Some(Cause::NewCall), NativeEvent::Delivered);
+            }
+            Destination::Queue(_) => self.route(),
+            Destination::External(n) => {
+                if let Some(delay) = self.config.auto_answer_ms {
+                    let at = self.now + delay;
+                    self.output.timers.push(Timer::AutoAnswer {
+                        call_id: call_id.clone(),
+                        dn: n,
+                        at,
+                    });
+                }
+            }
+        }
+        call_id
+    }
+
+    /// Answers a ringing call; a call the agent was talking on is held first.
+    pub fn answer(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::AnswerCall,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        self.hold_active_calls(&dn, call_id);
+        self.connect(call_id, &dn);
+        Ok(())
+    }
+
+    /// `dn` answers `call_id`: it and every party waiting for the answer are
+    /// connected, and the agents on the call are told.
+    pub(super) fn connect(&mut self, call_id: &str, dn: &str) {
+        let call = self.call_mut(call_id);
+        call.set_state(dn, Connected);
+        for p in call.parties.iter_mut() {
+            if p.state == Initiated {
+                p.state = Connected;
+            }
+        }
+        let agents: Vec<String> = self
+            .agents_on(self.call(call_id))
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        for agent_id in agents {
+            if let Some(agent) = self.agents.get_mut(&agent_id) {
+                agent.wrap_up_pending = true;
+            }
+        }
+        self.tell_call(call_id, dn, None, NativeEvent::Established);
+    }
+
+    /// Holds every connected call of `dn` except `except`.
+    fn hold_active_calls(&mut self, dn: &str, except: &str) {
+        let active: Vec<String> = self
+            .calls
+            .values()
+            .filter(|c| c.id != except && c.state_of(dn) == Some(Connected))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in active {
+            self.call_mut(&id).set_state(dn, Held);
+            self.tell_call(&id, dn, None, NativeEvent::Held);
+        }
+    }
+
+    /// Turns a ringing call away: a queue call goes back to its queue for
+    /// another agent; a direct call is cleared. The agent's state is unchanged.
+    pub fn reject(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::RejectCall,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        let now = self.now;
+        let call = self.call_mut(call_id);
+        call.remove_party(&dn);
+        match call.queue.clone().filter(|_| call.offered_by_queue) {
+            Some(queue) => {
+                call.rejected_by.insert(agent_id.to_string());
+                call.parties.push(Party {
+                    dn: queue,
+                    state: Queued,
+                });
+                call.queued_at = now;
+                let info = call.info();
+                self.tell_cleared(&dn, info, Cause::Rejected, NativeEvent::Diverted);
+                self.route();
+            }
+            _ => {
+                let info = call.info();
+                self.tell_cleared(&dn, info, Cause::Rejected, NativeEvent::ConnectionCleared);
+                self.end_call(call_id, Cause::Rejected);
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves a call. A two-party call ends; a conference goes on without the agent.
+    pub fn hang_up(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::HangUpCall,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        self.clear_party(call_id, &dn, Cause::NormalClearing);
+        Ok(())
+    }
+
+    /// Removes `dn` from the call, tells everybody, ends the call if it is
+    /// left with nobody to talk to, and starts wrap-up where due.
+    pub(super) fn clear_party(&mut self, call_id: &str, dn: &str, cause: Cause) {
+        let call = self.call_mut(call_id);
+        call.remove_party(dn);
+        let info = call.info();
+        self.tell_cleared(dn, info, cause, NativeEvent::ConnectionCleared);
+        if self.call_is_over(call_id) {
+            self.end_call(call_id, cause);
+        } else {
+            self.tell_call(call_id, dn, Some(cause), NativeEvent::ConnectionCleared);
+        }
+        if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
+            self.maybe_wrap_up(&agent_id);
+        }
+        self.route();
+    }
+
+    /// A call is over when nobody is left to talk: no party but a queue, or
+    /// fewer than two parties that are not queued or failed.
+    fn call_is_over(&self, call_id: &str) -> bool {
+        let call = self.call(call_id);
+        let talkers = call
+            .parties
+            .iter()
+            .filter(|p| !matches!(p.state, Queued | Failed))
+            .count();
+        if call.queued_party().is_some() {
+            talkers == 0
+        } else {
+            talkers < 2
+        }
+    }
+
+    /// Ends a call: every agent still on it is told, and wrap-up starts.
+    pub(super) fn end_call(&mut self, call_id: &str, cause: Cause) {
+        let Some(mut call) = self.calls.remove(call_id) else {
+            return;
+        };
+        let remaining = std::mem::take(&mut call.parties);
+        let info = call.info();
+        for party in remaining {
+            let cause = if cause == Cause::CallCancelled && party.state != Alerting {
+                Cause::NormalClearing
+            } else {
+                cause
+            };
+            self.tell_cleared(
+                &party.dn,
+                info.clone(),
+                cause,
+                NativeEvent::ConnectionCleared,
+            );
+            if let Some(agent_id) = self.agent_at(&party.dn).map(str::to_string) {
+                self.maybe_wrap_up(&agent_id);
+            }
+        }
+        self.route();
+    }
+
+    pub fn hold(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::HoldCall,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        self.call_mut(call_id).set_state(&dn, Held);
+        self.tell_call(call_id, &dn, None, NativeEvent::Held);
+        Ok(())
+    }
+
+    /// Takes a call off hold; a call the agent was talking on is held first.
+    pub fn retrieve(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::RetrieveCall,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        self.hold_active_calls(&dn, call_id);
+        self.call_mut(call_id).set_state(&dn, Connected);
+        self.tell_call(call_id, &dn, None, NativeEvent::Retrieved);
+        Ok(())
+    }
+
+    /// Swaps between a held call and the active one.
+    pub fn alternate(
+        &mut self,
+        agent_id: &str,
+        held_call_id: &str,
+        active_call_id: &str,
+    ) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        let held = self.my_connection(&dn, held_call_id)?;
+        let active = self.my_connection(&dn, active_call_id)?;
+        if held != Held || active != Connected {
+            return Err(OpenCtiError::invalid_state(format!(
+                "cannot swap: call {held_call_id} is {} and call {active_call_id} is {}",
+                held.as_str(),
+                active.as_str()
+            )));
+        }
+        self.call_mut(active_call_id).set_state(&dn, Held);
+        self.tell_call(active_call_id, &dn, None, NativeEvent::Held);
+        self.call_mut(held_call_id).set_state(&dn, Connected);
+        self.tell_call(held_call_id, &dn, None, NativeEvent::Retrieved);
+        Ok(())
+    }
+
+    /// Sends DTMF on the call; the switch records the digits.
+    pub fn generate_digits(
+        &mut self,
+        agent_id: &str,
+        call_id: &str,
+        digits: &str,
+    ) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::SendDtmf,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        validate::dtmf(digits)?;
+        self.call_mut(call_id).digits.push_str(digits);
+        Ok(())
+    }
+
+    /// Holds the call and dials a consultation call about it. The new call
+    /// carries the original call's data with `user_data` laid over it.
+    pub fn consult(
+        &mut self,
+        agent_id: &str,
+        call_id: &str,
+        destination: &str,
+        function: Function,
+        user_data: Option<&UserData>,
+    ) -> Result<String, OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(function, call_id, self.my_connection(&dn, call_id)?)?;
+        if let Some(existing) = self
+            .calls
+            .values()
+            .find(|c| c.consult_of.as_deref() == Some(call_id) && c.state_of(&dn).is_some())
+        {
+            return Err(OpenCtiError::new(
+                ErrorCode::ConfAlreadyPresent,
+                format!(
+                    "consultation call {} is already up: complete or end it first",
+                    existing.id
+                ),
+            ));
+        }
+        let target = self.check_destination(&dn, destination, user_data)?;
+        let mut data = self.call(call_id).data.clone();
+        data.extend(user_data.cloned().unwrap_or_default());
+        self.hold_active_calls(&dn, "");
+        Ok(self.originate(&dn, target, data, Some(call_id.to_string())))
+    }
+
+    /// The (original, consultation) pair for a completion; the two may come
+    /// in either order, the original is the one that stays.
+    fn consult_pair(
+        &self,
+        dn: &str,
+        function: Function,
+        first: &str,
+        second: &str,
+    ) -> Result<(String, String), OpenCtiError> {
+        for id in [first, second] {
+            match self.my_connection(dn, id)? {
+                Connected | Held => {}
+                other => {
+                    return Err(OpenCtiError::invalid_state(format!(
+                        "cannot {} call {id}: it is {}",
+                        app::protocol::functions::verb(function),
+                        other.as_str()
+                    )));
+                }
+            }
+        }
+        if first == second {
+            return Err(OpenCtiError::bad_request("name two different calls"));
+        }
+        let (original, consult) = if self.call(first).consult_of.as_deref() == Some(second) {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        Ok((original.to_string(), consult.to_string()))
+    }
+
+    /// Completes a consultation as a transfer: the consulted parties join the
+    /// original call (which keeps its id and data) and the agent leaves both.
+    pub fn transfer(
+        &mut self,
+        agent_id: &str,
+        first: &str,
+        second: &str,
+    ) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        let (original, consult) =
+            self.consult_pair(&dn, Function::TransferComplete, first, second)?;
+        let consult_call = self.calls.remove(&consult).expect("checked above");
+        let consult_info = consult_call.info();
+        let moved: Vec<Party> = consult_call
+            .parties
+            .into_iter()
+            .filter(|p| p.dn != dn)
+            .collect();
+        let now = self.now;
+        let call = self.call_mut(&original);
+        call.remove_party(&dn);
+        call.data = consult_call.data;
+        if let Some(queue) = moved.iter().find(|p| p.state == Queued) {
+            call.queue = Some(queue.dn.clone());
+            call.queued_at = now;
+        }
+        call.parties.extend(moved.iter().cloned());
+        let info = call.info();
+        // The transferring agent leaves both calls.
+        self.tell_cleared(
+            &dn,
+            info.clone(),
+            Cause::Transfer,
+            NativeEvent::ConnectionCleared,
+        );
+        self.tell_cleared(
+            &dn,
+            consult_info.clone(),
+            Cause::Transfer,
+            NativeEvent::ConnectionCleared,
+        );
+        // Everybody on the original call sees it as it is now; the consulted
+        // agents then lose their consultation call.
+        self.tell_call(
+            &original,
+            &dn,
+            Some(Cause::Transfer),
+            NativeEvent::Transferred,
+        );
+        for p in &moved {
+            let mut gone = consult_info.clone();
+            gone.parties.retain(|q| q.dn != p.dn);
+            self.tell_cleared(&p.dn, gone, Cause::Transfer, NativeEvent::ConnectionCleared);
+        }
+        if self.call_is_over(&original) {
+            self.end_call(&original, Cause::NormalClearing);
+        }
+        self.maybe_wrap_up(agent_id);
+        self.route();
+        Ok(())
+    }
+
+    /// Completes a consultation as a conference: the consulted parties join
+    /// the original call, which the agent retrieves.
+    pub fn conference(
+        &mut self,
+        agent_id: &str,
+        first: &str,
+        second: &str,
+    ) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        let (original, consult) =
+            self.consult_pair(&dn, Function::ConferenceComplete, first, second)?;
+        if let Some(p) = self
+            .call(&consult)
+            .parties
+            .iter()
+            .find(|p| p.dn != dn && p.state != Connected)
+        {
+            return Err(OpenCtiError::invalid_state(format!(
+                "{} is {}: a conference needs every party connected",
+                p.dn,
+                p.state.as_str()
+            )));
+        }
+        let consult_call = self.calls.remove(&consult).expect("checked above");
+        let consult_info = consult_call.info();
+        let moved: Vec<Party> = consult_call
+            .parties
+            .into_iter()
+            .filter(|p| p.dn != dn)
+            .collect();
+        self.hold_active_calls(&dn, &original);
+        let call = self.call_mut(&original);
+        call.data = consult_call.data;
+        call.set_state(&dn, Connected);
+        call.parties.extend(moved.iter().cloned());
+        self.tell_cleared(
+            &dn,
+            consult_info.clone(),
+            Cause::Conference,
+            NativeEvent::ConnectionCleared,
+        );
+        self.tell_call(
+            &original,
+            &dn,
+            Some(Cause::Conference),
+            NativeEvent::Conferenced,
+        );
+        for p in &moved {
+            let mut gone = consult_info.clone();
+            gone.parties.retain(|q| q.dn != p.dn);
+            self.tell_cleared(
+                &p.dn,
+                gone,
+                Cause::Conference,
+                NativeEvent::ConnectionCleared,
+            );
+        }
+        Ok(())
+    }
+
+    /// Drops another party from a call the agent is talking on.
+    pub fn drop_party(
+        &mut self,
+        agent_id: &str,
+        call_id: &str,
+        party: &str,
+    ) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::DropParty,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        if party == dn {
+            return Err(OpenCtiError::invalid_state(
+                "use Hang up to leave the call yourself",
+            ));
+        }
+        if self.call(call_id).state_of(party).is_none() {
+            return Err(OpenCtiError::invalid_state(format!(
+                "{party} is not on call {call_id}"
+            )));
+        }
+        self.clear_party(call_id, party, Cause::NormalClearing);
+        Ok(())
+    }
+
+    /// Sends the call on to a destination without consulting ("blind"); the
+    /// agent leaves it at once.
+    pub fn single_step_transfer(
+        &mut self,
+        agent_id: &str,
+        call_id: &str,
+        destination: &str,
+        user_data: Option<&UserData>,
+    ) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(
+            Function::BlindTransfer,
+            call_id,
+            self.my_connection(&dn, call_id)?,
+        )?;
+        let target = self.check_destination(&dn, destination, user_data)?;
+        let now = self.now;
+        let auto_answer = self.config.auto_answer_ms;
+        let call = self.call_mut(call_id);
+        call.remove_party(&dn);
+        call.offered_by_queue = false;
+        call.data.extend(user_data.cloned().unwrap_or_default());
+        let (party, is_queue) = match &target {
+            Destination::Extension(ext) => (
+                Party {
+                    dn: ext.clone(),
+                    state: Alerting,
+                },
+                false,
+            ),
+            Destination::Queue(q) => (
+                Party {
+                    dn: q.clone(),
+                    state: Queued,
+                },
+                true,
+            ),
+            Destination::External(n) => (
+                Party {
+                    dn: n.clone(),
+                    state: Alerting,
+                },
+                false,
+            ),
+        };
+        if is_queue {
+            call.queue = Some(party.dn.clone());
+            call.queued_at = now;
+            call.rejected_by.clear();
+        }
+        let target_dn = party.dn.clone();
+        call.parties.push(party);
+        let info = call.info();
+        self.tell_cleared(&dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
+        // Wrap-up first, so that routing does not hand the call straight back.
+        self.maybe_wrap_up(agent_id);
+        match target {
+            Destination::Extension(ext) => {
+                self.tell_call(call_id, &ext, Some(Cause::Transfer), NativeEvent::Delivered);
+            }
+            Destination::Queue(_) => self.route(),
+            Destination::External(n) => {
+                self.tell_call(
+                    call_id,
+                    &target_dn,
+                    Some(Cause::Transfer),
+                    NativeEvent::Delivered,
+                );
+                if let Some(delay) = auto_answer {
+                    self.output.timers.push(Timer::AutoAnswer {
+                        call_id: call_id.to_string(),
+                        dn: n,
+                        at: now + delay,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Offers waiting queue calls, oldest first, to the longest-idle Ready
+    /// agent serving the queue who has no call and has not rejected it.
+    pub(super) fn route(&mut self) {
+        loop {
+            let mut waiting: Vec<(&Call, &str)> = self
+                .calls
+                .values()
+                .filter_map(|c| c.queued_party().map(|q| (c, q)))
+                .collect();
+            waiting.sort_by_key(|(c, _)| (c.queued_at, c.id.clone()));
+            let offer = waiting.iter().find_map(|(call, queue)| {
+                self.longest_idle_agent(queue, call)
+                    .map(|(agent, dn)| (call.id.clone(), queue.to_string(), agent, dn))
+            });
+            let Some((call_id, queue, _agent, dn)) = offer else {
+                return;
+            };
+            let call = self.call_mut(&call_id);
+            call.remove_party(&queue);
+            call.offered_by_queue = true;
+            call.parties.push(Party {
+                dn: dn.clone(),
+                state: Alerting,
+            });
+            self.tell_call(&call_id, &dn, None, NativeEvent::Delivered);
+        }
+    }
+
+    fn longest_idle_agent(&self, queue: &str, call: &Call) -> Option<(String, String)> {
+        let members = &self.queues.get(queue)?.agents;
+        members
+            .iter()
+            .filter_map(|id| self.agents.get(id))
+            .filter(|a| a.status == app::protocol::native::AgentStatus::Ready)
+            .filter(|a| !call.rejected_by.contains(&a.config.id))
+            .filter_map(|a| a.device.as_ref().map(|dn| (a, dn)))
+            .filter(|(_, dn)| !self.device_busy(dn) && call.calling != **dn)
+            .min_by_key(|(a, _)| (a.idle_since, a.config.id.clone()))
+            .map(|(a, dn)| (a.config.id.clone(), dn.clone()))
+    }
+}

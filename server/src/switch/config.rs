@@ -1,0 +1,173 @@
+//! What the switch is built from: agents, extensions, queues, reason codes
+//! and timers. [`SwitchConfig::demo`] is the embedded default (DESIGN.md §9);
+//! a TOML file can replace it.
+
+use app::protocol::functions::TelephonyMode;
+use serde::{Deserialize, Serialize};
+
+/// The switch's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchConfig {
+    pub agents: Vec<AgentConfig>,
+    /// Extensions (device numbers) agents can log in on.
+    pub extensions: Vec<String>,
+    pub queues: Vec<QueueConfig>,
+    /// Not-ready reason codes agents choose from.
+    pub reason_codes: Vec<String>,
+    /// Length of after-call work; 0 sends agents straight back.
+    #[serde(default = "default_wrap_up")]
+    pub wrap_up_seconds: u64,
+    /// If set, outbound calls to external numbers are answered by the
+    /// simulated far end after this many milliseconds.
+    #[serde(default)]
+    pub auto_answer_ms: Option<u64>,
+}
+
+fn default_wrap_up() -> u64 {
+    30
+}
+
+/// One agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub id: String,
+    pub password: String,
+    /// The extension used when login names none.
+    pub extension: String,
+    #[serde(default)]
+    pub name: String,
+    /// The telephony mode used when login names none.
+    #[serde(default)]
+    pub telephony_mode: TelephonyMode,
+}
+
+/// One ACD queue and the agents that serve it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    /// The number callers dial.
+    pub number: String,
+    pub name: String,
+    /// Agent ids serving this queue.
+    pub agents: Vec<String>,
+}
+
+impl SwitchConfig {
+    /// The demo contact center: agents 1001–1004 (password `demo`) on
+    /// extensions 2001–2004, queues 5000 (Sales) and 5001 (Support) served by
+    /// all of them, reasons Break/Lunch/Meeting/Training, 30 s of wrap-up.
+    pub fn demo() -> Self {
+        let ids: Vec<String> = (1..=4).map(|n| format!("100{n}")).collect();
+        Self {
+            agents: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| AgentConfig {
+                    id: id.clone(),
+                    password: "demo".into(),
+                    extension: format!("200{}", i + 1),
+                    name: format!("Agent {id}"),
+                    telephony_mode: TelephonyMode::Full,
+                })
+                .collect(),
+            extensions: (1..=4).map(|n| format!("200{n}")).collect(),
+            queues: vec![
+                QueueConfig {
+                    number: "5000".into(),
+                    name: "Sales".into(),
+                    agents: ids.clone(),
+                },
+                QueueConfig {
+                    number: "5001".into(),
+                    name: "Support".into(),
+                    agents: ids,
+                },
+            ],
+            reason_codes: ["Break", "Lunch", "Meeting", "Training"]
+                .map(String::from)
+                .to_vec(),
+            wrap_up_seconds: 30,
+            auto_answer_ms: None,
+        }
+    }
+
+    /// Checks that the numbers do not clash and every reference resolves.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut numbers = std::collections::HashSet::new();
+        for n in self
+            .extensions
+            .iter()
+            .chain(self.queues.iter().map(|q| &q.number))
+        {
+            app::protocol::validate::destination(n).map_err(|e| e.err_message)?;
+            if !numbers.insert(n) {
+                return Err(format!("number {n} is configured twice"));
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for a in &self.agents {
+            if !ids.insert(&a.id) {
+                return Err(format!("agent {} is configured twice", a.id));
+            }
+            if !self.extensions.contains(&a.extension) {
+                return Err(format!(
+                    "agent {}'s extension {} is not configured",
+                    a.id, a.extension
+                ));
+            }
+        }
+        for q in &self.queues {
+            if let Some(unknown) = q.agents.iter().find(|a| !ids.contains(a)) {
+                return Err(format!("queue {} names unknown agent {unknown}", q.number));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_configuration_is_the_documented_one() {
+        let demo = SwitchConfig::demo();
+        demo.validate().unwrap();
+        let agents: Vec<_> = demo
+            .agents
+            .iter()
+            .map(|a| (a.id.as_str(), a.extension.as_str()))
+            .collect();
+        assert_eq!(
+            agents,
+            [
+                ("1001", "2001"),
+                ("1002", "2002"),
+                ("1003", "2003"),
+                ("1004", "2004")
+            ]
+        );
+        assert!(
+            demo.agents
+                .iter()
+                .all(|a| a.password == "demo" && a.telephony_mode == TelephonyMode::Full)
+        );
+        let queues: Vec<_> = demo
+            .queues
+            .iter()
+            .map(|q| (q.number.as_str(), q.name.as_str(), q.agents.len()))
+            .collect();
+        assert_eq!(queues, [("5000", "Sales", 4), ("5001", "Support", 4)]);
+        assert_eq!(demo.reason_codes, ["Break", "Lunch", "Meeting", "Training"]);
+        assert_eq!(demo.wrap_up_seconds, 30);
+    }
+
+    #[test]
+    fn clashes_are_reported() {
+        let mut config = SwitchConfig::demo();
+        config.queues[0].number = "2001".into();
+        assert!(config.validate().unwrap_err().contains("twice"));
+    }
+}

@@ -1,0 +1,374 @@
+//! The reference CTI adapter's switch: agents, extensions, ACD queues and
+//! calls, as a pure state machine. No I/O and no clock inside: the shell sets
+//! the time with [`Switch::advance_to`], calls a service, then drains the
+//! events to deliver and the timers to start with [`Switch::take_output`].
+//! A service that fails changes nothing and emits nothing.
+
+mod agents;
+mod calls;
+pub mod config;
+mod dispatch;
+mod sim;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use app::protocol::{
+    ErrorCode, OpenCtiError, UserData,
+    events::WorkMode,
+    functions::TelephonyMode,
+    native::{
+        AgentInfo, AgentSnapshot, AgentStatus, CallEvent, CallInfo, CallOrigin, Cause,
+        ConnectionState, NativeEvent, Party,
+    },
+};
+pub use config::SwitchConfig;
+pub use sim::{SimCall, SimError};
+
+/// An event for one agent's session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub agent_id: String,
+    pub event: NativeEvent,
+}
+
+/// Something the shell must do later and report back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Timer {
+    /// Call [`Switch::wrap_up_expired`] at `at` (ms) with this generation.
+    WrapUp {
+        agent_id: String,
+        generation: u64,
+        at: u64,
+    },
+    /// Call [`Switch::sim_answer_party`] at `at` (ms): the far end picks up.
+    AutoAnswer {
+        call_id: String,
+        dn: String,
+        at: u64,
+    },
+}
+
+/// What the services produced since the last [`Switch::take_output`].
+#[derive(Debug, Default, PartialEq)]
+pub struct Output {
+    pub deliveries: Vec<Delivery>,
+    pub timers: Vec<Timer>,
+}
+
+/// What a dialled number reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Destination {
+    Extension(String),
+    Queue(String),
+    External(String),
+}
+
+#[derive(Debug, Clone)]
+struct Agent {
+    config: config::AgentConfig,
+    status: AgentStatus,
+    reason: String,
+    work_mode: WorkMode,
+    mode: TelephonyMode,
+    device: Option<String>,
+    since: u64,
+    /// Longest idle first: when the agent last became free for calls.
+    idle_since: u64,
+    /// The agent talked on a call since its last wrap-up.
+    wrap_up_pending: bool,
+    /// After-call work: when it ends, and what the agent goes back to.
+    wrap_up: Option<WrapUp>,
+    wrap_up_generation: u64,
+}
+
+#[derive(Debug, Clone)]
+struct WrapUp {
+    ends_at: u64,
+    resume: AgentStatus,
+    resume_reason: String,
+}
+
+#[derive(Debug, Clone)]
+struct Call {
+    id: String,
+    origin: CallOrigin,
+    consult_of: Option<String>,
+    calling: String,
+    called: String,
+    queue: Option<String>,
+    data: UserData,
+    parties: Vec<Party>,
+    digits: String,
+    started_at: u64,
+    /// Agents who rejected this queue call: it is not offered to them again.
+    rejected_by: BTreeSet<String>,
+    /// When it entered its current queue (for the order of service).
+    queued_at: u64,
+    /// The alerting agent got it from a queue (a reject sends it back there).
+    offered_by_queue: bool,
+}
+
+impl Call {
+    fn state_of(&self, dn: &str) -> Option<ConnectionState> {
+        self.parties.iter().find(|p| p.dn == dn).map(|p| p.state)
+    }
+
+    fn set_state(&mut self, dn: &str, state: ConnectionState) {
+        if let Some(p) = self.parties.iter_mut().find(|p| p.dn == dn) {
+            p.state = state;
+        }
+    }
+
+    fn remove_party(&mut self, dn: &str) {
+        self.parties.retain(|p| p.dn != dn);
+    }
+
+    fn queued_party(&self) -> Option<&str> {
+        self.parties
+            .iter()
+            .find(|p| p.state == ConnectionState::Queued)
+            .map(|p| p.dn.as_str())
+    }
+
+    fn info(&self) -> CallInfo {
+        CallInfo {
+            call_id: self.id.clone(),
+            origin: self.origin,
+            consult_of: self.consult_of.clone(),
+            calling_device: self.calling.clone(),
+            called_device: self.called.clone(),
+            queue: self.queue.clone(),
+            data: self.data.clone(),
+            parties: self.parties.clone(),
+            digits: self.digits.clone(),
+            started_at: self.started_at,
+        }
+    }
+}
+
+/// The simulated switch and ACD.
+#[derive(Debug)]
+pub struct Switch {
+    config: SwitchConfig,
+    now: u64,
+    agents: BTreeMap<String, Agent>,
+    /// Extension → agent logged in there.
+    extensions: BTreeMap<String, Option<String>>,
+    /// Queue number → agents serving it.
+    queues: BTreeMap<String, config::QueueConfig>,
+    calls: BTreeMap<String, Call>,
+    next_call: u64,
+    output: Output,
+}
+
+impl Switch {
+    /// A switch with every agent logged out and no calls.
+    pub fn new(config: SwitchConfig) -> Self {
+        let agents = config
+            .agents
+            .iter()
+            .map(|a| {
+                (
+                    a.id.clone(),
+                    Agent {
+                        config: a.clone(),
+                        status: AgentStatus::LoggedOut,
+                        reason: String::new(),
+                        work_mode: WorkMode::None,
+                        mode: a.telephony_mode,
+                        device: None,
+                        since: 0,
+                        idle_since: 0,
+                        wrap_up_pending: false,
+                        wrap_up: None,
+                        wrap_up_generation: 0,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            extensions: config
+                .extensions
+                .iter()
+                .map(|e| (e.clone(), None))
+                .collect(),
+            queues: config
+                .queues
+                .iter()
+                .map(|q| (q.number.clone(), q.clone()))
+                .collect(),
+            agents,
+            calls: BTreeMap::new(),
+            next_call: 1,
+            now: 0,
+            output: Output::default(),
+            config,
+        }
+    }
+
+    /// The configuration the switch runs.
+    pub fn config(&self) -> &SwitchConfig {
+        &self.config
+    }
+
+    /// Sets the clock (ms since the Unix epoch); time never goes backwards.
+    pub fn advance_to(&mut self, now: u64) {
+        self.now = self.now.max(now);
+    }
+
+    /// Takes the events and timers produced since the last call.
+    pub fn take_output(&mut self) -> Output {
+        std::mem::take(&mut self.output)
+    }
+
+    /// The agent's whole state, for a SnapshotEvent.
+    pub fn snapshot(&self, agent_id: &str) -> Option<AgentSnapshot> {
+        let agent = self.agents.get(agent_id)?;
+        let calls = match &agent.device {
+            Some(dn) => self
+                .calls
+                .values()
+                .filter(|c| c.state_of(dn).is_some())
+                .map(Call::info)
+                .collect(),
+            None => vec![],
+        };
+        Some(AgentSnapshot {
+            agent: self.agent_info(agent),
+            calls,
+        })
+    }
+
+    /// The agent logged in on `dn`, if any.
+    fn agent_at(&self, dn: &str) -> Option<&str> {
+        self.extensions.get(dn)?.as_deref()
+    }
+
+    fn agent_info(&self, agent: &Agent) -> AgentInfo {
+        AgentInfo {
+            agent_id: agent.config.id.clone(),
+            device: agent.device.clone().unwrap_or_default(),
+            status: agent.status,
+            reason: agent.reason.clone(),
+            work_mode: agent.work_mode,
+            telephony_mode: agent.mode,
+            since: agent.since,
+            wrap_up_ends_at: agent.wrap_up.as_ref().map(|w| w.ends_at),
+        }
+    }
+
+    fn classify(&self, number: &str) -> Destination {
+        if self.extensions.contains_key(number) {
+            Destination::Extension(number.to_string())
+        } else if self.queues.contains_key(number) {
+            Destination::Queue(number.to_string())
+        } else {
+            Destination::External(number.to_string())
+        }
+    }
+
+    fn new_call_id(&mut self) -> String {
+        let id = format!("C{}", 1000 + self.next_call);
+        self.next_call += 1;
+        id
+    }
+
+    /// Whether any call has `dn` on it (a failed attempt does not count).
+    fn device_busy(&self, dn: &str) -> bool {
+        self.calls
+            .values()
+            .any(|c| c.state_of(dn).is_some_and(|s| s != ConnectionState::Failed))
+    }
+
+    /// The agent's device, or `OPENCTI_AGENT_NOT_LOGGED_IN`.
+    fn device_of(&self, agent_id: &str) -> Result<String, OpenCtiError> {
+        self.agents
+            .get(agent_id)
+            .and_then(|a| a.device.clone())
+            .ok_or_else(|| not_logged_in(agent_id))
+    }
+
+    /// The agent's connection state on `call_id`: unknown calls and calls the
+    /// agent is not on are the same error, so ids of others' calls leak nothing.
+    fn my_connection(&self, dn: &str, call_id: &str) -> Result<ConnectionState, OpenCtiError> {
+        self.calls
+            .get(call_id)
+            .and_then(|c| c.state_of(dn))
+            .ok_or_else(|| {
+                OpenCtiError::invalid_state(format!("there is no call {call_id} on extension {dn}"))
+            })
+    }
+
+    fn call(&self, call_id: &str) -> &Call {
+        &self.calls[call_id]
+    }
+
+    fn call_mut(&mut self, call_id: &str) -> &mut Call {
+        self.calls.get_mut(call_id).expect("checked by the caller")
+    }
+
+    /// Agents logged in on the call's devices.
+    fn agents_on(&self, call: &Call) -> Vec<(String, String)> {
+        call.parties
+            .iter()
+            .filter_map(|p| self.agent_at(&p.dn).map(|a| (a.to_string(), p.dn.clone())))
+            .collect()
+    }
+
+    fn deliver(&mut self, agent_id: &str, event: NativeEvent) {
+        self.output.deliveries.push(Delivery {
+            agent_id: agent_id.to_string(),
+            event,
+        });
+    }
+
+    /// Sends a call event about `device` to every agent on the call.
+    fn tell_call(
+        &mut self,
+        call_id: &str,
+        device: &str,
+        cause: Option<Cause>,
+        make: fn(CallEvent) -> NativeEvent,
+    ) {
+        let call = self.call(call_id);
+        let event = CallEvent {
+            device: device.to_string(),
+            cause,
+            call: call.info(),
+            timestamp: self.now,
+        };
+        for (agent_id, _) in self.agents_on(call) {
+            self.deliver(&agent_id, make(event.clone()));
+        }
+    }
+
+    /// Tells the agent on `dn` (if any) that its connection to a call that
+    /// is described by `info` is gone.
+    fn tell_cleared(
+        &mut self,
+        dn: &str,
+        info: CallInfo,
+        cause: Cause,
+        make: fn(CallEvent) -> NativeEvent,
+    ) {
+        if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
+            let event = make(CallEvent {
+                device: dn.to_string(),
+                cause: Some(cause),
+                call: info,
+                timestamp: self.now,
+            });
+            self.deliver(&agent_id, event);
+        }
+    }
+}
+
+fn not_logged_in(agent_id: &str) -> OpenCtiError {
+    OpenCtiError::new(
+        ErrorCode::AgentNotLoggedIn,
+        format!("agent {agent_id} is not logged in"),
+    )
+}
+
+#[cfg(test)]
+mod tests;
