@@ -1,8 +1,10 @@
 //! Command line and environment configuration.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
+
+use crate::{relay::RelayConfig, switch::SwitchConfig};
 
 /// Every flag can also come from the environment variable shown in `--help`,
 /// so containers and CI can configure the server without a wrapper script.
@@ -10,15 +12,24 @@ use clap::Parser;
 #[command(
     name = "server",
     version,
-    about = "OpenCTI Call Control Panel server: panel, reference CTI adapter, event relay and simulator"
+    about = "OpenCTI Call Control Panel server: panel, reference CTI adapter, event relay and call simulator"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of the server itself.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port and logs it).
     #[arg(long, env = "CCP_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
-    /// Origin allowed to embed the panel and open its WebSocket (repeatable;
-    /// in the environment, separate origins with commas).
+    /// Origin allowed to embed the panel, post messages to it and open its
+    /// WebSocket (repeatable; in the environment, separate with commas).
     #[arg(
         long = "allowed-origin",
         env = "CCP_ALLOWED_ORIGINS",
@@ -29,4 +40,137 @@ pub struct Cli {
     /// Directory holding the built site (`pkg/` with the wasm, JS and CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// TOML file with agents, extensions, queues and reason codes, replacing
+    /// the demo configuration (see the README for the format).
+    #[arg(long, env = "CCP_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Length of after-call work in seconds (0: none); overrides the file.
+    #[arg(long, env = "CCP_WRAP_UP_SECONDS")]
+    pub wrap_up_seconds: Option<u64>,
+
+    /// The simulated far end answers outbound calls after this many
+    /// milliseconds (default: only when told through the simulator API).
+    #[arg(long, env = "CCP_AUTO_ANSWER_MS")]
+    pub auto_answer_ms: Option<u64>,
+
+    /// How often the server pings each panel socket, in milliseconds.
+    #[arg(long, env = "CCP_HEARTBEAT_INTERVAL_MS", default_value_t = 4000)]
+    pub heartbeat_interval_ms: u64,
+
+    /// A panel socket silent for this many milliseconds is closed as dead.
+    #[arg(long, env = "CCP_HEARTBEAT_TIMEOUT_MS", default_value_t = 10000)]
+    pub heartbeat_timeout_ms: u64,
+
+    /// Events kept per agent for replay after a reconnect.
+    #[arg(long, env = "CCP_REPLAY_CAPACITY", default_value_t = 1024)]
+    pub replay_capacity: usize,
+}
+
+/// Subcommands: without one, the server serves.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Drive a running server's call simulator (the far end of calls).
+    Sim(crate::sim_cli::SimArgs),
+}
+
+impl ServeArgs {
+    /// The switch configuration: the file if given, else the demo, with
+    /// command-line overrides.
+    pub fn switch_config(&self) -> Result<SwitchConfig, String> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => SwitchConfig::demo(),
+        };
+        if let Some(seconds) = self.wrap_up_seconds {
+            config.wrap_up_seconds = seconds;
+        }
+        if self.auto_answer_ms.is_some() {
+            config.auto_answer_ms = self.auto_answer_ms;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn relay_config(&self) -> RelayConfig {
+        RelayConfig {
+            replay_capacity: self.replay_capacity,
+            heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms.max(100)),
+            heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms.max(200)),
+            ..RelayConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["server"]).unwrap();
+        assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:3000");
+        assert!(cli.serve.allowed_origins.is_empty());
+        assert_eq!(cli.serve.switch_config().unwrap(), SwitchConfig::demo());
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn allowed_origin_repeats() {
+        let cli = Cli::try_parse_from([
+            "server",
+            "--addr",
+            "0.0.0.0:8080",
+            "--allowed-origin",
+            "http://a.test",
+            "--allowed-origin",
+            "https://b.test",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.serve.allowed_origins,
+            ["http://a.test", "https://b.test"]
+        );
+    }
+
+    #[test]
+    fn help_names_the_environment_variables() {
+        let help = <Cli as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        for var in [
+            "CCP_ADDR",
+            "CCP_ALLOWED_ORIGINS",
+            "LEPTOS_SITE_ROOT",
+            "CCP_CONFIG",
+        ] {
+            assert!(help.contains(var), "{var} missing from --help");
+        }
+    }
+
+    #[test]
+    fn config_file_round_trips() {
+        let dir = std::env::temp_dir().join(format!("ccp-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("switch.toml");
+        std::fs::write(&path, toml::to_string(&SwitchConfig::demo()).unwrap()).unwrap();
+        let cli = Cli::try_parse_from([
+            "server",
+            "--config",
+            path.to_str().unwrap(),
+            "--wrap-up-seconds",
+            "5",
+        ])
+        .unwrap();
+        let config = cli.serve.switch_config().unwrap();
+        assert_eq!(config.wrap_up_seconds, 5);
+        assert_eq!(config.agents, SwitchConfig::demo().agents);
+        std::fs::write(&path, "agents = 3").unwrap();
+        assert!(cli.serve.switch_config().is_err());
+    }
 }

@@ -1,7 +1,7 @@
-//! The HTTP surface: panel pages (SSR), static files, health check, and the
-//! framing policy headers.
+//! The HTTP surface: panel pages (SSR), static files, the relay's WebSocket,
+//! the simulator API, the health check, and the framing policy headers.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use app::{App, OUTPUT_NAME, shell};
 use axum::{
@@ -16,21 +16,38 @@ use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 
-use crate::config::Cli;
+use crate::{
+    config::ServeArgs,
+    origins::Origins,
+    relay::{
+        Hub,
+        socket::{self, SocketState},
+    },
+    sim_api,
+};
 
 /// Builds the whole application router.
-pub fn router(cli: &Cli, local: SocketAddr) -> Router {
+pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
-        .site_root(cli.site_root.to_string_lossy().into_owned())
+        .site_root(args.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(local)
         .build();
     let routes = generate_route_list(App);
-    let embed_csp = frame_ancestors(&cli.allowed_origins);
+    let embed_csp = origins.frame_ancestors();
+    let origins = Arc::new(origins);
 
-    Router::new()
+    let api = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/ws", get(socket::upgrade))
+        .with_state(SocketState {
+            hub: hub.clone(),
+            origins,
+        })
+        .merge(sim_api::routes().with_state(hub));
+
+    let pages = Router::new()
         .leptos_routes(&options, routes, {
             let options = options.clone();
             move || shell(options.clone())
@@ -40,22 +57,14 @@ pub fn router(cli: &Cli, local: SocketAddr) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let embed_csp = embed_csp.clone();
             async move { framing_headers(req, next, embed_csp).await }
-        }))
-        .layer(CompressionLayer::new())
+        }));
+
+    api.merge(pages).layer(CompressionLayer::new())
 }
 
-/// `frame-ancestors` for `/embed`: the page itself plus the embedding allowlist.
-fn frame_ancestors(origins: &[String]) -> HeaderValue {
-    let mut value = String::from("frame-ancestors 'self'");
-    for origin in origins {
-        value.push(' ');
-        value.push_str(origin);
-    }
-    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("frame-ancestors 'self'"))
-}
-
+/// `/embed` may be framed by the allowlist; every other page only by itself.
 async fn framing_headers(req: Request, next: Next, embed_csp: HeaderValue) -> Response {
-    let is_embed = req.uri().path() == "/embed" || req.uri().path() == "/embed/";
+    let is_embed = matches!(req.uri().path(), "/embed" | "/embed/");
     let mut response = next.run(req).await;
     let is_html = response
         .headers()

@@ -1,14 +1,24 @@
-//! The server side of the Call Control Panel.
+//! The server side of the Call Control Panel: SSR of the panel, the
+//! reference CTI adapter (a simulated switch), the event relay and the call
+//! simulator's API and CLI.
 
 pub mod config;
 mod http;
+pub mod origins;
+pub mod relay;
+mod sim_api;
+pub mod sim_cli;
 pub mod switch;
 
-use config::Cli;
+use config::{Cli, Command, ServeArgs};
+use origins::Origins;
+use relay::Hub;
 
 /// Errors that stop the server from starting or serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -16,23 +26,46 @@ pub enum ServerError {
     },
     #[error("server stopped: {0}")]
     Serve(#[from] std::io::Error),
+    #[error(transparent)]
+    Sim(#[from] sim_cli::SimCliError),
+}
+
+/// Runs what the command line asks: serve, or drive the simulator.
+pub async fn run(cli: Cli) -> Result<(), ServerError> {
+    match cli.command {
+        Some(Command::Sim(args)) => Ok(sim_cli::run(args).await?),
+        None => serve(cli.serve).await,
+    }
 }
 
 /// Binds the listener and serves until Ctrl-C or SIGTERM.
-pub async fn run(cli: Cli) -> Result<(), ServerError> {
-    let listener = tokio::net::TcpListener::bind(cli.addr)
+pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
+    let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|source| ServerError::Bind {
-            addr: cli.addr,
+            addr: args.addr,
             source,
         })?;
-    let local = listener.local_addr()?;
-    let router = http::router(&cli, local);
-    tracing::info!("serving the Call Control Panel on http://{local}");
+    let (router, _hub) = app_router(&args, listener.local_addr()?)?;
+    tracing::info!(
+        "serving the Call Control Panel on http://{}",
+        listener.local_addr()?
+    );
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// The whole application for `args`, and its hub (tests drive both).
+pub fn app_router(
+    args: &ServeArgs,
+    local: std::net::SocketAddr,
+) -> Result<(axum::Router, Hub), ServerError> {
+    let switch = args.switch_config().map_err(ServerError::Config)?;
+    let origins = Origins::new(&args.allowed_origins).map_err(ServerError::Config)?;
+    let hub = Hub::new(switch, args.relay_config());
+    Ok((http::router(args, local, hub.clone(), origins), hub))
 }
 
 async fn shutdown_signal() {

@@ -1,5 +1,6 @@
 //! `server`: serves the Call Control Panel, the reference CTI adapter, the
-//! event relay and the simulator API (see the README for the command line).
+//! event relay and the simulator API; `server sim …` drives the simulator of
+//! a running server (see the README for the command line).
 
 use clap::Parser;
 use server::config::Cli;
@@ -12,11 +13,11 @@ async fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     match server::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err}");
             eprintln!("server: {err}");
             std::process::ExitCode::FAILURE
         }

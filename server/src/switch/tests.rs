@@ -685,9 +685,11 @@ fn agent_state_matrix() {
         sw.snapshot("1001").unwrap().agent.status
     }
     type Action = fn(&mut Switch) -> Result<(), OpenCtiError>;
+    /// The state reached, or the error, from each starting state.
+    type Outcomes = [Result<AgentStatus, ErrorCode>; 4];
     use AgentStatus::*;
     use ErrorCode::*;
-    let cases: [(&str, Action, [Result<AgentStatus, ErrorCode>; 4]); 5] = [
+    let cases: [(&str, Action, Outcomes); 5] = [
         // (name, action, outcome from [LoggedOut, NotReady, Ready, WorkingAfterCall])
         (
             "ready",

@@ -1,0 +1,291 @@
+//! The event relay: the shell around the pure [`Switch`]. It owns the
+//! switch, numbers every event of an agent's session, keeps a bounded replay
+//! buffer per agent, answers repeated request ids from a cache, runs the
+//! switch's timers, and fans events out to every socket of the session.
+
+mod session;
+pub mod socket;
+
+use std::{
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use app::protocol::{
+    ErrorCode, OpenCtiError,
+    functions::TelephonyMode,
+    native::{AgentSnapshot, CstaRequest, NativeEvent, ResponseValue, ServerFrame, SessionInfo},
+};
+use session::{Sessions, Subscription};
+use tokio::sync::broadcast;
+
+use crate::switch::{Output, SimCall, SimError, Switch, SwitchConfig, Timer};
+
+/// One numbered event of an agent's session.
+pub type Sequenced = Arc<(u64, NativeEvent)>;
+
+/// Tunables of the relay.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Events kept per agent for replay after a reconnect.
+    pub replay_capacity: usize,
+    /// Request ids remembered per agent, so a repeat is answered, not re-run.
+    pub request_cache: usize,
+    /// How often the server pings each socket.
+    pub heartbeat_interval: Duration,
+    /// A socket silent for this long is closed as dead.
+    pub heartbeat_timeout: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            replay_capacity: 1024,
+            request_cache: 256,
+            heartbeat_interval: Duration::from_secs(4),
+            heartbeat_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The switch and its sessions, shared by every socket and HTTP handler.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    config: RelayConfig,
+}
+
+struct State {
+    switch: Switch,
+    sessions: Sessions,
+}
+
+/// What a socket gets when it logs in or resumes: the session, the events to
+/// send first (a replay or a snapshot), and the live feed after them.
+pub struct Attached {
+    pub session: SessionInfo,
+    pub backlog: Vec<Sequenced>,
+    pub feed: broadcast::Receiver<Sequenced>,
+}
+
+/// The server's version, reported by the reference Implementation.
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Hub {
+    pub fn new(switch: SwitchConfig, config: RelayConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    switch: Switch::new(switch),
+                    sessions: Sessions::new(config.replay_capacity, config.request_cache),
+                }),
+                config,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &RelayConfig {
+        &self.inner.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock would be a bug; the state is still
+        // consistent between services, so keep serving rather than poison all.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the switch at the current time, then delivers its events
+    /// and starts its timers.
+    fn with_switch<T>(&self, f: impl FnOnce(&mut Switch) -> T) -> T {
+        let mut state = self.lock();
+        state.switch.advance_to(now_ms());
+        let result = f(&mut state.switch);
+        let output = state.switch.take_output();
+        self.publish(&mut state, output);
+        result
+    }
+
+    fn publish(&self, state: &mut State, output: Output) {
+        for delivery in output.deliveries {
+            state.sessions.push(&delivery.agent_id, delivery.event);
+        }
+        for timer in output.timers {
+            self.schedule(timer);
+        }
+    }
+
+    fn schedule(&self, timer: Timer) {
+        let hub = self.clone();
+        let at = match &timer {
+            Timer::WrapUp { at, .. } | Timer::AutoAnswer { at, .. } => *at,
+        };
+        let delay = Duration::from_millis(at.saturating_sub(now_ms()));
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            hub.with_switch(|switch| match timer {
+                Timer::WrapUp {
+                    agent_id,
+                    generation,
+                    ..
+                } => switch.wrap_up_expired(&agent_id, generation),
+                Timer::AutoAnswer { call_id, dn, .. } => switch.sim_answer_party(&call_id, &dn),
+            });
+        });
+    }
+
+    /// Logs an agent in (or joins its running session) and attaches a socket.
+    pub fn login(
+        &self,
+        agent_id: &str,
+        password: &str,
+        extension: Option<&str>,
+        mode: Option<&str>,
+    ) -> Result<Attached, OpenCtiError> {
+        let mode = mode.map(TelephonyMode::parse).transpose()?;
+        let mut state = self.lock();
+        state.switch.advance_to(now_ms());
+        let info = state.switch.login(agent_id, password, extension, mode)?;
+        let output = state.switch.take_output();
+        let token = state.sessions.open(agent_id);
+        self.publish(&mut state, output);
+        let snapshot = state
+            .switch
+            .snapshot(agent_id)
+            .ok_or_else(|| unknown_agent(agent_id))?;
+        let feed = state
+            .sessions
+            .attach_with_snapshot(&token, None, snapshot)?;
+        Ok(attached(
+            info_to_session(&token, &info.agent_id, &info.device, info.telephony_mode),
+            feed,
+        ))
+    }
+
+    /// Re-attaches a socket to a session after a drop: the events after
+    /// `last_seq` if the buffer still has them all, else a fresh snapshot.
+    pub fn resume(&self, token: &str, last_seq: u64) -> Result<Attached, OpenCtiError> {
+        let mut state = self.lock();
+        let agent_id = state.sessions.agent_of(token).ok_or_else(expired)?;
+        let snapshot = state
+            .switch
+            .snapshot(&agent_id)
+            .ok_or_else(|| unknown_agent(&agent_id))?;
+        let session = info_to_session(
+            token,
+            &agent_id,
+            &snapshot.agent.device,
+            snapshot.agent.telephony_mode,
+        );
+        let feed = state
+            .sessions
+            .attach_with_snapshot(token, Some(last_seq), snapshot)?;
+        Ok(attached(session, feed))
+    }
+
+    /// Executes a request of the session `token`, or answers a repeated
+    /// request id from the cache.
+    pub fn request(&self, token: &str, id: &str, request: &CstaRequest) -> ServerFrame {
+        let mut state = self.lock();
+        let Some(agent_id) = state.sessions.agent_of(token) else {
+            return ServerFrame::response(id.to_string(), Err(expired()));
+        };
+        if let Some(cached) = state.sessions.cached_reply(&agent_id, id) {
+            return cached;
+        }
+        state.switch.advance_to(now_ms());
+        let outcome = state.switch.execute(&agent_id, request);
+        let output = state.switch.take_output();
+        self.publish(&mut state, output);
+        let reply = ServerFrame::response(id.to_string(), outcome);
+        state.sessions.remember_reply(&agent_id, id, reply.clone());
+        if matches!(
+            request,
+            CstaRequest::SetAgentState {
+                state: app::protocol::native::RequestedAgentState::LoggedOff,
+                ..
+            }
+        ) && state.switch.mode_of(&agent_id).is_err()
+        {
+            state.sessions.close(&agent_id);
+        }
+        reply
+    }
+
+    /// The agent's state, as a snapshot (tests and diagnostics).
+    pub fn snapshot(&self, agent_id: &str) -> Option<AgentSnapshot> {
+        self.lock().switch.snapshot(agent_id)
+    }
+
+    pub fn sim_place_call(
+        &self,
+        from: &str,
+        to: &str,
+        data: app::protocol::UserData,
+    ) -> Result<String, SimError> {
+        self.with_switch(|s| s.sim_place_call(from, to, data))
+    }
+
+    pub fn sim_hang_up(&self, call_id: &str) -> Result<(), SimError> {
+        self.with_switch(|s| s.sim_hang_up(call_id))
+    }
+
+    pub fn sim_answer(&self, call_id: &str) -> Result<(), SimError> {
+        self.with_switch(|s| s.sim_answer(call_id))
+    }
+
+    pub fn sim_calls(&self) -> Vec<SimCall> {
+        self.lock().switch.sim_calls()
+    }
+}
+
+fn attached(session: SessionInfo, (backlog, feed): Subscription) -> Attached {
+    Attached {
+        session,
+        backlog,
+        feed,
+    }
+}
+
+fn info_to_session(
+    token: &str,
+    agent_id: &str,
+    extension: &str,
+    mode: TelephonyMode,
+) -> SessionInfo {
+    SessionInfo {
+        token: token.to_string(),
+        agent_id: agent_id.to_string(),
+        extension: extension.to_string(),
+        telephony_mode: mode,
+        server_version: SERVER_VERSION.to_string(),
+    }
+}
+
+fn expired() -> OpenCtiError {
+    OpenCtiError::new(
+        ErrorCode::Unauthorized,
+        "the session has ended: log in again",
+    )
+}
+
+fn unknown_agent(agent_id: &str) -> OpenCtiError {
+    OpenCtiError::new(ErrorCode::Unauthorized, format!("unknown agent {agent_id}"))
+}
+
+/// A successful response carrying the session.
+pub fn session_reply(id: String, session: SessionInfo) -> ServerFrame {
+    ServerFrame::response(id, Ok(ResponseValue::Session(session)))
+}

@@ -1,0 +1,302 @@
+//! One panel's WebSocket: origin check at upgrade, then a loop that reads
+//! client frames, forwards the session's events and keeps the heartbeat.
+
+use std::{sync::Arc, time::Instant};
+
+use app::protocol::{
+    ErrorCode, OpenCtiError,
+    native::{ClientFrame, MAX_FRAME_BYTES, ServerFrame},
+};
+use axum::{
+    extract::{
+        State,
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code},
+    },
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::{Attached, Hub, Sequenced, session_reply};
+use crate::origins::Origins;
+
+/// Shared state of the WebSocket route.
+#[derive(Clone)]
+pub struct SocketState {
+    pub hub: Hub,
+    pub origins: Arc<Origins>,
+}
+
+/// `GET /ws`: upgrades if the `Origin` is the server's own or allowlisted.
+/// Clients that send no `Origin` (not browsers) are let through: the check
+/// exists to stop other web pages from driving an agent's session.
+pub async fn upgrade(
+    State(state): State<SocketState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        if !state.origins.allows(origin, host) {
+            tracing::warn!(
+                origin,
+                "refused a WebSocket from an origin that is not allowed"
+            );
+            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+        }
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| Connection::new(state.hub, socket).run())
+}
+
+/// The state of one socket.
+struct Connection {
+    hub: Hub,
+    socket: WebSocket,
+    /// The session this socket is attached to, once logged in or resumed.
+    session: Option<(String, broadcast::Receiver<Sequenced>)>,
+    /// Number of the last event sent, so nothing goes out twice.
+    last_sent: u64,
+    last_heard: Instant,
+}
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+impl Connection {
+    fn new(hub: Hub, socket: WebSocket) -> Self {
+        Self {
+            hub,
+            socket,
+            session: None,
+            last_sent: 0,
+            last_heard: Instant::now(),
+        }
+    }
+
+    async fn run(mut self) {
+        let interval = self.hub.config().heartbeat_interval;
+        let timeout = self.hub.config().heartbeat_timeout;
+        let mut heartbeat = tokio::time::interval(interval);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let flow = tokio::select! {
+                message = self.socket.recv() => match message {
+                    Some(Ok(message)) => {
+                        self.last_heard = Instant::now();
+                        self.on_message(message).await
+                    }
+                    Some(Err(err)) => {
+                        tracing::debug!("socket closed: {err}");
+                        Flow::Close
+                    }
+                    None => Flow::Close,
+                },
+                event = next_event(&mut self.session) => self.on_event(event).await,
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() > timeout {
+                        tracing::info!("closing a socket silent for {:?}", self.last_heard.elapsed());
+                        let _ = self.close(close_code::AWAY, "heartbeat timeout").await;
+                        Flow::Close
+                    } else {
+                        self.send_raw(Message::Ping(Default::default())).await
+                    }
+                }
+            };
+            if let Flow::Close = flow {
+                break;
+            }
+        }
+    }
+
+    async fn on_message(&mut self, message: Message) -> Flow {
+        match message {
+            Message::Text(text) => self.on_text(text.as_str()).await,
+            Message::Binary(_) => {
+                self.send(&ServerFrame::Error {
+                    error: OpenCtiError::bad_request("send JSON text frames, not binary ones"),
+                })
+                .await
+            }
+            Message::Close(_) => Flow::Close,
+            Message::Ping(_) | Message::Pong(_) => Flow::Continue,
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Flow {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => frame,
+            Err(err) => return self.send(&malformed(text, &err)).await,
+        };
+        match frame {
+            ClientFrame::Ping => self.send(&ServerFrame::Pong).await,
+            ClientFrame::Login {
+                id,
+                agent_id,
+                password,
+                extension,
+                telephony_mode,
+                implementation,
+            } => {
+                let result = self.hub.login(
+                    &agent_id,
+                    &password,
+                    extension.as_deref(),
+                    telephony_mode.as_deref(),
+                );
+                if let Ok(attached) = &result {
+                    tracing::info!(
+                        agent = %agent_id,
+                        extension = %attached.session.extension,
+                        mode = attached.session.telephony_mode.as_str(),
+                        implementation = implementation.as_deref().unwrap_or("unknown"),
+                        "agent session attached"
+                    );
+                }
+                self.attach(id, result).await
+            }
+            ClientFrame::Resume {
+                id,
+                token,
+                last_seq,
+            } => {
+                let result = self.hub.resume(&token, last_seq);
+                self.attach(id, result).await
+            }
+            ClientFrame::Request { id, request } => {
+                let reply = match &self.session {
+                    Some((token, _)) => self.hub.request(token, &id, &request),
+                    None => ServerFrame::response(
+                        id,
+                        Err(OpenCtiError::new(
+                            ErrorCode::AgentNotLoggedIn,
+                            "log in first",
+                        )),
+                    ),
+                };
+                self.send(&reply).await
+            }
+        }
+    }
+
+    /// Answers a Login or Resume, then sends the backlog and follows the feed.
+    async fn attach(&mut self, id: String, result: Result<Attached, OpenCtiError>) -> Flow {
+        match result {
+            Ok(Attached {
+                session,
+                backlog,
+                feed,
+            }) => {
+                self.session = Some((session.token.clone(), feed));
+                self.last_sent = 0;
+                if let Flow::Close = self.send(&session_reply(id, session)).await {
+                    return Flow::Close;
+                }
+                for event in backlog {
+                    if let Flow::Close = self.send_event(&event).await {
+                        return Flow::Close;
+                    }
+                }
+                Flow::Continue
+            }
+            Err(error) => self.send(&ServerFrame::response(id, Err(error))).await,
+        }
+    }
+
+    async fn on_event(&mut self, event: Result<Sequenced, RecvError>) -> Flow {
+        match event {
+            Ok(event) if event.0 > self.last_sent => self.send_event(&event).await,
+            Ok(_) => Flow::Continue,
+            // Fell behind the feed: catch up from the replay buffer (or a snapshot).
+            Err(RecvError::Lagged(_)) => {
+                let Some((token, _)) = self.session.take() else {
+                    return Flow::Continue;
+                };
+                let result = self.hub.resume(&token, self.last_sent);
+                match result {
+                    Ok(Attached {
+                        session,
+                        backlog,
+                        feed,
+                    }) => {
+                        self.session = Some((session.token, feed));
+                        for event in backlog {
+                            if let Flow::Close = self.send_event(&event).await {
+                                return Flow::Close;
+                            }
+                        }
+                        Flow::Continue
+                    }
+                    Err(_) => Flow::Continue,
+                }
+            }
+            // The session ended (logout): the socket stays, unauthenticated.
+            Err(RecvError::Closed) => {
+                self.session = None;
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn send_event(&mut self, event: &Sequenced) -> Flow {
+        let (seq, native) = (event.0, event.1.clone());
+        self.last_sent = self.last_sent.max(seq);
+        self.send(&ServerFrame::Event { seq, event: native }).await
+    }
+
+    async fn send(&mut self, frame: &ServerFrame) -> Flow {
+        match serde_json::to_string(frame) {
+            Ok(text) => self.send_raw(Message::Text(text.into())).await,
+            Err(err) => {
+                tracing::error!("cannot encode a frame: {err}");
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn send_raw(&mut self, message: Message) -> Flow {
+        match self.socket.send(message).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close,
+        }
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), axum::Error> {
+        self.socket
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            })))
+            .await
+    }
+}
+
+/// The next event of the session's feed; pending forever without a session.
+async fn next_event(
+    session: &mut Option<(String, broadcast::Receiver<Sequenced>)>,
+) -> Result<Sequenced, RecvError> {
+    match session {
+        Some((_, feed)) => feed.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The answer to a frame that could not be read: a Response when the frame
+/// has a readable `id`, so the client can match it, else an Error frame.
+fn malformed(text: &str, err: &serde_json::Error) -> ServerFrame {
+    let error = OpenCtiError::bad_request(format!("malformed frame: {err}"));
+    let id = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string));
+    match id {
+        Some(id) => ServerFrame::response(id, Err(error)),
+        None => ServerFrame::Error { error },
+    }
+}

@@ -1,0 +1,119 @@
+//! The simulator's HTTP API (DESIGN.md §9): the far end of calls.
+//! `POST /api/sim/calls`, `GET /api/sim/calls`,
+//! `POST /api/sim/calls/{callId}/hangup`, `POST /api/sim/calls/{callId}/answer`.
+
+use app::protocol::{ErrorCode, OpenCtiError, UserData};
+use axum::{
+    Json, Router,
+    extract::{Path, State, rejection::JsonRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{relay::Hub, switch::SimError};
+
+/// The simulator's routes.
+pub fn routes() -> Router<Hub> {
+    Router::new()
+        .route("/api/sim/calls", get(list).post(place))
+        .route("/api/sim/calls/{call_id}/hangup", post(hang_up))
+        .route("/api/sim/calls/{call_id}/answer", post(answer))
+}
+
+/// `POST /api/sim/calls` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceCall {
+    from: String,
+    to: String,
+    /// Attached data: strings, numbers and booleans (stored as strings).
+    #[serde(default)]
+    data: serde_json::Map<String, Value>,
+}
+
+/// An error answered with its OpenCTI body and the fitting HTTP status.
+pub struct ApiError(StatusCode, OpenCtiError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<SimError> for ApiError {
+    fn from(err: SimError) -> Self {
+        match err {
+            SimError::UnknownCall(_) => {
+                let message = err.to_string();
+                ApiError(
+                    StatusCode::NOT_FOUND,
+                    OpenCtiError::new(ErrorCode::HttpError(404), message),
+                )
+            }
+            SimError::Refused(err) => {
+                let status = match err.err_code {
+                    ErrorCode::BadRequest | ErrorCode::InvalidDestination => {
+                        StatusCode::BAD_REQUEST
+                    }
+                    _ => StatusCode::CONFLICT,
+                };
+                ApiError(status, err)
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            OpenCtiError::bad_request(format!("malformed JSON body: {}", rejection.body_text())),
+        )
+    }
+}
+
+async fn place(
+    State(hub): State<Hub>,
+    body: Result<Json<PlaceCall>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body?;
+    let mut data = UserData::new();
+    for (key, value) in body.data {
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                return Err(ApiError(
+                    StatusCode::BAD_REQUEST,
+                    OpenCtiError::bad_request(format!(
+                        "data.{key} must be a string, number or boolean"
+                    )),
+                ));
+            }
+        };
+        data.insert(key, text);
+    }
+    let call_id = hub.sim_place_call(&body.from, &body.to, data)?;
+    Ok((StatusCode::CREATED, Json(json!({ "callId": call_id }))).into_response())
+}
+
+async fn list(State(hub): State<Hub>) -> Response {
+    Json(hub.sim_calls()).into_response()
+}
+
+async fn hang_up(
+    State(hub): State<Hub>,
+    Path(call_id): Path<String>,
+) -> Result<Response, ApiError> {
+    hub.sim_hang_up(&call_id)?;
+    Ok(Json(json!({ "callId": call_id })).into_response())
+}
+
+async fn answer(State(hub): State<Hub>, Path(call_id): Path<String>) -> Result<Response, ApiError> {
+    hub.sim_answer(&call_id)?;
+    Ok(Json(json!({ "callId": call_id })).into_response())
+}
