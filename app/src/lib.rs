@@ -2,6 +2,7 @@
 //! and the panel components (rendered on the server, hydrated in the browser).
 
 pub mod components;
+pub mod interface;
 pub mod protocol;
 
 use components::panel::Panel;
@@ -25,6 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

@@ -1,0 +1,367 @@
+//! The one state store of the Interface: agent, calls, parties, attached data
+//! and link state. Only OpenCTI events change it ([`Store::apply`]); the panel
+//! renders from it and `getState()` returns it as a SnapshotEvent.
+
+use std::collections::BTreeMap;
+
+use crate::protocol::{
+    UserData,
+    convert::agent_state_with_calls,
+    events::{
+        AgentState, AgentStateName, CallStateName, DeviceState, LinkState, OpenCtiEvent,
+        SnapshotCall, SnapshotEvent, WorkMode,
+    },
+    functions::TelephonyMode,
+};
+
+/// Most calls remembered in [`Store::recent`].
+pub const RECENT_CALLS: usize = 50;
+
+/// A call that ended, for the "Recent calls" list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentCall {
+    pub call_id: String,
+    pub number: String,
+    pub call_type: crate::protocol::events::CallType,
+    pub started: u64,
+    pub ended: u64,
+    /// Whether the agent talked on it (as opposed to missed or abandoned).
+    pub answered: bool,
+    pub outcome: CallStateName,
+}
+
+/// The store. `Default` is a logged-out agent with the link down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Store {
+    pub agent_id: String,
+    /// The ACD state (never `Busy`: that is derived from the calls).
+    pub agent_state: AgentState,
+    pub work_mode: WorkMode,
+    pub reason_code: String,
+    pub this_dn: String,
+    pub telephony_mode: TelephonyMode,
+    pub device_state: DeviceState,
+    pub link_state: LinkState,
+    /// When the agent entered its state (ms since the epoch).
+    pub since: u64,
+    pub wrap_up_ends_at: Option<u64>,
+    pub calls: Vec<SnapshotCall>,
+    /// Ended calls, newest first.
+    pub recent: Vec<RecentCall>,
+    /// Calls that were answered here, so that their end counts as answered.
+    answered: Vec<String>,
+    /// Attached data that arrived before its call's first state event.
+    pending_data: BTreeMap<String, (UserData, Option<String>)>,
+    /// Sequence number of the last numbered event applied.
+    pub last_seq: u64,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            agent_id: String::new(),
+            agent_state: AgentState::Logout,
+            work_mode: WorkMode::None,
+            reason_code: String::new(),
+            this_dn: String::new(),
+            telephony_mode: TelephonyMode::Full,
+            device_state: DeviceState::Closed,
+            link_state: LinkState::Disconnected,
+            since: 0,
+            wrap_up_ends_at: None,
+            calls: vec![],
+            recent: vec![],
+            answered: vec![],
+            pending_data: BTreeMap::new(),
+            last_seq: 0,
+        }
+    }
+}
+
+impl Store {
+    /// Whether an agent is logged in.
+    pub fn logged_in(&self) -> bool {
+        self.agent_state != AgentState::Logout
+    }
+
+    /// Whether the agent is in after-call work.
+    pub fn in_wrap_up(&self) -> bool {
+        self.logged_in() && self.work_mode == WorkMode::Acw
+    }
+
+    pub fn call(&self, call_id: &str) -> Option<&SnapshotCall> {
+        self.calls.iter().find(|c| c.call_id == call_id)
+    }
+
+    /// Applies the events converted from numbered event `seq`. Old or repeated
+    /// numbers are ignored (returns false); a snapshot always applies.
+    pub fn apply_numbered(&mut self, seq: u64, events: &[OpenCtiEvent]) -> bool {
+        let is_snapshot = events.iter().any(|e| matches!(e, OpenCtiEvent::SnapshotEvent(_)));
+        if seq <= self.last_seq && !is_snapshot {
+            return false;
+        }
+        for event in events {
+            self.apply(event);
+        }
+        self.last_seq = seq;
+        true
+    }
+
+    /// Applies one OpenCTI event.
+    pub fn apply(&mut self, event: &OpenCtiEvent) {
+        match event {
+            OpenCtiEvent::SnapshotEvent(s) => self.apply_snapshot(s),
+            OpenCtiEvent::AgentStateEvent(a) => {
+                self.agent_id = a.agent_id.clone();
+                self.agent_state = match a.event_name {
+                    AgentStateName::Login => AgentState::Login,
+                    AgentStateName::Ready => AgentState::Ready,
+                    AgentStateName::NotReady => AgentState::NotReady,
+                    AgentStateName::Logout => AgentState::Logout,
+                    AgentStateName::Unknown => AgentState::Unknown,
+                };
+                self.work_mode = a.work_mode;
+                self.reason_code = a.reason_code.clone();
+                self.since = a.timestamp;
+                self.wrap_up_ends_at = a.wrap_up_ends_at;
+                if !a.this_dn.is_empty() {
+                    self.this_dn = a.this_dn.clone();
+                }
+                if a.event_name == AgentStateName::Logout {
+                    self.device_state = DeviceState::Closed;
+                    self.calls.clear();
+                    self.pending_data.clear();
+                } else {
+                    self.device_state = DeviceState::Opened;
+                }
+            }
+            OpenCtiEvent::CallStateEvent(c) => {
+                if c.event_name.is_final() {
+                    if let Some(pos) = self.calls.iter().position(|x| x.call_id == c.call_id) {
+                        let call = self.calls.remove(pos);
+                        self.remember(call, c.event_name, c.timestamp);
+                    }
+                    self.pending_data.remove(&c.call_id);
+                    return;
+                }
+                if matches!(
+                    c.event_name,
+                    CallStateName::Established | CallStateName::Connected | CallStateName::Retrieved
+                ) && !self.answered.contains(&c.call_id)
+                {
+                    self.answered.push(c.call_id.clone());
+                }
+                match self.calls.iter_mut().find(|x| x.call_id == c.call_id) {
+                    Some(call) => {
+                        call.call_state = c.event_name;
+                        call.call_type = c.call_type;
+                        call.ani = c.ani.clone();
+                        call.dnis = c.dnis.clone();
+                        call.other_dn = c.other_dn.clone();
+                        call.timestamp = c.timestamp;
+                        if c.queue.is_some() {
+                            call.queue = c.queue.clone();
+                        }
+                    }
+                    None => {
+                        let (user_data, queue) = self.pending_data.remove(&c.call_id).unwrap_or_default();
+                        self.calls.push(SnapshotCall {
+                            call_id: c.call_id.clone(),
+                            call_state: c.event_name,
+                            call_type: c.call_type,
+                            ani: c.ani.clone(),
+                            dnis: c.dnis.clone(),
+                            other_dn: c.other_dn.clone(),
+                            parties: vec![],
+                            user_data,
+                            queue: c.queue.clone().or(queue),
+                            timestamp: c.timestamp,
+                            start_time: c.timestamp,
+                        });
+                    }
+                }
+            }
+            OpenCtiEvent::PartyInfoEvent(p) => {
+                if let Some(call) = self.calls.iter_mut().find(|x| x.call_id == p.call_id) {
+                    call.parties = p.parties.clone();
+                }
+            }
+            OpenCtiEvent::CallInfoEvent(i) => match self.calls.iter_mut().find(|x| x.call_id == i.call_id) {
+                Some(call) => {
+                    call.user_data = i.user_data.clone();
+                    if i.queue.is_some() {
+                        call.queue = i.queue.clone();
+                    }
+                }
+                None => {
+                    // Bounded: data for calls that never show up is dropped.
+                    if self.pending_data.len() >= 64 {
+                        self.pending_data.pop_first();
+                    }
+                    self.pending_data
+                        .insert(i.call_id.clone(), (i.user_data.clone(), i.queue.clone()));
+                }
+            },
+        }
+    }
+
+    fn apply_snapshot(&mut self, s: &SnapshotEvent) {
+        let base = match s.agent_state {
+            AgentState::Busy => match s.work_mode {
+                WorkMode::AutoIn | WorkMode::ManualIn => AgentState::Ready,
+                _ => AgentState::NotReady,
+            },
+            other => other,
+        };
+        let recent = std::mem::take(&mut self.recent);
+        *self = Store {
+            agent_id: s.agent_id.clone(),
+            agent_state: base,
+            work_mode: s.work_mode,
+            reason_code: s.reason_code.clone(),
+            this_dn: s.this_dn.clone(),
+            telephony_mode: s.telephony_mode,
+            device_state: s.device_state,
+            link_state: s.link_state,
+            since: s.timestamp,
+            wrap_up_ends_at: s.wrap_up_ends_at,
+            calls: s.calls.clone(),
+            recent,
+            answered: s
+                .calls
+                .iter()
+                .filter(|c| !matches!(c.call_state, CallStateName::Alerting | CallStateName::Initiated))
+                .map(|c| c.call_id.clone())
+                .collect(),
+            pending_data: BTreeMap::new(),
+            last_seq: self.last_seq,
+        };
+    }
+
+    fn remember(&mut self, call: SnapshotCall, outcome: CallStateName, ended: u64) {
+        let answered = self.answered.contains(&call.call_id);
+        self.answered.retain(|id| *id != call.call_id);
+        self.recent.insert(
+            0,
+            RecentCall {
+                number: call.other_dn.clone(),
+                call_type: call.call_type,
+                started: call.start_time,
+                ended: ended.max(call.start_time),
+                answered,
+                outcome,
+                call_id: call.call_id,
+            },
+        );
+        self.recent.truncate(RECENT_CALLS);
+    }
+
+    /// The store as a SnapshotEvent (`getState()`).
+    pub fn snapshot(&self) -> SnapshotEvent {
+        SnapshotEvent {
+            event_name: "Snapshot".into(),
+            agent_id: self.agent_id.clone(),
+            agent_state: agent_state_with_calls(self.agent_state, &self.calls),
+            work_mode: self.work_mode,
+            reason_code: self.reason_code.clone(),
+            device_state: self.device_state,
+            link_state: self.link_state,
+            this_dn: self.this_dn.clone(),
+            telephony_mode: self.telephony_mode,
+            timestamp: self.since,
+            wrap_up_ends_at: self.wrap_up_ends_at,
+            calls: self.calls.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::events::*;
+    use serde_json::json;
+
+    fn ev(value: serde_json::Value) -> OpenCtiEvent {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn call_state(name: &str, call_id: &str) -> OpenCtiEvent {
+        ev(json!({"pyEventType": "CallStateEvent", "pyEventName": name, "pyCallId": call_id,
+                  "pyCallType": "INBOUND", "pyANI": "+15551230001", "pyDNIS": "5000",
+                  "pyOtherDN": "+15551230001", "pyTimestamp": 10}))
+    }
+
+    fn logged_in() -> Store {
+        let mut store = Store::default();
+        store.apply(&ev(json!({"pyEventType": "AgentStateEvent", "pyEventName": "Login", "pyAgentId": "1001",
+                               "pyWorkMode": "AUX_WORK", "pyThisDN": "2001"})));
+        store
+    }
+
+    #[test]
+    fn every_event_type_applies() {
+        let mut store = logged_in();
+        assert!(store.logged_in());
+        assert_eq!(store.this_dn, "2001");
+        store.apply(&ev(json!({"pyEventType": "CallInfoEvent", "pyEventName": "CallInfo", "pyCallId": "C1",
+                               "pyUserData": {"account": "42"}, "pyQueue": "5000"})));
+        store.apply(&call_state("Alerting", "C1"));
+        let call = store.call("C1").unwrap();
+        assert_eq!(call.user_data["account"], "42", "data that came first is kept");
+        assert_eq!(call.queue.as_deref(), Some("5000"));
+        store.apply(&call_state("Established", "C1"));
+        store.apply(&ev(json!({"pyEventType": "PartyInfoEvent", "pyEventName": "PartyInfo", "pyCallId": "C1",
+                               "pyParties": [{"pyDN": "+15551230001", "pyState": "connected"},
+                                             {"pyDN": "2001", "pyState": "connected"}]})));
+        assert_eq!(store.call("C1").unwrap().parties.len(), 2);
+        assert_eq!(store.snapshot().agent_state, AgentState::Busy);
+        store.apply(&call_state("Disconnected", "C1"));
+        assert!(store.calls.is_empty());
+        assert_eq!(store.recent[0].number, "+15551230001");
+        assert!(store.recent[0].answered);
+        store.apply(&ev(json!({"pyEventType": "AgentStateEvent", "pyEventName": "NotReady", "pyAgentId": "1001",
+                               "pyWorkMode": "ACW", "pyWrapUpEndsAt": 99})));
+        assert!(store.in_wrap_up());
+        store.apply(&ev(json!({"pyEventType": "AgentStateEvent", "pyEventName": "Logout", "pyAgentId": "1001",
+                               "pyWorkMode": "MODE_NONE"})));
+        assert!(!store.logged_in());
+        assert_eq!(store.device_state, DeviceState::Closed);
+    }
+
+    #[test]
+    fn abandoned_calls_are_remembered_as_missed() {
+        let mut store = logged_in();
+        store.apply(&call_state("Alerting", "C2"));
+        store.apply(&call_state("Abandoned", "C2"));
+        assert!(!store.recent[0].answered);
+        assert_eq!(store.recent[0].outcome, CallStateName::Abandoned);
+    }
+
+    #[test]
+    fn old_or_repeated_sequence_numbers_are_ignored() {
+        let mut store = logged_in();
+        assert!(store.apply_numbered(5, &[call_state("Alerting", "C1")]));
+        assert!(!store.apply_numbered(5, &[call_state("Established", "C1")]), "duplicate");
+        assert!(!store.apply_numbered(4, &[call_state("Disconnected", "C1")]), "out of order");
+        assert_eq!(store.call("C1").unwrap().call_state, CallStateName::Alerting);
+        assert!(store.apply_numbered(6, &[call_state("Established", "C1")]));
+        assert_eq!(store.call("C1").unwrap().call_state, CallStateName::Established);
+    }
+
+    #[test]
+    fn a_snapshot_replaces_the_state_and_round_trips() {
+        let mut store = logged_in();
+        store.apply_numbered(9, &[call_state("Alerting", "C1")]);
+        let snap = ev(json!({"pyEventType": "SnapshotEvent", "pyEventName": "Snapshot", "pyAgentId": "1001",
+            "pyAgentState": "Busy", "pyWorkMode": "MODE_AUTO_IN", "pyReasonCode": "", "pyDeviceState": "OPENED",
+            "pyLinkState": "CONNECTED", "pyThisDN": "2001", "pyTelephonyMode": "full", "pyTimestamp": 3,
+            "pyCalls": [{"pyCallId": "C7", "pyCallState": "Held", "pyCallType": "INBOUND", "pyANI": "1",
+                         "pyDNIS": "5000", "pyOtherDN": "1", "pyParties": [], "pyUserData": {}}]}));
+        assert!(store.apply_numbered(3, std::slice::from_ref(&snap)), "a snapshot always applies");
+        assert_eq!(store.agent_state, AgentState::Ready);
+        assert_eq!(store.calls.len(), 1);
+        assert_eq!(store.last_seq, 3);
+        let OpenCtiEvent::SnapshotEvent(expected) = snap else { panic!() };
+        assert_eq!(store.snapshot(), expected);
+    }
+}
