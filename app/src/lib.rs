@@ -3,6 +3,10 @@
 
 pub mod components;
 pub mod interface;
+
+pub mod client;
+#[cfg(feature = "hydrate")]
+pub mod browser;
 pub mod protocol;
 
 use components::panel::Panel;

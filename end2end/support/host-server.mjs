@@ -10,6 +10,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), 'host-pages');
 
 async function handle(req, res) {
   const path = new URL(req.url ?? '/', 'http://host').pathname;
+  if (path === '/favicon.ico') {
+    res.writeHead(204).end();
+    return;
+  }
   if (path === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;

@@ -1,4 +1,9 @@
 //! Call Control Panel components. They render only from the Interface's state
-//! store and act only through the Interface.
+//! store ([`crate::client::Cti`]) and act only through the Interface.
 
+pub mod agent_bar;
+pub mod calls;
+pub mod dialer;
+pub mod login;
 pub mod panel;
+pub mod status;

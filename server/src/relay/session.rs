@@ -91,7 +91,7 @@ impl Sessions {
         let _ = session.feed.send(item);
     }
 
-    /// Subscribes a socket. With `last_seq`, the backlog is the events after
+    /// Subscribes a socket. With `last_seq` (0 means "I have nothing"), the backlog is the events after
     /// it when the buffer still holds them all; otherwise (or at login) it is
     /// a snapshot numbered with the session's current sequence number.
     pub fn attach_with_snapshot(
@@ -113,7 +113,7 @@ impl Sessions {
         let feed = session.feed.subscribe();
         let oldest = session.buffer.front().map_or(session.seq + 1, |e| e.0);
         let backlog = match last_seq {
-            Some(last) if last <= session.seq && last + 1 >= oldest => session
+            Some(last) if last > 0 && last <= session.seq && last + 1 >= oldest => session
                 .buffer
                 .iter()
                 .filter(|e| e.0 > last)

@@ -1,0 +1,144 @@
+//! The JavaScript Implementation: an integrator plugs in any CTI server by
+//! registering a plain object whose methods are the Interface functions
+//! (each may return a Promise), and pushes that server's events with
+//! `OpenCTI.publishEvent(event)`.
+
+use leptos::prelude::*;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::{from_js, runtime::{Implementation, LocalFuture}, to_js};
+use crate::{
+    client::Cti,
+    interface::{Declaration, Request, request::parameters},
+    protocol::{ErrorCode, OpenCtiError},
+};
+
+/// An integrator's object and what it declared.
+pub struct JavaScript {
+    object: Object,
+    declaration: Declaration,
+}
+
+impl JavaScript {
+    /// `useImplementation(object, declaration)`: the declaration
+    /// `{version, capabilities, name?}` is the second argument, or else the
+    /// object's own `version`, `capabilities` and `name` properties.
+    pub fn new(object: JsValue, declaration: JsValue) -> Result<Self, OpenCtiError> {
+        let object: Object = object
+            .dyn_into()
+            .map_err(|_| OpenCtiError::bad_request("useImplementation needs an object"))?;
+        let source: JsValue = if declaration.is_object() { declaration } else { object.clone().into() };
+        let get = |key: &str| Reflect::get(&source, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+        let capabilities: Vec<String> = match from_js(&get("capabilities")) {
+            Ok(Value::Array(items)) => items.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            _ => {
+                return Err(OpenCtiError::bad_request(
+                    "declare capabilities: an array of the Interface functions the implementation supports",
+                ));
+            }
+        };
+        let version = get("version").as_string().unwrap_or_else(|| "unknown".into());
+        let name = get("name").as_string().unwrap_or_else(|| "javascript".into());
+        Ok(Self {
+            object,
+            declaration: Declaration { implementation: name, version, capabilities },
+        })
+    }
+
+    fn positional(request: &Request) -> Vec<JsValue> {
+        let args = request_args(request);
+        parameters(request.function())
+            .iter()
+            .map(|name| args.get(*name).map(to_js).unwrap_or(JsValue::UNDEFINED))
+            .collect()
+    }
+}
+
+/// A request's arguments keyed by their JavaScript parameter names.
+fn request_args(request: &Request) -> serde_json::Map<String, Value> {
+    use serde_json::json;
+    let opts = |o: &crate::interface::request::CallOptions| match &o.user_data {
+        Some(data) => json!({ "userData": data }),
+        None => Value::Null,
+    };
+    let value = match request {
+        Request::Login { agent_id, password, extension, options } => json!({
+            "agentId": agent_id, "password": password, "extension": extension,
+            "options": {"telephonyMode": options.telephony_mode}
+        }),
+        Request::Logout { reason_code } => json!({ "reasonCode": reason_code }),
+        Request::AgentReady { work_mode } => json!({ "workMode": work_mode }),
+        Request::AgentNotReady { work_mode, reason_code } => json!({ "workMode": work_mode, "reasonCode": reason_code }),
+        Request::MakeCall { destination, options } => json!({ "destination": destination, "options": opts(options) }),
+        Request::AnswerCall { call_id }
+        | Request::RejectCall { call_id }
+        | Request::HangUpCall { call_id }
+        | Request::HoldCall { call_id }
+        | Request::RetrieveCall { call_id } => json!({ "callId": call_id }),
+        Request::SendDtmf { call_id, digits } => json!({ "callId": call_id, "digits": digits }),
+        Request::BlindTransfer { call_id, destination, options }
+        | Request::TransferInitiate { call_id, destination, options }
+        | Request::ConferenceInitiate { call_id, destination, options } => {
+            json!({ "callId": call_id, "destination": destination, "options": opts(options) })
+        }
+        Request::TransferComplete { held_call_id, consult_call_id }
+        | Request::ConferenceComplete { held_call_id, consult_call_id } => {
+            json!({ "heldCallId": held_call_id, "consultCallId": consult_call_id })
+        }
+        Request::AlternateCall { held_call_id, active_call_id } => {
+            json!({ "heldCallId": held_call_id, "activeCallId": active_call_id })
+        }
+        Request::DropParty { call_id, party } => json!({ "callId": call_id, "party": party }),
+        Request::CompleteWrapUp { disposition } => json!({ "disposition": disposition }),
+    };
+    match value {
+        Value::Object(map) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// A rejection from integrator code: its `{errCode, errMessage}` when it has
+/// one, else the thrown value's text.
+fn rejection(value: JsValue) -> OpenCtiError {
+    if let Ok(err) = serde_wasm_bindgen::from_value::<OpenCtiError>(value.clone()) {
+        return err;
+    }
+    let message = value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "the implementation refused the call".into());
+    OpenCtiError::new(ErrorCode::CallRejected, message)
+}
+
+impl Implementation for JavaScript {
+    fn declaration(&self) -> Declaration {
+        self.declaration.clone()
+    }
+
+    fn invoke(&self, cti: Cti, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {
+        let name = request.function().js_name();
+        let method = Reflect::get(&self.object, &JsValue::from_str(name))
+            .ok()
+            .and_then(|m| m.dyn_into::<Function>().ok());
+        let args: Array = Self::positional(&request).into_iter().collect();
+        let object = self.object.clone();
+        let is_login = matches!(request, Request::Login { .. });
+        Box::pin(async move {
+            let method = method.ok_or_else(|| {
+                OpenCtiError::new(ErrorCode::NotSupported, format!("the implementation has no {name} function"))
+            })?;
+            let returned = method.apply(&object, &args).map_err(rejection)?;
+            let settled = JsFuture::from(Promise::resolve(&returned)).await.map_err(rejection)?;
+            if is_login {
+                // login resolves with the state the implementation published.
+                return serde_json::to_value(cti.store.with_untracked(|s| s.snapshot()))
+                    .map_err(|e| OpenCtiError::bad_request(e.to_string()));
+            }
+            from_js(&settled).map_err(OpenCtiError::bad_request)
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! `window.OpenCTI`: every Interface function under its JavaScript name
+//! (each returns a Promise that resolves with the result or rejects with a
+//! plain `{errCode, errMessage}` object, never throwing), `on`/`off`,
+//! `getState`, `getCapabilities`, `useImplementation` and `publishEvent`.
+//! Installed once the panel has hydrated and can take commands.
+
+use leptos::prelude::*;
+use std::{cell::RefCell, rc::Rc};
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_futures::future_to_promise;
+
+use super::{from_js, javascript::JavaScript, runtime, to_js};
+use crate::{
+    client::Cti,
+    interface::Request,
+    protocol::{OpenCtiError, events::OpenCtiEvent, functions},
+};
+
+fn reject(err: &OpenCtiError) -> Promise {
+    Promise::reject(&to_js(err))
+}
+
+/// Calls an Interface function from positional JavaScript arguments.
+fn dispatch(cti: Cti, name: &str, args: Array) -> Promise {
+    let values: Result<Vec<serde_json::Value>, String> = args.iter().map(|a| from_js(&a)).collect();
+    let request = values
+        .map_err(|e| OpenCtiError::bad_request(format!("{name}: {e}")))
+        .and_then(|values| Request::from_positional(name, values));
+    let request = match request {
+        Ok(request) => request,
+        Err(err) => return reject(&err),
+    };
+    future_to_promise(async move {
+        match cti.call(request).await {
+            Ok(value) => Ok(to_js(&value)),
+            Err(err) => Err(to_js(&err)),
+        }
+    })
+}
+
+/// `publishEvent(event)`: applies a valid OpenCTI event before returning; an
+/// invalid one is logged with `console.error` and rejected.
+fn publish_event(cti: Cti, event: JsValue) -> Promise {
+    let parsed = from_js(&event).and_then(|v| serde_json::from_value::<OpenCtiEvent>(v).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(event) => {
+            runtime::publish(cti, None, vec![event]);
+            Promise::resolve(&JsValue::NULL)
+        }
+        Err(message) => {
+            let err = OpenCtiError::bad_request(format!("invalid OpenCTI event: {message}"));
+            web_sys::console::error_2(&JsValue::from_str(&format!("OpenCTI.publishEvent: {}", err.err_message)), &event);
+            reject(&err)
+        }
+    }
+}
+
+/// Installs `window.OpenCTI` (once).
+pub fn install(cti: Cti) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if Reflect::has(&window, &JsValue::from_str("OpenCTI")).unwrap_or(false) {
+        return;
+    }
+    let api = Object::new();
+    let set = |key: &str, value: &JsValue| {
+        let _ = Reflect::set(&api, &JsValue::from_str(key), value);
+    };
+
+    // One Rust dispatcher; a tiny JS wrapper per function passes its name
+    // and its (variadic) arguments.
+    let dispatcher = Closure::<dyn Fn(String, Array) -> Promise>::new(move |name: String, args: Array| {
+        dispatch(cti, &name, args)
+    });
+    let wrap = Function::new_with_args("dispatch, name", "return function () { return dispatch(name, Array.from(arguments)); };");
+    for function in functions::Function::ALL {
+        let name = function.js_name();
+        if let Ok(f) = wrap.call2(&JsValue::NULL, dispatcher.as_ref(), &JsValue::from_str(name)) {
+            set(name, &f);
+        }
+    }
+    dispatcher.forget();
+
+    let get_state = Closure::<dyn Fn() -> JsValue>::new(move || to_js(&cti.store.with_untracked(|s| s.snapshot())));
+    set("getState", get_state.as_ref());
+    get_state.forget();
+
+    let get_capabilities = Closure::<dyn Fn() -> JsValue>::new(move || to_js(&cti.declaration.get_untracked()));
+    set("getCapabilities", get_capabilities.as_ref());
+    get_capabilities.forget();
+
+    let publish = Closure::<dyn Fn(JsValue) -> Promise>::new(move |event: JsValue| publish_event(cti, event));
+    set("publishEvent", publish.as_ref());
+    publish.forget();
+
+    let use_implementation =
+        Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |object: JsValue, declaration: JsValue| {
+            match JavaScript::new(object, declaration) {
+                Ok(implementation) => {
+                    runtime::use_implementation(cti, Rc::new(implementation));
+                    Promise::resolve(&to_js(&cti.declaration.get_untracked()))
+                }
+                Err(err) => reject(&err),
+            }
+        });
+    set("useImplementation", use_implementation.as_ref());
+    use_implementation.forget();
+
+    // on/off: callbacks by pyEventType or "*".
+    let subscriptions: Rc<RefCell<Vec<(String, Function, u64)>>> = Rc::default();
+    let on = {
+        let subscriptions = subscriptions.clone();
+        Closure::<dyn Fn(String, JsValue)>::new(move |event_type: String, callback: JsValue| {
+            let Ok(callback) = callback.dyn_into::<Function>() else {
+                web_sys::console::error_1(&"OpenCTI.on: the callback must be a function".into());
+                return;
+            };
+            let filter = event_type.clone();
+            let target = callback.clone();
+            let id = runtime::listen(Rc::new(move |event: &OpenCtiEvent| {
+                if (filter == "*" || filter == event.event_type())
+                    && let Err(err) = target.call1(&JsValue::NULL, &to_js(event))
+                {
+                    web_sys::console::error_2(&"OpenCTI: an event callback threw".into(), &err);
+                }
+            }));
+            subscriptions.borrow_mut().push((event_type, callback, id));
+        })
+    };
+    set("on", on.as_ref());
+    on.forget();
+    let off = Closure::<dyn Fn(String, JsValue)>::new(move |event_type: String, callback: JsValue| {
+        subscriptions.borrow_mut().retain(|(t, f, id)| {
+            let same = *t == event_type && Object::is(f, &callback);
+            if same {
+                runtime::unlisten(*id);
+            }
+            !same
+        });
+    });
+    set("off", off.as_ref());
+    off.forget();
+
+    let _ = Reflect::set(&window, &JsValue::from_str("OpenCTI"), &api);
+}

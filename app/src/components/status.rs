@@ -1,0 +1,78 @@
+//! What the agent is told: the live status region, the link banner and the
+//! error toast.
+
+use leptos::prelude::*;
+
+use crate::{
+    client::Cti,
+    interface::Store,
+    protocol::events::{AgentState, CallStateName, LinkState},
+};
+
+/// The agent state in the words of the buttons.
+pub fn state_words(store: &Store) -> &'static str {
+    if !store.logged_in() {
+        return "Logged out";
+    }
+    let talking = store
+        .calls
+        .iter()
+        .any(|c| !matches!(c.call_state, CallStateName::Alerting));
+    if talking {
+        "On a call"
+    } else if store.in_wrap_up() {
+        "After-call work"
+    } else if store.agent_state == AgentState::Ready {
+        "Ready"
+    } else {
+        "Not ready"
+    }
+}
+
+/// The ARIA live region: the current state and the latest announcement
+/// (a ringing call), not a history.
+#[component]
+pub fn StatusRegion() -> impl IntoView {
+    let cti = Cti::expect();
+    let text = move || {
+        cti.store.with(|s| {
+            let state = state_words(s);
+            match s.calls.iter().find(|c| c.call_state == CallStateName::Alerting) {
+                Some(ringing) => format!("{state}. Incoming call from {}", ringing.ani),
+                None => state.to_string(),
+            }
+        })
+    };
+    let class = move || {
+        let words = cti.store.with(state_words);
+        format!("status state-{}", words.to_lowercase().replace([' ', '-'], "_"))
+    };
+    view! { <div class=class role="status" aria-live="polite">{text}</div> }
+}
+
+/// Shown while the link to the CTI server is down (logged-in agents only).
+#[component]
+pub fn LinkBanner() -> impl IntoView {
+    let cti = Cti::expect();
+    let down = move || cti.store.with(|s| s.logged_in() && s.link_state == LinkState::Disconnected);
+    view! {
+        <Show when=down>
+            <div class="banner banner-warning" role="alert">"Connection lost. Reconnecting…"</div>
+        </Show>
+    }
+}
+
+/// The latest failed action, with its OpenCTI code; dismissible.
+#[component]
+pub fn Toast() -> impl IntoView {
+    let cti = Cti::expect();
+    view! {
+        {move || cti.problem.get().map(|err| view! {
+            <div class="toast" role="alert">
+                <span class="toast-message">{err.err_message.clone()}</span>
+                <code class="toast-code">{err.err_code.to_string()}</code>
+                <button class="btn btn-ghost" aria-label="Dismiss" on:click=move |_| cti.problem.set(None)>"×"</button>
+            </div>
+        })}
+    }
+}
