@@ -19,6 +19,9 @@ cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-u
 step "cargo test (app + ssr, server)"
 cargo test
 
+step "TypeScript typings (tsc --noEmit over their usage file)"
+(cd end2end && npx tsc --noEmit -p typings)
+
 step "release build (server + wasm)"
 cargo leptos build --release
 wasm=target/site/pkg/ccp.wasm

@@ -38,7 +38,8 @@ impl Cti {
     /// Whether the panel offers `function` now (capability and mode).
     pub fn offered(&self, function: Function) -> bool {
         let declaration = self.declaration.get();
-        self.store.with(|s| crate::interface::offered(s, &declaration, function))
+        self.store
+            .with(|s| crate::interface::offered(s, &declaration, function))
     }
 
     /// Runs an Interface call; on failure the toast shows its message.
@@ -85,6 +86,9 @@ pub fn reference_declaration() -> Declaration {
     Declaration {
         implementation: "reference".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        capabilities: Function::ALL.iter().map(|f| f.js_name().to_string()).collect(),
+        capabilities: Function::ALL
+            .iter()
+            .map(|f| f.js_name().to_string())
+            .collect(),
     }
 }

@@ -1,12 +1,13 @@
+#![recursion_limit = "256"]
 //! The isomorphic part of the Call Control Panel: the page shell, the router
 //! and the panel components (rendered on the server, hydrated in the browser).
 
 pub mod components;
 pub mod interface;
 
-pub mod client;
 #[cfg(feature = "hydrate")]
 pub mod browser;
+pub mod client;
 pub mod protocol;
 
 use components::panel::Panel;

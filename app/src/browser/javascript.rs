@@ -3,13 +3,17 @@
 //! (each may return a Promise), and pushes that server's events with
 //! `OpenCTI.publishEvent(event)`.
 
-use leptos::prelude::*;
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use leptos::prelude::*;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::{from_js, runtime::{Implementation, LocalFuture}, to_js};
+use super::{
+    from_js,
+    runtime::{Implementation, LocalFuture},
+    to_js,
+};
 use crate::{
     client::Cti,
     interface::{Declaration, Request, request::parameters},
@@ -30,21 +34,38 @@ impl JavaScript {
         let object: Object = object
             .dyn_into()
             .map_err(|_| OpenCtiError::bad_request("useImplementation needs an object"))?;
-        let source: JsValue = if declaration.is_object() { declaration } else { object.clone().into() };
-        let get = |key: &str| Reflect::get(&source, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+        let source: JsValue = if declaration.is_object() {
+            declaration
+        } else {
+            object.clone().into()
+        };
+        let get = |key: &str| {
+            Reflect::get(&source, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        };
         let capabilities: Vec<String> = match from_js(&get("capabilities")) {
-            Ok(Value::Array(items)) => items.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             _ => {
                 return Err(OpenCtiError::bad_request(
                     "declare capabilities: an array of the Interface functions the implementation supports",
                 ));
             }
         };
-        let version = get("version").as_string().unwrap_or_else(|| "unknown".into());
-        let name = get("name").as_string().unwrap_or_else(|| "javascript".into());
+        let version = get("version")
+            .as_string()
+            .unwrap_or_else(|| "unknown".into());
+        let name = get("name")
+            .as_string()
+            .unwrap_or_else(|| "javascript".into());
         Ok(Self {
             object,
-            declaration: Declaration { implementation: name, version, capabilities },
+            declaration: Declaration {
+                implementation: name,
+                version,
+                capabilities,
+            },
         })
     }
 
@@ -65,30 +86,62 @@ fn request_args(request: &Request) -> serde_json::Map<String, Value> {
         None => Value::Null,
     };
     let value = match request {
-        Request::Login { agent_id, password, extension, options } => json!({
+        Request::Login {
+            agent_id,
+            password,
+            extension,
+            options,
+        } => json!({
             "agentId": agent_id, "password": password, "extension": extension,
             "options": {"telephonyMode": options.telephony_mode}
         }),
         Request::Logout { reason_code } => json!({ "reasonCode": reason_code }),
         Request::AgentReady { work_mode } => json!({ "workMode": work_mode }),
-        Request::AgentNotReady { work_mode, reason_code } => json!({ "workMode": work_mode, "reasonCode": reason_code }),
-        Request::MakeCall { destination, options } => json!({ "destination": destination, "options": opts(options) }),
+        Request::AgentNotReady {
+            work_mode,
+            reason_code,
+        } => json!({ "workMode": work_mode, "reasonCode": reason_code }),
+        Request::MakeCall {
+            destination,
+            options,
+        } => json!({ "destination": destination, "options": opts(options) }),
         Request::AnswerCall { call_id }
         | Request::RejectCall { call_id }
         | Request::HangUpCall { call_id }
         | Request::HoldCall { call_id }
         | Request::RetrieveCall { call_id } => json!({ "callId": call_id }),
         Request::SendDtmf { call_id, digits } => json!({ "callId": call_id, "digits": digits }),
-        Request::BlindTransfer { call_id, destination, options }
-        | Request::TransferInitiate { call_id, destination, options }
-        | Request::ConferenceInitiate { call_id, destination, options } => {
+        Request::BlindTransfer {
+            call_id,
+            destination,
+            options,
+        }
+        | Request::TransferInitiate {
+            call_id,
+            destination,
+            options,
+        }
+        | Request::ConferenceInitiate {
+            call_id,
+            destination,
+            options,
+        } => {
             json!({ "callId": call_id, "destination": destination, "options": opts(options) })
         }
-        Request::TransferComplete { held_call_id, consult_call_id }
-        | Request::ConferenceComplete { held_call_id, consult_call_id } => {
+        Request::TransferComplete {
+            held_call_id,
+            consult_call_id,
+        }
+        | Request::ConferenceComplete {
+            held_call_id,
+            consult_call_id,
+        } => {
             json!({ "heldCallId": held_call_id, "consultCallId": consult_call_id })
         }
-        Request::AlternateCall { held_call_id, active_call_id } => {
+        Request::AlternateCall {
+            held_call_id,
+            active_call_id,
+        } => {
             json!({ "heldCallId": held_call_id, "activeCallId": active_call_id })
         }
         Request::DropParty { call_id, party } => json!({ "callId": call_id, "party": party }),
@@ -129,13 +182,18 @@ impl Implementation for JavaScript {
         let is_login = matches!(request, Request::Login { .. });
         Box::pin(async move {
             let method = method.ok_or_else(|| {
-                OpenCtiError::new(ErrorCode::NotSupported, format!("the implementation has no {name} function"))
+                OpenCtiError::new(
+                    ErrorCode::NotSupported,
+                    format!("the implementation has no {name} function"),
+                )
             })?;
             let returned = method.apply(&object, &args).map_err(rejection)?;
-            let settled = JsFuture::from(Promise::resolve(&returned)).await.map_err(rejection)?;
+            let settled = JsFuture::from(Promise::resolve(&returned))
+                .await
+                .map_err(rejection)?;
             if is_login {
                 // login resolves with the state the implementation published.
-                return serde_json::to_value(cti.store.with_untracked(|s| s.snapshot()))
+                return serde_json::to_value(cti.store.with_untracked(|s| s.state_event()))
                     .map_err(|e| OpenCtiError::bad_request(e.to_string()));
             }
             from_js(&settled).map_err(OpenCtiError::bad_request)

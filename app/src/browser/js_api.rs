@@ -43,7 +43,8 @@ fn dispatch(cti: Cti, name: &str, args: Array) -> Promise {
 /// `publishEvent(event)`: applies a valid OpenCTI event before returning; an
 /// invalid one is logged with `console.error` and rejected.
 fn publish_event(cti: Cti, event: JsValue) -> Promise {
-    let parsed = from_js(&event).and_then(|v| serde_json::from_value::<OpenCtiEvent>(v).map_err(|e| e.to_string()));
+    let parsed = from_js(&event)
+        .and_then(|v| serde_json::from_value::<OpenCtiEvent>(v).map_err(|e| e.to_string()));
     match parsed {
         Ok(event) => {
             runtime::publish(cti, None, vec![event]);
@@ -51,7 +52,10 @@ fn publish_event(cti: Cti, event: JsValue) -> Promise {
         }
         Err(message) => {
             let err = OpenCtiError::bad_request(format!("invalid OpenCTI event: {message}"));
-            web_sys::console::error_2(&JsValue::from_str(&format!("OpenCTI.publishEvent: {}", err.err_message)), &event);
+            web_sys::console::error_2(
+                &JsValue::from_str(&format!("OpenCTI.publishEvent: {}", err.err_message)),
+                &event,
+            );
             reject(&err)
         }
     }
@@ -72,40 +76,51 @@ pub fn install(cti: Cti) {
 
     // One Rust dispatcher; a tiny JS wrapper per function passes its name
     // and its (variadic) arguments.
-    let dispatcher = Closure::<dyn Fn(String, Array) -> Promise>::new(move |name: String, args: Array| {
-        dispatch(cti, &name, args)
-    });
-    let wrap = Function::new_with_args("dispatch, name", "return function () { return dispatch(name, Array.from(arguments)); };");
+    let dispatcher =
+        Closure::<dyn Fn(String, Array) -> Promise>::new(move |name: String, args: Array| {
+            dispatch(cti, &name, args)
+        });
+    let wrap = Function::new_with_args(
+        "dispatch, name",
+        "return function () { return dispatch(name, Array.from(arguments)); };",
+    );
     for function in functions::Function::ALL {
         let name = function.js_name();
-        if let Ok(f) = wrap.call2(&JsValue::NULL, dispatcher.as_ref(), &JsValue::from_str(name)) {
+        if let Ok(f) = wrap.call2(
+            &JsValue::NULL,
+            dispatcher.as_ref(),
+            &JsValue::from_str(name),
+        ) {
             set(name, &f);
         }
     }
     dispatcher.forget();
 
-    let get_state = Closure::<dyn Fn() -> JsValue>::new(move || to_js(&cti.store.with_untracked(|s| s.snapshot())));
+    let get_state = Closure::<dyn Fn() -> JsValue>::new(move || {
+        to_js(&cti.store.with_untracked(|s| s.state_event()))
+    });
     set("getState", get_state.as_ref());
     get_state.forget();
 
-    let get_capabilities = Closure::<dyn Fn() -> JsValue>::new(move || to_js(&cti.declaration.get_untracked()));
+    let get_capabilities =
+        Closure::<dyn Fn() -> JsValue>::new(move || to_js(&cti.declaration.get_untracked()));
     set("getCapabilities", get_capabilities.as_ref());
     get_capabilities.forget();
 
-    let publish = Closure::<dyn Fn(JsValue) -> Promise>::new(move |event: JsValue| publish_event(cti, event));
+    let publish =
+        Closure::<dyn Fn(JsValue) -> Promise>::new(move |event: JsValue| publish_event(cti, event));
     set("publishEvent", publish.as_ref());
     publish.forget();
 
-    let use_implementation =
-        Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |object: JsValue, declaration: JsValue| {
-            match JavaScript::new(object, declaration) {
-                Ok(implementation) => {
-                    runtime::use_implementation(cti, Rc::new(implementation));
-                    Promise::resolve(&to_js(&cti.declaration.get_untracked()))
-                }
-                Err(err) => reject(&err),
+    let use_implementation = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(
+        move |object: JsValue, declaration: JsValue| match JavaScript::new(object, declaration) {
+            Ok(implementation) => {
+                runtime::use_implementation(cti, Rc::new(implementation));
+                Promise::resolve(&to_js(&cti.declaration.get_untracked()))
             }
-        });
+            Err(err) => reject(&err),
+        },
+    );
     set("useImplementation", use_implementation.as_ref());
     use_implementation.forget();
 
@@ -132,15 +147,16 @@ pub fn install(cti: Cti) {
     };
     set("on", on.as_ref());
     on.forget();
-    let off = Closure::<dyn Fn(String, JsValue)>::new(move |event_type: String, callback: JsValue| {
-        subscriptions.borrow_mut().retain(|(t, f, id)| {
-            let same = *t == event_type && Object::is(f, &callback);
-            if same {
-                runtime::unlisten(*id);
-            }
-            !same
+    let off =
+        Closure::<dyn Fn(String, JsValue)>::new(move |event_type: String, callback: JsValue| {
+            subscriptions.borrow_mut().retain(|(t, f, id)| {
+                let same = *t == event_type && Object::is(f, &callback);
+                if same {
+                    runtime::unlisten(*id);
+                }
+                !same
+            });
         });
-    });
     set("off", off.as_ref());
     off.forget();
 

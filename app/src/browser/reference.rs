@@ -83,8 +83,13 @@ impl Reference {
     /// had a session before a reload, it resumes it.
     pub fn new(cti: Cti) -> Self {
         let location = web_sys::window().map(|w| w.location());
-        let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-        let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
+        let host = location
+            .as_ref()
+            .and_then(|l| l.host().ok())
+            .unwrap_or_default();
+        let secure = location
+            .and_then(|l| l.protocol().ok())
+            .is_some_and(|p| p == "https:");
         let url = format!("{}://{host}/ws", if secure { "wss" } else { "ws" });
         let id_prefix = format!("{:x}", (js_sys::Math::random() * 1e12) as u64);
         let reference = Self {
@@ -107,7 +112,8 @@ impl Reference {
             })),
         };
         reference.start_heartbeat();
-        if let Some(token) = session_storage().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()) {
+        if let Some(token) = session_storage().and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
+        {
             reference.link.borrow_mut().token = Some(token);
             reference.connect();
         }
@@ -177,7 +183,17 @@ impl Reference {
         let cti = self.link.borrow().cti;
         let last_seq = cti.store.with_untracked(|s| s.last_seq);
         let id = self.next_id();
-        match self.send_and_wait(id.clone(), ClientFrame::Resume { id, token, last_seq }).await {
+        match self
+            .send_and_wait(
+                id.clone(),
+                ClientFrame::Resume {
+                    id,
+                    token,
+                    last_seq,
+                },
+            )
+            .await
+        {
             Ok(_) => self.publish_link(LinkState::Connected),
             Err(err) if err.err_code == ErrorCode::Unauthorized => self.session_ended(),
             Err(_) => {}
@@ -189,18 +205,27 @@ impl Reference {
         let frame = match serde_json::from_str::<ServerFrame>(text) {
             Ok(frame) => frame,
             Err(err) => {
-                web_sys::console::warn_1(&format!("OpenCTI: unreadable frame from the server: {err}").into());
+                web_sys::console::warn_1(
+                    &format!("OpenCTI: unreadable frame from the server: {err}").into(),
+                );
                 return;
             }
         };
         match frame {
-            ServerFrame::Response { id, ok, value, error } => {
+            ServerFrame::Response {
+                id,
+                ok,
+                value,
+                error,
+            } => {
                 let waiter = self.link.borrow_mut().pending.remove(&id);
                 if let Some(waiter) = waiter {
                     let reply = if ok {
                         Ok(value)
                     } else {
-                        Err(error.unwrap_or_else(|| OpenCtiError::bad_request("the server refused the request")))
+                        Err(error.unwrap_or_else(|| {
+                            OpenCtiError::bad_request("the server refused the request")
+                        }))
                     };
                     let _ = waiter.send(reply);
                 }
@@ -239,7 +264,11 @@ impl Reference {
             let mut link = self.link.borrow_mut();
             link.open = false;
             link.socket = None;
-            (std::mem::take(&mut link.pending), std::mem::take(&mut link.opening), link.token.is_some())
+            (
+                std::mem::take(&mut link.pending),
+                std::mem::take(&mut link.opening),
+                link.token.is_some(),
+            )
         };
         for (_, waiter) in pending {
             let _ = waiter.send(Err(link_down("the connection to the CTI server was lost")));
@@ -282,7 +311,10 @@ impl Reference {
                 TimeoutFuture::new(HEARTBEAT_MS).await;
                 let (socket, silent) = {
                     let link = this.link.borrow();
-                    (link.socket.clone().filter(|_| link.open), now() - link.last_heard > SILENCE_MS)
+                    (
+                        link.socket.clone().filter(|_| link.open),
+                        now() - link.last_heard > SILENCE_MS,
+                    )
                 };
                 if let Some(socket) = socket {
                     if silent {
@@ -311,7 +343,9 @@ impl Reference {
     /// The server no longer knows the session (e.g. it restarted).
     fn session_ended(&self) {
         let cti = self.link.borrow().cti;
-        let (agent_id, this_dn) = cti.store.with_untracked(|s| (s.agent_id.clone(), s.this_dn.clone()));
+        let (agent_id, this_dn) = cti
+            .store
+            .with_untracked(|s| (s.agent_id.clone(), s.this_dn.clone()));
         self.forget_session();
         publish(
             cti,
@@ -348,7 +382,9 @@ impl Reference {
         if self.link.borrow().socket.is_none() {
             self.connect();
         }
-        receiver.await.unwrap_or_else(|_| Err(link_down("cannot reach the CTI server")))
+        receiver
+            .await
+            .unwrap_or_else(|_| Err(link_down("cannot reach the CTI server")))
     }
 
     /// Sends a frame and waits for its response (or the timeout).
@@ -360,7 +396,8 @@ impl Reference {
                 .clone()
                 .filter(|_| link.open)
                 .ok_or_else(|| link_down("the CTI server is not connected; reconnecting"))?;
-            let text = serde_json::to_string(&frame).map_err(|e| OpenCtiError::bad_request(e.to_string()))?;
+            let text = serde_json::to_string(&frame)
+                .map_err(|e| OpenCtiError::bad_request(e.to_string()))?;
             let (tx, rx) = oneshot::channel();
             link.pending.insert(id.clone(), tx);
             if socket.send_with_str(&text).is_err() {
@@ -381,11 +418,19 @@ impl Reference {
                 )));
             }
         });
-        receiver.await.unwrap_or_else(|_| Err(link_down("the connection to the CTI server was lost")))
+        receiver
+            .await
+            .unwrap_or_else(|_| Err(link_down("the connection to the CTI server was lost")))
     }
 
     async fn login(&self, request: Request) -> Result<Value, OpenCtiError> {
-        let Request::Login { agent_id, password, extension, options } = request else {
+        let Request::Login {
+            agent_id,
+            password,
+            extension,
+            options,
+        } = request
+        else {
             return Err(OpenCtiError::bad_request("not a login"));
         };
         self.ensure_open().await?;
@@ -418,17 +463,27 @@ impl Reference {
         if let Some(storage) = session_storage() {
             let _ = storage.set_item(SESSION_KEY, &session.token);
         }
-        cti.declaration.update(|d| d.version = session.server_version.clone());
-        snapshot.await.map_err(|_| link_down("the connection to the CTI server was lost"))?;
-        serde_json::to_value(cti.store.with_untracked(|s| s.snapshot()))
+        cti.declaration
+            .update(|d| d.version = session.server_version.clone());
+        snapshot
+            .await
+            .map_err(|_| link_down("the connection to the CTI server was lost"))?;
+        serde_json::to_value(cti.store.with_untracked(|s| s.state_event()))
             .map_err(|e| OpenCtiError::bad_request(e.to_string()))
     }
 
     async fn request(&self, request: Request) -> Result<Value, OpenCtiError> {
-        let csta = request.to_csta().ok_or_else(|| OpenCtiError::bad_request("not a switch request"))?;
+        let csta = request
+            .to_csta()
+            .ok_or_else(|| OpenCtiError::bad_request("not a switch request"))?;
         let id = self.next_id();
-        match self.send_and_wait(id.clone(), ClientFrame::Request { id, request: csta }).await? {
-            Some(ResponseValue::Call(created)) => Ok(serde_json::json!({ "callId": created.call_id })),
+        match self
+            .send_and_wait(id.clone(), ClientFrame::Request { id, request: csta })
+            .await?
+        {
+            Some(ResponseValue::Call(created)) => {
+                Ok(serde_json::json!({ "callId": created.call_id }))
+            }
             _ => Ok(Value::Null),
         }
     }

@@ -72,7 +72,13 @@ pub fn publish(cti: Cti, seq: Option<u64>, events: Vec<OpenCtiEvent>) {
     if !applied {
         return;
     }
-    let listeners: Vec<Listener> = RUNTIME.with(|r| r.borrow().listeners.iter().map(|(_, l)| l.clone()).collect());
+    let listeners: Vec<Listener> = RUNTIME.with(|r| {
+        r.borrow()
+            .listeners
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect()
+    });
     for event in &events {
         for listener in &listeners {
             listener(event);
@@ -85,8 +91,14 @@ pub fn publish(cti: Cti, seq: Option<u64>, events: Vec<OpenCtiEvent>) {
 pub async fn call(cti: Cti, request: Request) -> Result<Value, OpenCtiError> {
     let implementation = RUNTIME
         .with(|r| r.borrow().implementation.clone())
-        .ok_or_else(|| OpenCtiError::new(crate::protocol::ErrorCode::LinkDown, "no implementation is active"))?;
+        .ok_or_else(|| {
+            OpenCtiError::new(
+                crate::protocol::ErrorCode::LinkDown,
+                "no implementation is active",
+            )
+        })?;
     let declaration = cti.declaration.get_untracked();
-    cti.store.with_untracked(|store| interface::check(store, &declaration, &request))?;
+    cti.store
+        .with_untracked(|store| interface::check(store, &declaration, &request))?;
     implementation.invoke(cti, request).await
 }

@@ -23,7 +23,9 @@ pub fn clock() -> ReadSignal<u64> {
     #[cfg(feature = "hydrate")]
     {
         set_now.set(js_sys::Date::now() as u64);
-        let interval = gloo_timers::callback::Interval::new(1000, move || set_now.set(js_sys::Date::now() as u64));
+        let interval = gloo_timers::callback::Interval::new(1000, move || {
+            set_now.set(js_sys::Date::now() as u64)
+        });
         interval.forget();
     }
     #[cfg(not(feature = "hydrate"))]
@@ -51,13 +53,23 @@ pub fn AgentBar() -> impl IntoView {
     let words = move || store.with(state_words);
     let since = move || {
         let (since, now) = (store.with(|s| s.since), now.get());
-        if since == 0 || now < since { String::new() } else { duration(now - since) }
+        if since == 0 || now < since {
+            String::new()
+        } else {
+            duration(now - since)
+        }
     };
     let wrap_up_left = move || {
-        store.with(|s| s.wrap_up_ends_at.filter(|_| s.in_wrap_up())).map(|end| duration(end.saturating_sub(now.get()) + 999))
+        store
+            .with(|s| s.wrap_up_ends_at.filter(|_| s.in_wrap_up()))
+            .map(|end| duration(end.saturating_sub(now.get()) + 999))
     };
     let is_ready = move || store.with(|s| s.agent_state == AgentState::Ready && !s.in_wrap_up());
-    let is_not_ready = move |reason: &str| store.with(|s| s.agent_state == AgentState::NotReady && !s.in_wrap_up() && s.reason_code == reason);
+    let is_not_ready = move |reason: &str| {
+        store.with(|s| {
+            s.agent_state == AgentState::NotReady && !s.in_wrap_up() && s.reason_code == reason
+        })
+    };
 
     view! {
         <div class="agent-bar">
@@ -114,4 +126,5 @@ pub fn AgentBar() -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }

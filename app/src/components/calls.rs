@@ -35,7 +35,14 @@ fn type_label(call_type: CallType) -> &'static str {
 #[component]
 pub fn CallList() -> impl IntoView {
     let cti = Cti::expect();
-    let ids = move || cti.store.with(|s| s.calls.iter().map(|c| c.call_id.clone()).collect::<Vec<_>>());
+    let ids = move || {
+        cti.store.with(|s| {
+            s.calls
+                .iter()
+                .map(|c| c.call_id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <ul class="calls" aria-label="Calls">
             <For each=ids key=|id| id.clone() let:call_id>
@@ -43,6 +50,7 @@ pub fn CallList() -> impl IntoView {
             </For>
         </ul>
     }
+    .into_any()
 }
 
 #[component]
@@ -51,7 +59,9 @@ fn CallCard(call_id: String) -> impl IntoView {
     let now = clock();
     let id = call_id.clone();
     let call = Memo::new(move |_| cti.store.with(|s| s.call(&id).cloned()));
-    let field = move |f: fn(&SnapshotCall) -> String| move || call.with(|c| c.as_ref().map(f).unwrap_or_default());
+    let field = move |f: fn(&SnapshotCall) -> String| {
+        move || call.with(|c| c.as_ref().map(f).unwrap_or_default())
+    };
     let allowed = move |function: Function| {
         call.with(|c| {
             c.as_ref().is_some_and(|c| {
@@ -61,7 +71,10 @@ fn CallCard(call_id: String) -> impl IntoView {
         }) && cti.offered(function)
     };
     let call_id = StoredValue::new(call_id);
-    let button = move |label: &'static str, class: &'static str, function: Function, make: fn(String) -> Request| {
+    let button = move |label: &'static str,
+                       class: &'static str,
+                       function: Function,
+                       make: fn(String) -> Request| {
         view! {
             <Show when=move || cti.offered(function)>
                 <button class=format!("btn {class}") disabled=move || !allowed(function)
@@ -69,9 +82,25 @@ fn CallCard(call_id: String) -> impl IntoView {
             </Show>
         }
     };
-    let ringing = move || call.with(|c| c.as_ref().is_some_and(|c| c.call_state == CallStateName::Alerting));
-    let held = move || call.with(|c| c.as_ref().is_some_and(|c| c.call_state == CallStateName::Held));
-    let elapsed = move || call.with(|c| c.as_ref().map(|c| duration(now.get().saturating_sub(c.start_time))).unwrap_or_default());
+    let ringing = move || {
+        call.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.call_state == CallStateName::Alerting)
+        })
+    };
+    let held = move || {
+        call.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.call_state == CallStateName::Held)
+        })
+    };
+    let elapsed = move || {
+        call.with(|c| {
+            c.as_ref()
+                .map(|c| duration(now.get().saturating_sub(c.start_time)))
+                .unwrap_or_default()
+        })
+    };
 
     view! {
         <li class=move || format!("call-card {}", if ringing() { "ringing" } else if held() { "held" } else { "active" })
@@ -102,4 +131,5 @@ fn CallCard(call_id: String) -> impl IntoView {
             </div>
         </li>
     }
+    .into_any()
 }

@@ -18,7 +18,10 @@ pub fn Dialer() -> impl IntoView {
         match validate::destination(&number.get_untracked()) {
             Ok(destination) => {
                 set_problem.set(None);
-                cti.act(Request::MakeCall { destination, options: CallOptions::default() });
+                cti.act(Request::MakeCall {
+                    destination,
+                    options: CallOptions::default(),
+                });
             }
             Err(err) => set_problem.set(Some(err.err_message)),
         }
@@ -34,4 +37,5 @@ pub fn Dialer() -> impl IntoView {
             </form>
         </Show>
     }
+    .into_any()
 }

@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::{client::Cti, interface::{Request, request::LoginOptions}};
+use crate::{
+    client::Cti,
+    interface::{Request, request::LoginOptions},
+};
 
 #[component]
 pub fn LoginForm() -> impl IntoView {
@@ -52,4 +55,5 @@ pub fn LoginForm() -> impl IntoView {
             <button type="submit" class="btn btn-primary" disabled=move || busy.get()>"Log in"</button>
         </form>
     }
+    .into_any()
 }

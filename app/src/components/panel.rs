@@ -3,7 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::{agent_bar::AgentBar, calls::CallList, dialer::Dialer, login::LoginForm, status::{LinkBanner, StatusRegion, Toast}};
+use super::{
+    agent_bar::AgentBar,
+    calls::CallList,
+    dialer::Dialer,
+    login::LoginForm,
+    status::{LinkBanner, StatusRegion, Toast},
+};
 use crate::client::Cti;
 
 /// The Call Control Panel. `data-hydrated` turns to `true` once the browser
@@ -37,4 +43,5 @@ pub fn Panel() -> impl IntoView {
             <Toast/>
         </section>
     }
+    .into_any()
 }

@@ -37,7 +37,11 @@ pub fn StatusRegion() -> impl IntoView {
     let text = move || {
         cti.store.with(|s| {
             let state = state_words(s);
-            match s.calls.iter().find(|c| c.call_state == CallStateName::Alerting) {
+            match s
+                .calls
+                .iter()
+                .find(|c| c.call_state == CallStateName::Alerting)
+            {
                 Some(ringing) => format!("{state}. Incoming call from {}", ringing.ani),
                 None => state.to_string(),
             }
@@ -45,21 +49,28 @@ pub fn StatusRegion() -> impl IntoView {
     };
     let class = move || {
         let words = cti.store.with(state_words);
-        format!("status state-{}", words.to_lowercase().replace([' ', '-'], "_"))
+        format!(
+            "status state-{}",
+            words.to_lowercase().replace([' ', '-'], "_")
+        )
     };
-    view! { <div class=class role="status" aria-live="polite">{text}</div> }
+    view! { <div class=class role="status" aria-live="polite">{text}</div> }.into_any()
 }
 
 /// Shown while the link to the CTI server is down (logged-in agents only).
 #[component]
 pub fn LinkBanner() -> impl IntoView {
     let cti = Cti::expect();
-    let down = move || cti.store.with(|s| s.logged_in() && s.link_state == LinkState::Disconnected);
+    let down = move || {
+        cti.store
+            .with(|s| s.logged_in() && s.link_state == LinkState::Disconnected)
+    };
     view! {
         <Show when=down>
             <div class="banner banner-warning" role="alert">"Connection lost. Reconnecting…"</div>
         </Show>
     }
+    .into_any()
 }
 
 /// The latest failed action, with its OpenCTI code; dismissible.
@@ -75,4 +86,5 @@ pub fn Toast() -> impl IntoView {
             </div>
         })}
     }
+    .into_any()
 }

@@ -55,7 +55,11 @@ pub fn offered(store: &Store, declaration: &Declaration, function: Function) -> 
 
 /// The Interface's local check of a request against the store. The mode and
 /// capability check comes first, whatever the arguments and states.
-pub fn check(store: &Store, declaration: &Declaration, request: &Request) -> Result<(), OpenCtiError> {
+pub fn check(
+    store: &Store,
+    declaration: &Declaration,
+    request: &Request,
+) -> Result<(), OpenCtiError> {
     let function = request.function();
     if !declaration.supports(function) {
         return Err(OpenCtiError::new(
@@ -70,13 +74,31 @@ pub fn check(store: &Store, declaration: &Declaration, request: &Request) -> Res
     if store.logged_in() {
         store.telephony_mode.check(function)?;
     } else if function != Function::Login {
-        return Err(OpenCtiError::new(ErrorCode::AgentNotLoggedIn, "log in first"));
+        return Err(OpenCtiError::new(
+            ErrorCode::AgentNotLoggedIn,
+            "log in first",
+        ));
     }
     match request {
-        Request::MakeCall { destination, options }
-        | Request::BlindTransfer { destination, options, .. }
-        | Request::TransferInitiate { destination, options, .. }
-        | Request::ConferenceInitiate { destination, options, .. } => {
+        Request::MakeCall {
+            destination,
+            options,
+        }
+        | Request::BlindTransfer {
+            destination,
+            options,
+            ..
+        }
+        | Request::TransferInitiate {
+            destination,
+            options,
+            ..
+        }
+        | Request::ConferenceInitiate {
+            destination,
+            options,
+            ..
+        } => {
             validate::destination(destination)?;
             if let Some(data) = &options.user_data {
                 validate::user_data(data)?;
@@ -84,10 +106,15 @@ pub fn check(store: &Store, declaration: &Declaration, request: &Request) -> Res
         }
         Request::SendDtmf { digits, .. } => validate::dtmf(digits)?,
         Request::AgentReady { .. } if store.agent_state == AgentState::Ready => {
-            return Err(OpenCtiError::new(ErrorCode::InSameState, "you are already ready"));
+            return Err(OpenCtiError::new(
+                ErrorCode::InSameState,
+                "you are already ready",
+            ));
         }
         Request::CompleteWrapUp { .. } if !store.in_wrap_up() => {
-            return Err(OpenCtiError::invalid_state("you are not in after-call work"));
+            return Err(OpenCtiError::invalid_state(
+                "you are not in after-call work",
+            ));
         }
         _ => {}
     }
@@ -96,7 +123,10 @@ pub fn check(store: &Store, declaration: &Declaration, request: &Request) -> Res
             .call(call_id)
             .map(|c| connection_state(c.call_state))
             .ok_or_else(|| {
-                OpenCtiError::invalid_state(format!("there is no call {call_id} on extension {}", store.this_dn))
+                OpenCtiError::invalid_state(format!(
+                    "there is no call {call_id} on extension {}",
+                    store.this_dn
+                ))
             })?;
         if rule == Function::TransferComplete {
             if !matches!(state, ConnectionState::Connected | ConnectionState::Held) {
@@ -122,7 +152,10 @@ mod tests {
         Declaration {
             implementation: "test".into(),
             version: "1".into(),
-            capabilities: Function::ALL.iter().map(|f| f.js_name().to_string()).collect(),
+            capabilities: Function::ALL
+                .iter()
+                .map(|f| f.js_name().to_string())
+                .collect(),
         }
     }
 
@@ -145,19 +178,37 @@ mod tests {
     #[test]
     fn capability_and_mode_come_before_everything_else() {
         let simple = store("simple", json!([]));
-        let err = check(&simple, &full(), &req("holdCall", json!({"callId": "nope"}))).unwrap_err();
+        let err = check(
+            &simple,
+            &full(),
+            &req("holdCall", json!({"callId": "nope"})),
+        )
+        .unwrap_err();
         assert_eq!(err.err_code, ErrorCode::NotSupported);
         let mut no_conference = full();
-        no_conference.capabilities.retain(|c| c != "conferenceInitiate");
+        no_conference
+            .capabilities
+            .retain(|c| c != "conferenceInitiate");
         let err = check(
             &Store::default(),
             &no_conference,
-            &req("conferenceInitiate", json!({"callId": "x", "destination": "!"})),
+            &req(
+                "conferenceInitiate",
+                json!({"callId": "x", "destination": "!"}),
+            ),
         )
         .unwrap_err();
-        assert_eq!(err.err_code, ErrorCode::NotSupported, "even logged out, with bad arguments");
+        assert_eq!(
+            err.err_code,
+            ErrorCode::NotSupported,
+            "even logged out, with bad arguments"
+        );
         assert!(!offered(&simple, &full(), Function::AgentReady));
-        assert!(offered(&store("agent-state", json!([])), &full(), Function::AgentNotReady));
+        assert!(offered(
+            &store("agent-state", json!([])),
+            &full(),
+            Function::AgentNotReady
+        ));
         assert_eq!(simple.telephony_mode, TelephonyMode::Simple);
     }
 

@@ -31,25 +31,79 @@ pub struct LoginOptions {
 /// One Interface call, typed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    Login { agent_id: String, password: String, extension: Option<String>, options: LoginOptions },
-    Logout { reason_code: Option<String> },
-    AgentReady { work_mode: Option<WorkMode> },
-    AgentNotReady { work_mode: Option<WorkMode>, reason_code: Option<String> },
-    MakeCall { destination: String, options: CallOptions },
-    AnswerCall { call_id: String },
-    RejectCall { call_id: String },
-    HangUpCall { call_id: String },
-    HoldCall { call_id: String },
-    RetrieveCall { call_id: String },
-    SendDtmf { call_id: String, digits: String },
-    BlindTransfer { call_id: String, destination: String, options: CallOptions },
-    TransferInitiate { call_id: String, destination: String, options: CallOptions },
-    TransferComplete { held_call_id: String, consult_call_id: String },
-    ConferenceInitiate { call_id: String, destination: String, options: CallOptions },
-    ConferenceComplete { held_call_id: String, consult_call_id: String },
-    DropParty { call_id: String, party: String },
-    AlternateCall { held_call_id: String, active_call_id: String },
-    CompleteWrapUp { disposition: Option<String> },
+    Login {
+        agent_id: String,
+        password: String,
+        extension: Option<String>,
+        options: LoginOptions,
+    },
+    Logout {
+        reason_code: Option<String>,
+    },
+    AgentReady {
+        work_mode: Option<WorkMode>,
+    },
+    AgentNotReady {
+        work_mode: Option<WorkMode>,
+        reason_code: Option<String>,
+    },
+    MakeCall {
+        destination: String,
+        options: CallOptions,
+    },
+    AnswerCall {
+        call_id: String,
+    },
+    RejectCall {
+        call_id: String,
+    },
+    HangUpCall {
+        call_id: String,
+    },
+    HoldCall {
+        call_id: String,
+    },
+    RetrieveCall {
+        call_id: String,
+    },
+    SendDtmf {
+        call_id: String,
+        digits: String,
+    },
+    BlindTransfer {
+        call_id: String,
+        destination: String,
+        options: CallOptions,
+    },
+    TransferInitiate {
+        call_id: String,
+        destination: String,
+        options: CallOptions,
+    },
+    TransferComplete {
+        held_call_id: String,
+        consult_call_id: String,
+    },
+    ConferenceInitiate {
+        call_id: String,
+        destination: String,
+        options: CallOptions,
+    },
+    ConferenceComplete {
+        held_call_id: String,
+        consult_call_id: String,
+    },
+    DropParty {
+        call_id: String,
+        party: String,
+    },
+    AlternateCall {
+        held_call_id: String,
+        active_call_id: String,
+    },
+    CompleteWrapUp {
+        disposition: Option<String>,
+    },
 }
 
 /// The parameter names of each function, in JavaScript order.
@@ -63,7 +117,9 @@ pub fn parameters(function: Function) -> &'static [&'static str] {
         MakeCall => &["destination", "options"],
         AnswerCall | RejectCall | HangUpCall | HoldCall | RetrieveCall => &["callId"],
         SendDtmf => &["callId", "digits"],
-        BlindTransfer | TransferInitiate | ConferenceInitiate => &["callId", "destination", "options"],
+        BlindTransfer | TransferInitiate | ConferenceInitiate => {
+            &["callId", "destination", "options"]
+        }
         TransferComplete | ConferenceComplete => &["heldCallId", "consultCallId"],
         AlternateCall => &["heldCallId", "activeCallId"],
         DropParty => &["callId", "party"],
@@ -135,15 +191,24 @@ struct WrapUpArgs {
     disposition: Option<String>,
 }
 
-fn read<T: DeserializeOwned>(function: Function, args: &Map<String, Value>) -> Result<T, OpenCtiError> {
+fn read<T: DeserializeOwned>(
+    function: Function,
+    args: &Map<String, Value>,
+) -> Result<T, OpenCtiError> {
     // `null` counts as left out.
-    let args: Map<String, Value> = args.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let args: Map<String, Value> = args
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     serde_json::from_value(Value::Object(args))
         .map_err(|e| OpenCtiError::bad_request(format!("{}: {e}", function.js_name())))
 }
 
 fn required_call(function: Function, call_id: Option<String>) -> Result<String, OpenCtiError> {
-    call_id.ok_or_else(|| OpenCtiError::bad_request(format!("{}: missing field `callId`", function.js_name())))
+    call_id.ok_or_else(|| {
+        OpenCtiError::bad_request(format!("{}: missing field `callId`", function.js_name()))
+    })
 }
 
 impl Request {
@@ -157,7 +222,11 @@ impl Request {
         let args = match args {
             Value::Object(map) => map,
             Value::Null => &empty,
-            _ => return Err(OpenCtiError::bad_request(format!("{name}: args must be an object"))),
+            _ => {
+                return Err(OpenCtiError::bad_request(format!(
+                    "{name}: args must be an object"
+                )));
+            }
         };
         use Function as F;
         Ok(match function {
@@ -170,11 +239,18 @@ impl Request {
                     options: a.options.unwrap_or_default(),
                 }
             }
-            F::Logout => Self::Logout { reason_code: read::<AgentArgs>(function, args)?.reason_code },
-            F::AgentReady => Self::AgentReady { work_mode: read::<AgentArgs>(function, args)?.work_mode },
+            F::Logout => Self::Logout {
+                reason_code: read::<AgentArgs>(function, args)?.reason_code,
+            },
+            F::AgentReady => Self::AgentReady {
+                work_mode: read::<AgentArgs>(function, args)?.work_mode,
+            },
             F::AgentNotReady => {
                 let a: AgentArgs = read(function, args)?;
-                Self::AgentNotReady { work_mode: a.work_mode, reason_code: a.reason_code }
+                Self::AgentNotReady {
+                    work_mode: a.work_mode,
+                    reason_code: a.reason_code,
+                }
             }
             F::AnswerCall | F::RejectCall | F::HangUpCall | F::HoldCall | F::RetrieveCall => {
                 let call_id = read::<CallIdArgs>(function, args)?.call_id;
@@ -191,35 +267,61 @@ impl Request {
                 let options = a.options.unwrap_or_default();
                 let destination = a.destination;
                 match function {
-                    F::MakeCall => Self::MakeCall { destination, options },
-                    F::BlindTransfer => {
-                        Self::BlindTransfer { call_id: required_call(function, a.call_id)?, destination, options }
-                    }
-                    F::TransferInitiate => {
-                        Self::TransferInitiate { call_id: required_call(function, a.call_id)?, destination, options }
-                    }
-                    _ => Self::ConferenceInitiate { call_id: required_call(function, a.call_id)?, destination, options },
+                    F::MakeCall => Self::MakeCall {
+                        destination,
+                        options,
+                    },
+                    F::BlindTransfer => Self::BlindTransfer {
+                        call_id: required_call(function, a.call_id)?,
+                        destination,
+                        options,
+                    },
+                    F::TransferInitiate => Self::TransferInitiate {
+                        call_id: required_call(function, a.call_id)?,
+                        destination,
+                        options,
+                    },
+                    _ => Self::ConferenceInitiate {
+                        call_id: required_call(function, a.call_id)?,
+                        destination,
+                        options,
+                    },
                 }
             }
             F::SendDtmf => {
                 let a: DigitsArgs = read(function, args)?;
-                Self::SendDtmf { call_id: a.call_id, digits: a.digits }
+                Self::SendDtmf {
+                    call_id: a.call_id,
+                    digits: a.digits,
+                }
             }
             F::TransferComplete | F::ConferenceComplete | F::AlternateCall => {
                 let a: PairArgs = read(function, args)?;
                 match function {
-                    F::TransferComplete => Self::TransferComplete { held_call_id: a.held_call_id, consult_call_id: a.consult_call_id },
-                    F::ConferenceComplete => {
-                        Self::ConferenceComplete { held_call_id: a.held_call_id, consult_call_id: a.consult_call_id }
-                    }
-                    _ => Self::AlternateCall { held_call_id: a.held_call_id, active_call_id: a.consult_call_id },
+                    F::TransferComplete => Self::TransferComplete {
+                        held_call_id: a.held_call_id,
+                        consult_call_id: a.consult_call_id,
+                    },
+                    F::ConferenceComplete => Self::ConferenceComplete {
+                        held_call_id: a.held_call_id,
+                        consult_call_id: a.consult_call_id,
+                    },
+                    _ => Self::AlternateCall {
+                        held_call_id: a.held_call_id,
+                        active_call_id: a.consult_call_id,
+                    },
                 }
             }
             F::DropParty => {
                 let a: DropArgs = read(function, args)?;
-                Self::DropParty { call_id: a.call_id, party: a.party }
+                Self::DropParty {
+                    call_id: a.call_id,
+                    party: a.party,
+                }
             }
-            F::CompleteWrapUp => Self::CompleteWrapUp { disposition: read::<WrapUpArgs>(function, args)?.disposition },
+            F::CompleteWrapUp => Self::CompleteWrapUp {
+                disposition: read::<WrapUpArgs>(function, args)?.disposition,
+            },
         })
     }
 
@@ -277,12 +379,27 @@ impl Request {
             | Self::TransferInitiate { call_id, .. }
             | Self::ConferenceInitiate { call_id, .. }
             | Self::DropParty { call_id, .. } => vec![(call_id.as_str(), self.function())],
-            Self::TransferComplete { held_call_id, consult_call_id }
-            | Self::ConferenceComplete { held_call_id, consult_call_id } => {
-                vec![(held_call_id.as_str(), F::TransferComplete), (consult_call_id.as_str(), F::TransferComplete)]
+            Self::TransferComplete {
+                held_call_id,
+                consult_call_id,
             }
-            Self::AlternateCall { held_call_id, active_call_id } => {
-                vec![(held_call_id.as_str(), F::RetrieveCall), (active_call_id.as_str(), F::HoldCall)]
+            | Self::ConferenceComplete {
+                held_call_id,
+                consult_call_id,
+            } => {
+                vec![
+                    (held_call_id.as_str(), F::TransferComplete),
+                    (consult_call_id.as_str(), F::TransferComplete),
+                ]
+            }
+            Self::AlternateCall {
+                held_call_id,
+                active_call_id,
+            } => {
+                vec![
+                    (held_call_id.as_str(), F::RetrieveCall),
+                    (active_call_id.as_str(), F::HoldCall),
+                ]
             }
             _ => vec![],
         }
@@ -294,45 +411,94 @@ impl Request {
         let data = |o: &CallOptions| o.user_data.clone();
         Some(match self.clone() {
             Self::Login { .. } => return None,
-            Self::Logout { reason_code } => {
-                CstaRequest::SetAgentState { state: RequestedAgentState::LoggedOff, reason: reason_code, work_mode: None }
-            }
-            Self::AgentReady { work_mode } => {
-                CstaRequest::SetAgentState { state: RequestedAgentState::Ready, reason: None, work_mode }
-            }
-            Self::AgentNotReady { work_mode, reason_code } => {
-                CstaRequest::SetAgentState { state: RequestedAgentState::NotReady, reason: reason_code, work_mode }
-            }
-            Self::MakeCall { destination, options } => CstaRequest::MakeCall { destination, user_data: data(&options) },
+            Self::Logout { reason_code } => CstaRequest::SetAgentState {
+                state: RequestedAgentState::LoggedOff,
+                reason: reason_code,
+                work_mode: None,
+            },
+            Self::AgentReady { work_mode } => CstaRequest::SetAgentState {
+                state: RequestedAgentState::Ready,
+                reason: None,
+                work_mode,
+            },
+            Self::AgentNotReady {
+                work_mode,
+                reason_code,
+            } => CstaRequest::SetAgentState {
+                state: RequestedAgentState::NotReady,
+                reason: reason_code,
+                work_mode,
+            },
+            Self::MakeCall {
+                destination,
+                options,
+            } => CstaRequest::MakeCall {
+                destination,
+                user_data: data(&options),
+            },
             Self::AnswerCall { call_id } => CstaRequest::AnswerCall { call_id },
             Self::RejectCall { call_id } => CstaRequest::RejectCall { call_id },
-            Self::HangUpCall { call_id } => CstaRequest::ClearConnection { call_id, device: None },
+            Self::HangUpCall { call_id } => CstaRequest::ClearConnection {
+                call_id,
+                device: None,
+            },
             Self::HoldCall { call_id } => CstaRequest::HoldCall { call_id },
             Self::RetrieveCall { call_id } => CstaRequest::RetrieveCall { call_id },
             Self::SendDtmf { call_id, digits } => CstaRequest::GenerateDigits { call_id, digits },
-            Self::BlindTransfer { call_id, destination, options } => {
-                CstaRequest::SingleStepTransferCall { call_id, destination, user_data: data(&options) }
-            }
-            Self::TransferInitiate { call_id, destination, options } => CstaRequest::ConsultationCall {
+            Self::BlindTransfer {
+                call_id,
+                destination,
+                options,
+            } => CstaRequest::SingleStepTransferCall {
+                call_id,
+                destination,
+                user_data: data(&options),
+            },
+            Self::TransferInitiate {
+                call_id,
+                destination,
+                options,
+            } => CstaRequest::ConsultationCall {
                 call_id,
                 destination,
                 purpose: ConsultPurpose::Transfer,
                 user_data: data(&options),
             },
-            Self::ConferenceInitiate { call_id, destination, options } => CstaRequest::ConsultationCall {
+            Self::ConferenceInitiate {
+                call_id,
+                destination,
+                options,
+            } => CstaRequest::ConsultationCall {
                 call_id,
                 destination,
                 purpose: ConsultPurpose::Conference,
                 user_data: data(&options),
             },
-            Self::TransferComplete { held_call_id, consult_call_id } => {
-                CstaRequest::TransferCall { original_call_id: held_call_id, consult_call_id }
-            }
-            Self::ConferenceComplete { held_call_id, consult_call_id } => {
-                CstaRequest::ConferenceCall { original_call_id: held_call_id, consult_call_id }
-            }
-            Self::DropParty { call_id, party } => CstaRequest::ClearConnection { call_id, device: Some(party) },
-            Self::AlternateCall { held_call_id, active_call_id } => CstaRequest::AlternateCall { held_call_id, active_call_id },
+            Self::TransferComplete {
+                held_call_id,
+                consult_call_id,
+            } => CstaRequest::TransferCall {
+                original_call_id: held_call_id,
+                consult_call_id,
+            },
+            Self::ConferenceComplete {
+                held_call_id,
+                consult_call_id,
+            } => CstaRequest::ConferenceCall {
+                original_call_id: held_call_id,
+                consult_call_id,
+            },
+            Self::DropParty { call_id, party } => CstaRequest::ClearConnection {
+                call_id,
+                device: Some(party),
+            },
+            Self::AlternateCall {
+                held_call_id,
+                active_call_id,
+            } => CstaRequest::AlternateCall {
+                held_call_id,
+                active_call_id,
+            },
             Self::CompleteWrapUp { disposition } => CstaRequest::CompleteWrapUp { disposition },
         })
     }
@@ -347,24 +513,48 @@ mod tests {
     #[test]
     fn every_function_reads_its_documented_arguments() {
         let cases = [
-            ("login", json!({"agentId": "1001", "password": "demo", "extension": "2001"})),
+            (
+                "login",
+                json!({"agentId": "1001", "password": "demo", "extension": "2001"}),
+            ),
             ("logout", json!({})),
             ("agentReady", json!(null)),
             ("agentNotReady", json!({"reasonCode": "Lunch"})),
-            ("makeCall", json!({"destination": "+15559990000", "options": {"userData": {"k": "v"}}})),
+            (
+                "makeCall",
+                json!({"destination": "+15559990000", "options": {"userData": {"k": "v"}}}),
+            ),
             ("answerCall", json!({"callId": "C1"})),
             ("rejectCall", json!({"callId": "C1"})),
             ("hangUpCall", json!({"callId": "C1"})),
             ("holdCall", json!({"callId": "C1"})),
             ("retrieveCall", json!({"callId": "C1"})),
             ("sendDTMF", json!({"callId": "C1", "digits": "12"})),
-            ("blindTransfer", json!({"callId": "C1", "destination": "5001"})),
-            ("transferInitiate", json!({"callId": "C1", "destination": "2002"})),
-            ("transferComplete", json!({"heldCallId": "C1", "consultCallId": "C2"})),
-            ("conferenceInitiate", json!({"callId": "C1", "destination": "2002"})),
-            ("conferenceComplete", json!({"heldCallId": "C1", "consultCallId": "C2"})),
+            (
+                "blindTransfer",
+                json!({"callId": "C1", "destination": "5001"}),
+            ),
+            (
+                "transferInitiate",
+                json!({"callId": "C1", "destination": "2002"}),
+            ),
+            (
+                "transferComplete",
+                json!({"heldCallId": "C1", "consultCallId": "C2"}),
+            ),
+            (
+                "conferenceInitiate",
+                json!({"callId": "C1", "destination": "2002"}),
+            ),
+            (
+                "conferenceComplete",
+                json!({"heldCallId": "C1", "consultCallId": "C2"}),
+            ),
             ("dropParty", json!({"callId": "C1", "party": "2002"})),
-            ("alternateCall", json!({"heldCallId": "C1", "activeCallId": "C2"})),
+            (
+                "alternateCall",
+                json!({"heldCallId": "C1", "activeCallId": "C2"}),
+            ),
             ("completeWrapUp", json!({"disposition": "sale"})),
         ];
         assert_eq!(cases.len(), Function::ALL.len());
@@ -396,7 +586,12 @@ mod tests {
     fn positional_arguments_follow_the_documented_order() {
         let request = Request::from_positional(
             "login",
-            vec![json!("1001"), json!("demo"), Value::Null, json!({"telephonyMode": "simple"})],
+            vec![
+                json!("1001"),
+                json!("demo"),
+                Value::Null,
+                json!({"telephonyMode": "simple"}),
+            ],
         )
         .unwrap();
         assert_eq!(
@@ -405,10 +600,19 @@ mod tests {
                 agent_id: "1001".into(),
                 password: "demo".into(),
                 extension: None,
-                options: LoginOptions { telephony_mode: Some("simple".into()) },
+                options: LoginOptions {
+                    telephony_mode: Some("simple".into())
+                },
             }
         );
-        let swap = Request::from_positional("alternateCall", vec![json!("C1"), json!("C2")]).unwrap();
-        assert_eq!(swap, Request::AlternateCall { held_call_id: "C1".into(), active_call_id: "C2".into() });
+        let swap =
+            Request::from_positional("alternateCall", vec![json!("C1"), json!("C2")]).unwrap();
+        assert_eq!(
+            swap,
+            Request::AlternateCall {
+                held_call_id: "C1".into(),
+                active_call_id: "C2".into()
+            }
+        );
     }
 }

@@ -96,7 +96,9 @@ impl Store {
     /// Applies the events converted from numbered event `seq`. Old or repeated
     /// numbers are ignored (returns false); a snapshot always applies.
     pub fn apply_numbered(&mut self, seq: u64, events: &[OpenCtiEvent]) -> bool {
-        let is_snapshot = events.iter().any(|e| matches!(e, OpenCtiEvent::SnapshotEvent(_)));
+        let is_snapshot = events
+            .iter()
+            .any(|e| matches!(e, OpenCtiEvent::SnapshotEvent(_)));
         if seq <= self.last_seq && !is_snapshot {
             return false;
         }
@@ -146,7 +148,9 @@ impl Store {
                 }
                 if matches!(
                     c.event_name,
-                    CallStateName::Established | CallStateName::Connected | CallStateName::Retrieved
+                    CallStateName::Established
+                        | CallStateName::Connected
+                        | CallStateName::Retrieved
                 ) && !self.answered.contains(&c.call_id)
                 {
                     self.answered.push(c.call_id.clone());
@@ -164,7 +168,8 @@ impl Store {
                         }
                     }
                     None => {
-                        let (user_data, queue) = self.pending_data.remove(&c.call_id).unwrap_or_default();
+                        let (user_data, queue) =
+                            self.pending_data.remove(&c.call_id).unwrap_or_default();
                         self.calls.push(SnapshotCall {
                             call_id: c.call_id.clone(),
                             call_state: c.event_name,
@@ -186,22 +191,24 @@ impl Store {
                     call.parties = p.parties.clone();
                 }
             }
-            OpenCtiEvent::CallInfoEvent(i) => match self.calls.iter_mut().find(|x| x.call_id == i.call_id) {
-                Some(call) => {
-                    call.user_data = i.user_data.clone();
-                    if i.queue.is_some() {
-                        call.queue = i.queue.clone();
+            OpenCtiEvent::CallInfoEvent(i) => {
+                match self.calls.iter_mut().find(|x| x.call_id == i.call_id) {
+                    Some(call) => {
+                        call.user_data = i.user_data.clone();
+                        if i.queue.is_some() {
+                            call.queue = i.queue.clone();
+                        }
+                    }
+                    None => {
+                        // Bounded: data for calls that never show up is dropped.
+                        if self.pending_data.len() >= 64 {
+                            self.pending_data.pop_first();
+                        }
+                        self.pending_data
+                            .insert(i.call_id.clone(), (i.user_data.clone(), i.queue.clone()));
                     }
                 }
-                None => {
-                    // Bounded: data for calls that never show up is dropped.
-                    if self.pending_data.len() >= 64 {
-                        self.pending_data.pop_first();
-                    }
-                    self.pending_data
-                        .insert(i.call_id.clone(), (i.user_data.clone(), i.queue.clone()));
-                }
-            },
+            }
         }
     }
 
@@ -230,7 +237,12 @@ impl Store {
             answered: s
                 .calls
                 .iter()
-                .filter(|c| !matches!(c.call_state, CallStateName::Alerting | CallStateName::Initiated))
+                .filter(|c| {
+                    !matches!(
+                        c.call_state,
+                        CallStateName::Alerting | CallStateName::Initiated
+                    )
+                })
                 .map(|c| c.call_id.clone())
                 .collect(),
             pending_data: BTreeMap::new(),
@@ -256,7 +268,12 @@ impl Store {
         self.recent.truncate(RECENT_CALLS);
     }
 
-    /// The store as a SnapshotEvent (`getState()`).
+    /// The store as a tagged OpenCTI event (`getState()`, `login()`'s value).
+    pub fn state_event(&self) -> OpenCtiEvent {
+        OpenCtiEvent::SnapshotEvent(self.snapshot())
+    }
+
+    /// The store as a SnapshotEvent.
     pub fn snapshot(&self) -> SnapshotEvent {
         SnapshotEvent {
             event_name: "Snapshot".into(),
@@ -286,15 +303,19 @@ mod tests {
     }
 
     fn call_state(name: &str, call_id: &str) -> OpenCtiEvent {
-        ev(json!({"pyEventType": "CallStateEvent", "pyEventName": name, "pyCallId": call_id,
+        ev(
+            json!({"pyEventType": "CallStateEvent", "pyEventName": name, "pyCallId": call_id,
                   "pyCallType": "INBOUND", "pyANI": "+15551230001", "pyDNIS": "5000",
-                  "pyOtherDN": "+15551230001", "pyTimestamp": 10}))
+                  "pyOtherDN": "+15551230001", "pyTimestamp": 10}),
+        )
     }
 
     fn logged_in() -> Store {
         let mut store = Store::default();
-        store.apply(&ev(json!({"pyEventType": "AgentStateEvent", "pyEventName": "Login", "pyAgentId": "1001",
-                               "pyWorkMode": "AUX_WORK", "pyThisDN": "2001"})));
+        store.apply(&ev(
+            json!({"pyEventType": "AgentStateEvent", "pyEventName": "Login", "pyAgentId": "1001",
+                               "pyWorkMode": "AUX_WORK", "pyThisDN": "2001"}),
+        ));
         store
     }
 
@@ -303,27 +324,38 @@ mod tests {
         let mut store = logged_in();
         assert!(store.logged_in());
         assert_eq!(store.this_dn, "2001");
-        store.apply(&ev(json!({"pyEventType": "CallInfoEvent", "pyEventName": "CallInfo", "pyCallId": "C1",
-                               "pyUserData": {"account": "42"}, "pyQueue": "5000"})));
+        store.apply(&ev(
+            json!({"pyEventType": "CallInfoEvent", "pyEventName": "CallInfo", "pyCallId": "C1",
+                               "pyUserData": {"account": "42"}, "pyQueue": "5000"}),
+        ));
         store.apply(&call_state("Alerting", "C1"));
         let call = store.call("C1").unwrap();
-        assert_eq!(call.user_data["account"], "42", "data that came first is kept");
+        assert_eq!(
+            call.user_data["account"], "42",
+            "data that came first is kept"
+        );
         assert_eq!(call.queue.as_deref(), Some("5000"));
         store.apply(&call_state("Established", "C1"));
-        store.apply(&ev(json!({"pyEventType": "PartyInfoEvent", "pyEventName": "PartyInfo", "pyCallId": "C1",
+        store.apply(&ev(
+            json!({"pyEventType": "PartyInfoEvent", "pyEventName": "PartyInfo", "pyCallId": "C1",
                                "pyParties": [{"pyDN": "+15551230001", "pyState": "connected"},
-                                             {"pyDN": "2001", "pyState": "connected"}]})));
+                                             {"pyDN": "2001", "pyState": "connected"}]}),
+        ));
         assert_eq!(store.call("C1").unwrap().parties.len(), 2);
         assert_eq!(store.snapshot().agent_state, AgentState::Busy);
         store.apply(&call_state("Disconnected", "C1"));
         assert!(store.calls.is_empty());
         assert_eq!(store.recent[0].number, "+15551230001");
         assert!(store.recent[0].answered);
-        store.apply(&ev(json!({"pyEventType": "AgentStateEvent", "pyEventName": "NotReady", "pyAgentId": "1001",
-                               "pyWorkMode": "ACW", "pyWrapUpEndsAt": 99})));
+        store.apply(&ev(
+            json!({"pyEventType": "AgentStateEvent", "pyEventName": "NotReady", "pyAgentId": "1001",
+                               "pyWorkMode": "ACW", "pyWrapUpEndsAt": 99}),
+        ));
         assert!(store.in_wrap_up());
-        store.apply(&ev(json!({"pyEventType": "AgentStateEvent", "pyEventName": "Logout", "pyAgentId": "1001",
-                               "pyWorkMode": "MODE_NONE"})));
+        store.apply(&ev(
+            json!({"pyEventType": "AgentStateEvent", "pyEventName": "Logout", "pyAgentId": "1001",
+                               "pyWorkMode": "MODE_NONE"}),
+        ));
         assert!(!store.logged_in());
         assert_eq!(store.device_state, DeviceState::Closed);
     }
@@ -341,27 +373,50 @@ mod tests {
     fn old_or_repeated_sequence_numbers_are_ignored() {
         let mut store = logged_in();
         assert!(store.apply_numbered(5, &[call_state("Alerting", "C1")]));
-        assert!(!store.apply_numbered(5, &[call_state("Established", "C1")]), "duplicate");
-        assert!(!store.apply_numbered(4, &[call_state("Disconnected", "C1")]), "out of order");
-        assert_eq!(store.call("C1").unwrap().call_state, CallStateName::Alerting);
+        assert!(
+            !store.apply_numbered(5, &[call_state("Established", "C1")]),
+            "duplicate"
+        );
+        assert!(
+            !store.apply_numbered(4, &[call_state("Disconnected", "C1")]),
+            "out of order"
+        );
+        assert_eq!(
+            store.call("C1").unwrap().call_state,
+            CallStateName::Alerting
+        );
         assert!(store.apply_numbered(6, &[call_state("Established", "C1")]));
-        assert_eq!(store.call("C1").unwrap().call_state, CallStateName::Established);
+        assert_eq!(
+            store.call("C1").unwrap().call_state,
+            CallStateName::Established
+        );
     }
 
     #[test]
     fn a_snapshot_replaces_the_state_and_round_trips() {
         let mut store = logged_in();
         store.apply_numbered(9, &[call_state("Alerting", "C1")]);
-        let snap = ev(json!({"pyEventType": "SnapshotEvent", "pyEventName": "Snapshot", "pyAgentId": "1001",
+        let snap = ev(
+            json!({"pyEventType": "SnapshotEvent", "pyEventName": "Snapshot", "pyAgentId": "1001",
             "pyAgentState": "Busy", "pyWorkMode": "MODE_AUTO_IN", "pyReasonCode": "", "pyDeviceState": "OPENED",
             "pyLinkState": "CONNECTED", "pyThisDN": "2001", "pyTelephonyMode": "full", "pyTimestamp": 3,
             "pyCalls": [{"pyCallId": "C7", "pyCallState": "Held", "pyCallType": "INBOUND", "pyANI": "1",
-                         "pyDNIS": "5000", "pyOtherDN": "1", "pyParties": [], "pyUserData": {}}]}));
-        assert!(store.apply_numbered(3, std::slice::from_ref(&snap)), "a snapshot always applies");
+                         "pyDNIS": "5000", "pyOtherDN": "1", "pyParties": [], "pyUserData": {}}]}),
+        );
+        assert!(
+            store.apply_numbered(3, std::slice::from_ref(&snap)),
+            "a snapshot always applies"
+        );
         assert_eq!(store.agent_state, AgentState::Ready);
         assert_eq!(store.calls.len(), 1);
         assert_eq!(store.last_seq, 3);
-        let OpenCtiEvent::SnapshotEvent(expected) = snap else { panic!() };
+        let OpenCtiEvent::SnapshotEvent(expected) = snap else {
+            panic!()
+        };
         assert_eq!(store.snapshot(), expected);
+        assert_eq!(
+            serde_json::to_value(store.state_event()).unwrap()["pyEventType"],
+            "SnapshotEvent"
+        );
     }
 }

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect } from './fixtures';
+import { api, clearCalls, countEvents, logOut, openPanel, placeCall, simCalls, waitForEvent } from './helpers';
+
+test.afterEach(async ({ page, request }) => {
+  await logOut(page);
+  await clearCalls(request);
+});
+
+test('window.OpenCTI exists once hydrated and has every typed function', async ({ page, consoleErrors }) => {
+  await openPanel(page);
+  const typings = readFileSync(join(__dirname, '..', '..', 'types', 'opencti.d.ts'), 'utf8');
+  const body = typings.slice(typings.indexOf('export interface OpenCTI {'));
+  const names = [...body.matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]);
+  expect(names.length).toBe(25);
+  const missing = await page.evaluate((names) => names.filter((n) => typeof (window.OpenCTI as any)[n] !== 'function'), names);
+  expect(missing).toEqual([]);
+  const caps = await page.evaluate(() => window.OpenCTI!.getCapabilities());
+  expect(caps.implementation).toBe('reference');
+  expect(caps.capabilities).toHaveLength(19);
+  // Promises, never a synchronous throw, and plain rejection objects.
+  const early = await api(page, 'holdCall', 'C1');
+  expect(early).toMatchObject({ ok: false, isError: false, error: { errCode: 'OPENCTI_AGENT_NOT_LOGGED_IN' } });
+  const bad = await api(page, 'answerCall');
+  expect(bad).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_BAD_REQUEST' } });
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a call from ringing to wrap-up through window.OpenCTI', async ({ page, request, consoleErrors }) => {
+  await openPanel(page);
+  const login = await api(page, 'login', '1001', 'demo', '2001');
+  expect(login.ok).toBe(true);
+  expect(login.value).toMatchObject({ pyEventType: 'SnapshotEvent', pyAgentId: '1001', pyThisDN: '2001', pyTelephonyMode: 'full' });
+  // login resolved once the store held the snapshot.
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyAgentId)).toBe('1001');
+  expect((await api(page, 'agentReady')).ok).toBe(true);
+  await waitForEvent(page, { pyEventType: 'AgentStateEvent', pyEventName: 'Ready' });
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyAgentState)).toBe('Ready');
+
+  // Hold with no call: rejected by the Interface before the wire.
+  const hold = await api(page, 'holdCall', 'C1');
+  expect(hold).toMatchObject({ ok: false, isError: false, error: { errCode: 'OPENCTI_CF_INVALID_OBJECT_STATE' } });
+
+  const callId = await placeCall(request, '2001', { account: '42' });
+  await waitForEvent(page, { pyEventType: 'CallInfoEvent', pyCallId: callId });
+  const alerting = await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Alerting' });
+  expect(alerting).toMatchObject({ pyANI: '+15551230001', pyCallType: 'INBOUND', pyMedia: 'Phone' });
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyCalls[0].pyUserData)).toEqual({ account: '42' });
+
+  expect((await api(page, 'answerCall', callId)).ok).toBe(true);
+  await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Established' });
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyAgentState)).toBe('Busy');
+  expect((await api(page, 'holdCall', callId)).ok).toBe(true);
+  await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Held' });
+  expect((await api(page, 'retrieveCall', callId)).ok).toBe(true);
+  await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Retrieved' });
+  expect((await api(page, 'sendDTMF', callId, '42#')).ok).toBe(true);
+  expect((await simCalls(request)).find((c) => c.callId === callId)?.digits).toBe('42#');
+
+  expect((await api(page, 'hangUpCall', callId)).value).toBeNull();
+  await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Disconnected' });
+  const acw = await waitForEvent(page, { pyEventType: 'AgentStateEvent', pyWorkMode: 'ACW' });
+  expect(acw).toMatchObject({ pyEventName: 'NotReady' });
+  expect(await page.evaluate(() => window.OpenCTI!.getState())).toMatchObject({ pyWorkMode: 'ACW', pyCalls: [] });
+  expect((await api(page, 'completeWrapUp')).ok).toBe(true);
+  await page.waitForFunction(() => window.OpenCTI!.getState().pyAgentState === 'Ready');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a JavaScript implementation drives the panel with no server involved', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await openPanel(page);
+  const declared = await page.evaluate(() => {
+    const w = window as any;
+    w.__calls = [];
+    const publish = (e: any) => window.OpenCTI!.publishEvent(e);
+    const call = (name: string, callId: string) => ({
+      pyEventType: 'CallStateEvent', pyEventName: name, pyCallId: callId, pyCallType: 'INBOUND',
+      pyANI: '+15550001111', pyDNIS: '7000', pyOtherDN: '+15550001111', pyMedia: 'Phone',
+    });
+    const implementation = {
+      async login(agentId: string, _password: string, extension: string) {
+        w.__calls.push(['login', agentId, extension]);
+        await publish({
+          pyEventType: 'SnapshotEvent', pyEventName: 'Snapshot', pyAgentId: agentId, pyAgentState: 'NotReady',
+          pyWorkMode: 'AUX_WORK', pyReasonCode: '', pyDeviceState: 'OPENED', pyLinkState: 'CONNECTED',
+          pyThisDN: extension, pyTelephonyMode: 'full', pyCalls: [],
+        });
+      },
+      answerCall(callId: string) {
+        w.__calls.push(['answerCall', callId]);
+        return publish(call('Established', callId));
+      },
+      hangUpCall(callId: string) {
+        w.__calls.push(['hangUpCall', callId]);
+        return publish(call('Disconnected', callId));
+      },
+    };
+    w.__call = call;
+    return window.OpenCTI!.useImplementation(implementation, { version: '2.5.0', capabilities: ['login', 'answerCall', 'hangUpCall'] });
+  });
+  expect(declared).toEqual({ implementation: 'javascript', version: '2.5.0', capabilities: ['login', 'answerCall', 'hangUpCall'] });
+  expect(await page.evaluate(() => window.OpenCTI!.getCapabilities().version)).toBe('2.5.0');
+
+  const login = await api(page, 'login', 'ext-7', 'secret', '7001');
+  expect(login).toMatchObject({ ok: true, value: { pyAgentId: 'ext-7', pyThisDN: '7001' } });
+  await expect(page.getByRole('status')).toHaveText('Not ready');
+
+  // The integrator's server rings a call: store, panel and callbacks follow.
+  await page.evaluate(() => window.OpenCTI!.publishEvent((window as any).__call('Alerting', 'X1')));
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyCalls.map((c) => [c.pyCallId, c.pyCallState]))).toEqual([['X1', 'Alerting']]);
+  await waitForEvent(page, { pyCallId: 'X1', pyEventName: 'Alerting' });
+  await expect(page.getByRole('status')).toContainText('Incoming call from +15550001111');
+  await page.getByRole('button', { name: 'Answer' }).click();
+  await waitForEvent(page, { pyCallId: 'X1', pyEventName: 'Established' });
+  expect(await page.evaluate(() => (window as any).__calls)).toEqual([['login', 'ext-7', '7001'], ['answerCall', 'X1']]);
+  // Not declared: rejected before reaching the implementation; no Hold button.
+  expect(await api(page, 'holdCall', 'X1')).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
+  await expect(page.getByRole('button', { name: 'Hold' })).toHaveCount(0);
+
+  // A malformed event is refused cleanly and changes nothing.
+  const before = await page.evaluate(() => window.OpenCTI!.getState());
+  const bad = await api(page, 'publishEvent', { pyEventType: 'CallStateEvent', pyEventName: 'Exploded' });
+  expect(bad).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_BAD_REQUEST' } });
+  expect(await page.evaluate(() => window.OpenCTI!.getState())).toEqual(before);
+  expect(errors.some((e) => e.includes('publishEvent'))).toBe(true);
+  expect(await countEvents(page, { pyEventName: 'Exploded' })).toBe(0);
+
+  expect((await api(page, 'hangUpCall', 'X1')).ok).toBe(true);
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyCalls)).toEqual([]);
+  // Hand the panel back to a clean logged-out state for afterEach.
+  await page.evaluate(() => window.OpenCTI!.publishEvent({ pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'ext-7', pyWorkMode: 'MODE_NONE' }));
+});
+
+test('a dropped socket mid-call resyncs to the server truth, each event once', async ({ page, request, consoleErrors }) => {
+  // The panel's socket goes through a proxy the test controls: it can cut
+  // the link and keep it cut until the simulator has moved on.
+  let gateOpen = true;
+  const sockets: { close: () => Promise<void> }[] = [];
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    if (!gateOpen) {
+      ws.close();
+      return;
+    }
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  await openPanel(page);
+  expect((await api(page, 'login', '1002', 'demo', '2002')).ok).toBe(true);
+  const first = await placeCall(request, '2002', { account: '7' });
+  await waitForEvent(page, { pyCallId: first, pyEventName: 'Alerting' });
+  expect((await api(page, 'answerCall', first)).ok).toBe(true);
+  await waitForEvent(page, { pyCallId: first, pyEventName: 'Established' });
+
+  // Cut the link; the simulator keeps going: the caller hangs up, wrap-up starts.
+  gateOpen = false;
+  await sockets[sockets.length - 1].close();
+  await page.waitForFunction(() => window.OpenCTI!.getState().pyLinkState === 'DISCONNECTED');
+  await expect(page.getByRole('alert').filter({ hasText: 'Connection lost' })).toBeVisible();
+  const hangup = await request.post(`/api/sim/calls/${first}/hangup`);
+  expect(hangup.status()).toBe(200);
+  expect(await countEvents(page, { pyCallId: first, pyEventName: 'Disconnected' })).toBe(0);
+
+  gateOpen = true;
+  await page.waitForFunction(() => window.OpenCTI!.getState().pyLinkState === 'CONNECTED');
+  await waitForEvent(page, { pyCallId: first, pyEventName: 'Disconnected' });
+  const state = await page.evaluate(() => window.OpenCTI!.getState());
+  const server = await simCalls(request);
+  expect(server.filter((c) => c.parties.some((p) => p.dn === '2002'))).toEqual([]);
+  expect(state).toMatchObject({ pyCalls: [], pyWorkMode: 'ACW', pyLinkState: 'CONNECTED' });
+  for (const name of ['Alerting', 'Established', 'Disconnected']) {
+    expect(await countEvents(page, { pyCallId: first, pyEventName: name }), name).toBe(1);
+  }
+  expect(await countEvents(page, { pyEventType: 'AgentStateEvent', pyWorkMode: 'ACW' })).toBe(1);
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,0 +1,105 @@
+// TypeScript typings of `window.OpenCTI`, the Call Control Panel's JavaScript
+// API (DESIGN.md §2, §3, §9). Kept in step with the exports by the e2e suite
+// (`tsc --noEmit` over end2end/typings/usage.ts and a runtime check that
+// every function declared here exists).
+
+export type ErrorCode =
+  | 'OPENCTI_AGENT_NOT_LOGGED_IN' | 'OPENCTI_AGENT_LOGGED_IN' | 'OPENCTI_CALL_REJECTED'
+  | 'OPENCTI_CF_INVALID_DESTINATION' | 'OPENCTI_CF_INVALID_OBJECT_STATE' | 'OPENCTI_CONF_ALREADY_PRESENT'
+  | 'OPENCTI_DEST_BUSY' | 'OPENCTI_IN_SAME_STATE' | 'OPENCTI_BAD_REQUEST' | 'OPENCTI_UNAUTHORIZED'
+  | 'OPENCTI_LINK_DOWN' | 'OPENCTI_NOT_SUPPORTED' | `OPENCTI_HTTP_ERROR_${number}`;
+
+/** What every Promise rejects with: a plain object, not an Error. */
+export interface OpenCtiError { errCode: ErrorCode; errMessage: string; }
+
+export type EventType = 'SnapshotEvent' | 'AgentStateEvent' | 'CallStateEvent' | 'PartyInfoEvent' | 'CallInfoEvent';
+export type WorkMode = 'MODE_NONE' | 'MODE_AUTO_IN' | 'MODE_MANUAL_IN' | 'ACW' | 'BUSY' | 'AUX_WORK';
+export type CallType = 'INBOUND' | 'OUTBOUND' | 'INTERNAL' | 'CONSULT' | 'UNKNOWN';
+export type CallStateName = 'Alerting' | 'Initiated' | 'Established' | 'Connected' | 'Held' | 'Retrieved' | 'Disconnected' | 'Abandoned';
+export type TelephonyMode = 'simple' | 'agent-state' | 'full';
+export type UserData = Record<string, string>;
+
+export interface Party { pyDN: string; pyState: 'initiated' | 'alerting' | 'queued' | 'connected' | 'held' | 'failed'; }
+
+export interface SnapshotCall {
+  pyCallId: string; pyCallState: CallStateName; pyCallType: CallType;
+  pyANI: string; pyDNIS: string; pyOtherDN: string;
+  pyParties: Party[]; pyUserData: UserData; pyQueue?: string;
+  pyTimestamp?: number; pyStartTime?: number;
+}
+
+export interface SnapshotEvent {
+  pyEventType: 'SnapshotEvent'; pyEventName: 'Snapshot';
+  pyAgentId: string; pyAgentState: 'Ready' | 'NotReady' | 'Login' | 'Logout' | 'Busy' | 'Unknown';
+  pyWorkMode: WorkMode; pyReasonCode: string;
+  pyDeviceState: 'OPENED' | 'CLOSED'; pyLinkState: 'CONNECTED' | 'DISCONNECTED';
+  pyThisDN: string; pyTelephonyMode: TelephonyMode; pyTimestamp?: number; pyWrapUpEndsAt?: number;
+  pyCalls: SnapshotCall[];
+}
+
+export interface AgentStateEvent {
+  pyEventType: 'AgentStateEvent'; pyEventName: 'Login' | 'Ready' | 'NotReady' | 'Logout' | 'Unknown';
+  pyAgentId: string; pyReasonCode?: string; pyWorkMode: WorkMode; pyThisDN?: string;
+  pyTimestamp?: number; pyWrapUpEndsAt?: number;
+}
+
+export interface CallStateEvent {
+  pyEventType: 'CallStateEvent'; pyEventName: CallStateName;
+  pyCallId: string; pyCallType: CallType; pyANI: string; pyDNIS: string; pyOtherDN: string;
+  pyThisDN?: string; pyMedia: 'Phone'; pyTimestamp?: number; pyQueue?: string; pyCause?: string;
+}
+
+export interface PartyInfoEvent { pyEventType: 'PartyInfoEvent'; pyEventName: 'PartyInfo'; pyCallId: string; pyThisDN?: string; pyParties: Party[]; }
+export interface CallInfoEvent { pyEventType: 'CallInfoEvent'; pyEventName: 'CallInfo'; pyCallId: string; pyUserData: UserData; pyQueue?: string; }
+
+export type OpenCtiEvent = SnapshotEvent | AgentStateEvent | CallStateEvent | PartyInfoEvent | CallInfoEvent;
+
+export interface CallOptions { userData?: UserData; }
+export interface LoginOptions { telephonyMode?: TelephonyMode; }
+export interface CallCreated { callId: string; }
+
+/** The Interface functions' JavaScript names. */
+export type FunctionName =
+  | 'login' | 'logout' | 'agentReady' | 'agentNotReady' | 'makeCall' | 'answerCall' | 'rejectCall'
+  | 'hangUpCall' | 'holdCall' | 'retrieveCall' | 'sendDTMF' | 'blindTransfer' | 'transferInitiate'
+  | 'transferComplete' | 'conferenceInitiate' | 'conferenceComplete' | 'dropParty' | 'alternateCall'
+  | 'completeWrapUp';
+
+export interface Declaration { version?: string; capabilities: FunctionName[]; name?: string; }
+export interface Capabilities { implementation: string; version: string; capabilities: FunctionName[]; }
+
+/** An integrator's implementation: any subset of the Interface functions. */
+export type JavaScriptImplementation = Partial<Record<FunctionName, (...args: any[]) => unknown>> & Partial<Declaration>;
+
+export interface OpenCTI {
+  login(agentId: string, password: string, extension?: string, options?: LoginOptions): Promise<SnapshotEvent>;
+  logout(agentId?: string, reasonCode?: string): Promise<null>;
+  agentReady(agentId?: string, workMode?: WorkMode): Promise<null>;
+  agentNotReady(agentId?: string, workMode?: WorkMode, reasonCode?: string): Promise<null>;
+  makeCall(destination: string, options?: CallOptions): Promise<CallCreated>;
+  answerCall(callId: string): Promise<null>;
+  rejectCall(callId: string): Promise<null>;
+  hangUpCall(callId: string): Promise<null>;
+  holdCall(callId: string): Promise<null>;
+  retrieveCall(callId: string): Promise<null>;
+  sendDTMF(callId: string, digits: string): Promise<null>;
+  blindTransfer(callId: string, destination: string, options?: CallOptions): Promise<null>;
+  transferInitiate(callId: string, destination: string, options?: CallOptions): Promise<CallCreated>;
+  transferComplete(heldCallId: string, consultCallId: string): Promise<null>;
+  conferenceInitiate(callId: string, destination: string, options?: CallOptions): Promise<CallCreated>;
+  conferenceComplete(heldCallId: string, consultCallId: string): Promise<null>;
+  dropParty(callId: string, party: string): Promise<null>;
+  alternateCall(heldCallId: string, activeCallId: string): Promise<null>;
+  completeWrapUp(disposition?: string): Promise<null>;
+
+  on(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;
+  off(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;
+  getState(): SnapshotEvent;
+  getCapabilities(): Capabilities;
+  useImplementation(implementation: JavaScriptImplementation, declaration?: Declaration): Promise<Capabilities>;
+  publishEvent(event: OpenCtiEvent): Promise<null>;
+}
+
+declare global {
+  interface Window { OpenCTI?: OpenCTI; }
+}
