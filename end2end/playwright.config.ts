@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 /** The panel server under test (built by `cargo leptos build --release`). */
 export const PANEL = 'http://127.0.0.1:3100';
+/** A second panel server whose agents have different telephony modes. */
+export const MODES = 'http://127.0.0.1:3104';
 /** A host page on another origin, allowlisted for embedding. */
 export const HOST = 'http://localhost:3101';
 /** A host page on an origin that is not allowlisted. */
@@ -37,6 +39,14 @@ export default defineConfig({
     {
       command: `../target/release/server --addr 127.0.0.1:3100 --site-root ../target/site --allowed-origin ${HOST}`,
       url: `${PANEL}/healthz`,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      timeout: 60_000,
+    },
+    {
+      command: `../target/release/server --addr 127.0.0.1:3104 --site-root ../target/site --config support/modes.toml`,
+      url: `${MODES}/healthz`,
       reuseExistingServer: false,
       stdout: 'pipe',
       stderr: 'pipe',

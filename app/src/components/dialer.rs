@@ -1,21 +1,23 @@
-//! Outbound dialling: the "Phone number" field and "Dial".
+//! The "Phone number" field with "Dial", and the keypad: its keys send DTMF
+//! on the active call, or type into the field when there is none.
 
 use leptos::prelude::*;
 
+use super::panel::PanelState;
 use crate::{
     client::Cti,
     interface::{Request, request::CallOptions},
-    protocol::{functions::Function, validate},
+    protocol::{events::CallStateName, functions::Function, validate},
 };
 
 #[component]
 pub fn Dialer() -> impl IntoView {
     let cti = Cti::expect();
-    let number = RwSignal::new(String::new());
+    let ui = PanelState::expect();
     let (problem, set_problem) = signal(None::<String>);
     let dial = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match validate::destination(&number.get_untracked()) {
+        match validate::destination(&ui.number.get_untracked()) {
             Ok(destination) => {
                 set_problem.set(None);
                 cti.act(Request::MakeCall {
@@ -26,15 +28,106 @@ pub fn Dialer() -> impl IntoView {
             Err(err) => set_problem.set(Some(err.err_message)),
         }
     };
+    // Dialling is for a free line: with a call up, Consult is the way.
+    let line_busy = move || {
+        cti.store.with(|s| {
+            s.calls.iter().any(|c| {
+                matches!(
+                    c.call_state,
+                    CallStateName::Initiated
+                        | CallStateName::Established
+                        | CallStateName::Retrieved
+                        | CallStateName::Connected
+                )
+            })
+        })
+    };
+    let on_a_call = move || cti.store.with(|s| !s.calls.is_empty());
+    let can_pass_on = move || {
+        cti.offered(Function::BlindTransfer)
+            || cti.offered(Function::TransferInitiate)
+            || cti.offered(Function::ConferenceInitiate)
+    };
+    let shown =
+        move || cti.offered(Function::MakeCall) || cti.offered(Function::SendDtmf) || can_pass_on();
     view! {
-        <Show when=move || cti.offered(Function::MakeCall)>
-            <form class="dialer" on:submit=dial novalidate>
-                <label class="dialer-field">"Phone number"
-                    <input name="number" type="tel" inputmode="tel" autocomplete="off" bind:value=number/>
+        <Show when=shown>
+        <form class="dialer" on:submit=dial novalidate>
+            <label class="dialer-field">"Phone number"
+                <input name="number" type="tel" inputmode="tel" autocomplete="off" bind:value=ui.number/>
+            </label>
+            <div class="dialer-buttons">
+                <Show when=move || cti.offered(Function::MakeCall)>
+                    <button type="submit" class="btn btn-answer" disabled=line_busy>"Dial"</button>
+                </Show>
+                <Show when=move || cti.offered(Function::SendDtmf) || cti.offered(Function::MakeCall)>
+                    <button type="button" class="btn btn-secondary" aria-expanded=move || ui.keypad_open.get().to_string()
+                        aria-controls="keypad" on:click=move |_| ui.keypad_open.update(|o| *o = !*o)>"Keypad"</button>
+                </Show>
+            </div>
+            <Show when=move || on_a_call() && can_pass_on()>
+                <label class="dialer-note">"Note for the next agent"
+                    <input name="note" maxlength="500" autocomplete="off" bind:value=ui.note/>
                 </label>
-                <button type="submit" class="btn btn-answer">"Dial"</button>
-                <p class="form-error" role="alert">{move || problem.get()}</p>
-            </form>
+            </Show>
+            <p class="form-error" role="alert">{move || problem.get()}</p>
+        </form>
+        </Show>
+    }
+    .into_any()
+}
+
+const KEYS: [(&str, &str); 12] = [
+    ("1", ""),
+    ("2", "ABC"),
+    ("3", "DEF"),
+    ("4", "GHI"),
+    ("5", "JKL"),
+    ("6", "MNO"),
+    ("7", "PQRS"),
+    ("8", "TUV"),
+    ("9", "WXYZ"),
+    ("*", ""),
+    ("0", "+"),
+    ("#", ""),
+];
+
+#[component]
+pub fn Keypad() -> impl IntoView {
+    let cti = Cti::expect();
+    let ui = PanelState::expect();
+    let press = move |digit: &'static str| {
+        let active = cti.store.with_untracked(|s| {
+            s.calls
+                .iter()
+                .find(|c| {
+                    matches!(
+                        c.call_state,
+                        CallStateName::Established
+                            | CallStateName::Retrieved
+                            | CallStateName::Connected
+                    )
+                })
+                .map(|c| c.call_id.clone())
+        });
+        match active {
+            Some(call_id) => cti.act(Request::SendDtmf {
+                call_id,
+                digits: digit.to_string(),
+            }),
+            None => ui.number.update(|n| n.push_str(digit)),
+        }
+    };
+    view! {
+        <Show when=move || ui.keypad_open.get()>
+            <div class="keypad" id="keypad" role="group" aria-label="Keypad">
+                {KEYS.iter().map(|(digit, letters)| view! {
+                    <button type="button" class="key" aria-label=*digit on:click=move |_| press(digit)>
+                        <span class="key-digit">{*digit}</span>
+                        <span class="key-letters" aria-hidden="true">{*letters}</span>
+                    </button>
+                }).collect_view()}
+            </div>
         </Show>
     }
     .into_any()

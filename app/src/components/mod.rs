@@ -6,4 +6,5 @@ pub mod calls;
 pub mod dialer;
 pub mod login;
 pub mod panel;
+pub mod recent;
 pub mod status;

@@ -1,16 +1,42 @@
-//! The panel frame: provides the Interface handle, starts the browser
-//! runtime after hydration, and lays out the parts.
+//! The panel frame: provides the Interface handle and the panel's own UI
+//! state, starts the browser runtime after hydration, and lays out the parts.
 
 use leptos::prelude::*;
 
 use super::{
     agent_bar::AgentBar,
-    calls::CallList,
-    dialer::Dialer,
+    calls::{CallList, ConsultBar},
+    dialer::{Dialer, Keypad},
     login::LoginForm,
+    recent::RecentCalls,
     status::{LinkBanner, StatusRegion, Toast},
 };
 use crate::client::Cti;
+
+/// UI state shared by the panel's parts (not CTI state: that is the store).
+#[derive(Clone, Copy)]
+pub struct PanelState {
+    /// The "Phone number" field: dialling, transfer and consult targets.
+    pub number: RwSignal<String>,
+    pub keypad_open: RwSignal<bool>,
+    /// A note for the next agent: travels with a transfer or consultation
+    /// as the call's attached data (`note`).
+    pub note: RwSignal<String>,
+}
+
+impl PanelState {
+    pub fn expect() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// `options` for Transfer, Consult and Conference: the note, if any.
+    pub fn call_options(&self) -> crate::interface::request::CallOptions {
+        let note = self.note.get_untracked().trim().to_string();
+        crate::interface::request::CallOptions {
+            user_data: (!note.is_empty()).then(|| [("note".to_string(), note)].into()),
+        }
+    }
+}
 
 /// The Call Control Panel. `data-hydrated` turns to `true` once the browser
 /// has taken over (and `window.OpenCTI` exists), so tests and hosts can wait
@@ -19,6 +45,11 @@ use crate::client::Cti;
 pub fn Panel() -> impl IntoView {
     let cti = Cti::new();
     provide_context(cti);
+    provide_context(PanelState {
+        number: RwSignal::new(String::new()),
+        keypad_open: RwSignal::new(false),
+        note: RwSignal::new(String::new()),
+    });
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -30,6 +61,13 @@ pub fn Panel() -> impl IntoView {
         set_hydrated.set(true);
     });
     let logged_in = move || cti.store.with(|s| s.logged_in());
+    // A note belongs to the calls it was written for.
+    let ui = PanelState::expect();
+    Effect::new(move |_| {
+        if cti.store.with(|s| s.calls.is_empty()) {
+            ui.note.set(String::new());
+        }
+    });
 
     view! {
         <section class="ccp" aria-label="Call Control Panel" data-hydrated=move || hydrated.get().to_string()>
@@ -37,8 +75,11 @@ pub fn Panel() -> impl IntoView {
             <LinkBanner/>
             <Show when=logged_in fallback=|| view! { <LoginForm/> }>
                 <AgentBar/>
+                <ConsultBar/>
                 <CallList/>
                 <Dialer/>
+                <Keypad/>
+                <RecentCalls/>
             </Show>
             <Toast/>
         </section>

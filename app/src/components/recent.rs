@@ -1,0 +1,60 @@
+//! Recent calls of this session, newest first, with click-to-redial.
+
+use leptos::prelude::*;
+
+use super::{agent_bar::duration, calls::type_label, panel::PanelState};
+use crate::{
+    client::Cti,
+    interface::{Request, request::CallOptions, store::RecentCall},
+    protocol::{events::CallStateName, functions::Function, validate},
+};
+
+fn outcome(call: &RecentCall) -> &'static str {
+    match (call.answered, call.outcome) {
+        (true, _) => "Answered",
+        (false, CallStateName::Abandoned) => "Abandoned",
+        (false, _) => "Missed",
+    }
+}
+
+#[component]
+pub fn RecentCalls() -> impl IntoView {
+    let cti = Cti::expect();
+    let ui = PanelState::expect();
+    let recent = move || {
+        cti.store
+            .with(|s| s.recent.iter().take(10).cloned().collect::<Vec<_>>())
+    };
+    view! {
+        <Show when=move || cti.store.with(|s| !s.recent.is_empty())>
+            <section class="recent" aria-label="Recent calls">
+                <h3 class="section-title">"Recent calls"</h3>
+                <ul class="recent-list">
+                    {move || recent().into_iter().map(|call| {
+                        let number = call.number.clone();
+                        let label = format!("Call {} back", call.number);
+                        let class = format!("recent-item outcome-{}", outcome(&call).to_lowercase());
+                        let redial = move |_| {
+                            ui.number.set(number.clone());
+                            if let Ok(destination) = validate::destination(&number) {
+                                cti.act(Request::MakeCall { destination, options: CallOptions::default() });
+                            }
+                        };
+                        view! {
+                            <li class=class>
+                                <span class="recent-number">{call.number.clone()}</span>
+                                <span class="recent-meta">
+                                    {type_label(call.call_type)} " · " {outcome(&call)} " · " {duration(call.ended - call.started)}
+                                </span>
+                                <Show when=move || cti.offered(Function::MakeCall)>
+                                    <button class="btn btn-ghost btn-small" aria-label=label.clone() on:click=redial.clone()>"Call back"</button>
+                                </Show>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        </Show>
+    }
+    .into_any()
+}

@@ -1,0 +1,61 @@
+// Takes the README's screenshots of the panel from a running server.
+// Usage: node support/screenshots.mjs [http://127.0.0.1:3000] [out-dir]
+// (scripts/screenshots.sh starts a server and calls this.)
+import { chromium } from '@playwright/test';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:3000';
+const out = process.argv[3] ?? '../docs/screenshots';
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+async function sim(path, body) {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  return res.json();
+}
+
+async function panel(colorScheme, viewport, path = '/') {
+  const context = await browser.newContext({ colorScheme, viewport });
+  const page = await context.newPage();
+  await page.goto(`${base}${path}`);
+  await page.waitForFunction(() => !!window.OpenCTI);
+  return { page, context };
+}
+
+const shots = [];
+{
+  const { page, context } = await panel('light', { width: 900, height: 640 });
+  await page.screenshot({ path: `${out}/logged-out.png` });
+  await page.evaluate(() => window.OpenCTI.login('1001', 'demo', '2001'));
+  await page.evaluate(() => window.OpenCTI.agentReady());
+  await page.getByRole('status').getByText('Ready').waitFor();
+  await page.screenshot({ path: `${out}/ready.png` });
+  const { callId } = await sim('/api/sim/calls', { from: '+15551230001', to: '2001', data: { account: '42', name: 'Grace Hopper' } });
+  await page.getByRole('button', { name: 'Answer' }).waitFor();
+  await page.screenshot({ path: `${out}/alerting.png` });
+  await page.getByRole('button', { name: 'Answer' }).click();
+  await page.getByRole('button', { name: 'Hold' }).waitFor();
+  await page.screenshot({ path: `${out}/on-a-call.png` });
+  await sim(`/api/sim/calls/${callId}/hangup`);
+  await page.getByRole('button', { name: 'Finish wrap-up' }).waitFor();
+  await page.screenshot({ path: `${out}/wrap-up.png` });
+  await page.getByRole('button', { name: 'Finish wrap-up' }).click();
+  await page.evaluate(() => window.OpenCTI.logout());
+  await context.close();
+  shots.push('logged-out', 'ready', 'alerting', 'on-a-call', 'wrap-up');
+}
+{
+  const { page, context } = await panel('dark', { width: 360, height: 640 }, '/embed');
+  await page.evaluate(() => window.OpenCTI.login('1002', 'demo', '2002'));
+  const { callId } = await sim('/api/sim/calls', { from: '+15551230002', to: '2002', data: { account: '7' } });
+  await page.getByRole('button', { name: 'Answer' }).waitFor();
+  await page.screenshot({ path: `${out}/embed-dark-360x640.png` });
+  await sim(`/api/sim/calls/${callId}/hangup`);
+  await page.evaluate(() => window.OpenCTI.logout());
+  await context.close();
+  shots.push('embed-dark-360x640');
+}
+await browser.close();
+console.log(shots.map((s) => `${out}/${s}.png`).join('\n'));
