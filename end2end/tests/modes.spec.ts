@@ -9,7 +9,7 @@ import { api, clearCalls, logOut, openPanel, placeCall, simCalls } from './helpe
 test.describe('telephony modes', () => {
   test.use({ baseURL: MODES });
 
-  test.afterEach(async ({ page, request }) => {
+  test.afterEach(async ({ page, request, consoleErrors }) => {
     await logOut(page);
     const calls = await (await request.get(`${MODES}/api/sim/calls`)).json();
     for (const c of calls) await request.post(`${MODES}/api/sim/calls/${c.callId}/hangup`);
@@ -22,7 +22,7 @@ test.describe('telephony modes', () => {
     return callId as string;
   }
 
-  test('simple: the call card and its data, no call or state controls', async ({ page, request }) => {
+  test('simple: the call card and its data, no call or state controls', async ({ page, request, consoleErrors }) => {
     await openPanel(page);
     expect((await api(page, 'login', '1001', 'demo')).ok).toBe(true);
     expect(await page.evaluate(() => window.OpenCTI!.getState().pyTelephonyMode)).toBe('simple');
@@ -40,10 +40,10 @@ test.describe('telephony modes', () => {
     expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toHaveLength(19);
   });
 
-  test('agent-state: Ready and Not ready, but no call controls', async ({ page, request }) => {
+  test('agent-state: Ready and Not ready, but no call controls', async ({ page, request, consoleErrors }) => {
     await openPanel(page);
     expect((await api(page, 'login', '1002', 'demo')).ok).toBe(true);
-    await page.getByRole('button', { name: 'Ready' }).click();
+    await page.getByRole('button', { name: 'Ready', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('Ready');
     const callId = await ring(page, request, '2002');
     await expect(page.getByRole('button', { name: 'Answer' })).toHaveCount(0);
@@ -52,7 +52,7 @@ test.describe('telephony modes', () => {
     expect(await api(page, 'makeCall', '2003')).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
   });
 
-  test('the mode can be chosen at login, and changed at the next login', async ({ page, request }) => {
+  test('the mode can be chosen at login, and changed at the next login', async ({ page, request, consoleErrors }) => {
     await openPanel(page);
     const bad = await api(page, 'login', '1003', 'demo', undefined, { telephonyMode: 'expert' });
     expect(bad).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_BAD_REQUEST' } });
@@ -70,7 +70,7 @@ test.describe('telephony modes', () => {
   });
 });
 
-test('a JavaScript implementation without conference support: no Conference button', async ({ page }) => {
+test('a JavaScript implementation without conference support: no Conference button', async ({ page, consoleErrors }) => {
   await openPanel(page);
   const caps = ['login', 'answerCall', 'hangUpCall', 'holdCall', 'retrieveCall', 'transferInitiate', 'blindTransfer'];
   await page.evaluate((caps) => {
@@ -95,7 +95,7 @@ test('a JavaScript implementation without conference support: no Conference butt
   await page.evaluate(() => window.OpenCTI!.publishEvent({ pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'js-1', pyWorkMode: 'MODE_NONE' } as any));
 });
 
-test('a note travels with a consult transfer, laid over the call data', async ({ page, browser, request }) => {
+test('a note travels with a consult transfer, laid over the call data', async ({ page, browser, request, consoleErrors }) => {
   await page.goto('/');
   await hydrated(page);
   await page.waitForFunction(() => !!window.OpenCTI);

@@ -2,7 +2,7 @@ import { test, expect, hydrated } from './fixtures';
 import type { Browser, Page } from '@playwright/test';
 import { clearCalls, logOut, placeCall, simCalls, simHangUp } from './helpers';
 
-test.afterEach(async ({ page, request }) => {
+test.afterEach(async ({ page, request, consoleErrors }) => {
   await logOut(page);
   await clearCalls(request);
 });
@@ -39,9 +39,9 @@ test('state changes: not ready with a reason, ready, log out', async ({ page, co
   await expect(page.getByRole('status')).toHaveText('Not ready');
   await expect(page.locator('.agent-state')).toContainText('(Lunch)');
   expect(await page.evaluate(() => window.OpenCTI!.getState().pyReasonCode)).toBe('Lunch');
-  await page.getByRole('button', { name: 'Ready' }).click();
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
   await expect(page.getByRole('status')).toHaveText('Ready');
-  await expect(page.getByRole('button', { name: 'Ready' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Ready', exact: true })).toBeDisabled();
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
   expect(consoleErrors).toEqual([]);
@@ -49,7 +49,7 @@ test('state changes: not ready with a reason, ready, log out', async ({ page, co
 
 test('inbound call: data shown, answer, hold, retrieve, keypad DTMF, hang up, wrap-up', async ({ page, request, consoleErrors }) => {
   await logIn(page, '1001');
-  await page.getByRole('button', { name: 'Ready' }).click();
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
   await expect(page.getByRole('status')).toHaveText('Ready');
   const callId = await placeCall(request, '2001', { account: '42', tier: 'gold' });
   await expect(page.getByRole('status')).toHaveText('Ready. Incoming call from +15551230001');
@@ -76,7 +76,7 @@ test('inbound call: data shown, answer, hold, retrieve, keypad DTMF, hang up, wr
   expect(consoleErrors).toEqual([]);
 });
 
-test('caller hangs up while ringing: the card goes and recent calls shows it abandoned', async ({ page, request }) => {
+test('caller hangs up while ringing: the card goes and recent calls shows it abandoned', async ({ page, request, consoleErrors }) => {
   await logIn(page, '1001');
   const callId = await placeCall(request, '2001');
   await expect(card(page, callId)).toBeVisible();
@@ -113,7 +113,7 @@ test('consult, then complete the transfer to a second agent', async ({ page, bro
   expect(consoleErrors).toEqual([]);
 });
 
-test('conference three parties, then drop one', async ({ page, browser, request }) => {
+test('conference three parties, then drop one', async ({ page, browser, request, consoleErrors }) => {
   await logIn(page, '1001');
   const b = await secondAgent(browser, '1002');
   const callId = await placeCall(request, '2001');
@@ -135,7 +135,7 @@ test('conference three parties, then drop one', async ({ page, browser, request 
   await b.close();
 });
 
-test('blind transfer to a queue, and an outbound call answered by the simulator', async ({ page, request }) => {
+test('blind transfer to a queue, and an outbound call answered by the simulator', async ({ page, request, consoleErrors }) => {
   await logIn(page, '1004');
   const callId = await placeCall(request, '2004');
   await card(page, callId).getByRole('button', { name: 'Answer' }).click();
@@ -155,7 +155,7 @@ test('blind transfer to a queue, and an outbound call answered by the simulator'
   await expect(page.getByRole('button', { name: 'Dial' })).toBeDisabled();
 });
 
-test('invalid numbers get a clear message and reach nobody', async ({ page, request }) => {
+test('invalid numbers get a clear message and reach nobody', async ({ page, request, consoleErrors }) => {
   await logIn(page, '1003');
   await page.getByLabel('Phone number').fill('call me');
   await page.getByRole('button', { name: 'Dial' }).click();
@@ -163,7 +163,7 @@ test('invalid numbers get a clear message and reach nobody', async ({ page, requ
   expect(await simCalls(request)).toEqual([]);
 });
 
-test('the panel shows the link is down while the socket is cut', async ({ page }) => {
+test('the panel shows the link is down while the socket is cut', async ({ page, consoleErrors }) => {
   let cut = false;
   const sockets: { close: () => Promise<void> }[] = [];
   await page.routeWebSocket(/\/ws$/, (ws) => {

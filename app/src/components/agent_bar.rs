@@ -14,24 +14,27 @@ use crate::{
 pub const REASONS: [&str; 4] = ["Break", "Lunch", "Meeting", "Training"];
 
 /// A clock for timers: milliseconds since the epoch, ticking every second in
-/// the browser (fixed on the server, so SSR and hydration agree).
+/// the browser (0 on the server, so SSR and hydration agree). Created once by
+/// the panel ([`provide_clock`]) and read by every timer.
 pub fn clock() -> ReadSignal<u64> {
-    if let Some(clock) = use_context::<ReadSignal<u64>>() {
-        return clock;
-    }
+    expect_context::<ReadSignal<u64>>()
+}
+
+/// Starts the panel's clock and provides it to the components below.
+pub fn provide_clock() {
     let (now, set_now) = signal(0u64);
     #[cfg(feature = "hydrate")]
     {
         set_now.set(js_sys::Date::now() as u64);
-        let interval = gloo_timers::callback::Interval::new(1000, move || {
-            set_now.set(js_sys::Date::now() as u64)
-        });
-        interval.forget();
+        // The panel lives as long as the page; `try_set` keeps a late tick harmless.
+        gloo_timers::callback::Interval::new(1000, move || {
+            let _ = set_now.try_set(js_sys::Date::now() as u64);
+        })
+        .forget();
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = set_now;
     provide_context(now);
-    now
 }
 
 /// `m:ss` (or `h:mm:ss`) for a duration in milliseconds.

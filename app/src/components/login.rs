@@ -36,10 +36,11 @@ pub fn LoginForm() -> impl IntoView {
         };
         #[cfg(feature = "hydrate")]
         wasm_bindgen_futures::spawn_local(async move {
+            // On success the form is gone by now: `try_set` on its signals.
             if let Err(err) = cti.call(request).await {
-                set_problem.set(Some(err.err_message));
+                let _ = set_problem.try_set(Some(err.err_message));
             }
-            busy.set(false);
+            let _ = busy.try_set(false);
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = (request, cti);

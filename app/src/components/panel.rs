@@ -45,6 +45,7 @@ impl PanelState {
 pub fn Panel() -> impl IntoView {
     let cti = Cti::new();
     provide_context(cti);
+    super::agent_bar::provide_clock();
     provide_context(PanelState {
         number: RwSignal::new(String::new()),
         keypad_open: RwSignal::new(false),
