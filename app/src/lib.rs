@@ -22,8 +22,19 @@ use leptos_router::{
 /// (`[[workspace.metadata.leptos]] name`); the server needs it to link them.
 pub const OUTPUT_NAME: &str = "ccp";
 
-/// The HTML document around the app; only the server renders it.
+/// The name of the `<meta>` that carries the embedding allowlist (space
+/// separated origins) from the server to the panel's postMessage bridge.
+pub const ALLOWED_ORIGINS_META: &str = "opencti-allowed-origins";
+
+/// The HTML document around the app, with no embedding allowlist (error pages).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    shell_with_origins(options, Vec::new())
+}
+
+/// The HTML document around the app; only the server renders it. The
+/// allowlist goes into a `<meta>` the browser reads after hydration.
+pub fn shell_with_origins(options: LeptosOptions, allowed_origins: Vec<String>) -> impl IntoView {
+    let origins = allowed_origins.join(" ");
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -32,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <meta name=ALLOWED_ORIGINS_META content=origins/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join, dirname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), 'host-pages');
+const here = dirname(fileURLToPath(import.meta.url));
+// Test host pages first, then the repository's public/ (demo CRM, host SDK).
+const roots = [join(here, 'host-pages'), join(here, '..', '..', 'public')];
 
 async function handle(req, res) {
   const path = new URL(req.url ?? '/', 'http://host').pathname;
@@ -18,18 +20,19 @@ async function handle(req, res) {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;
   }
-  const file = normalize(join(root, path === '/' ? 'index.html' : path));
-  if (!file.startsWith(root)) {
-    res.writeHead(403).end();
-    return;
+  for (const root of roots) {
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root)) break;
+    try {
+      const body = await readFile(file);
+      const type = file.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
+      res.writeHead(200, { 'content-type': type }).end(body);
+      return;
+    } catch {
+      // try the next root
+    }
   }
-  try {
-    const body = await readFile(file);
-    const type = file.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
-    res.writeHead(200, { 'content-type': type }).end(body);
-  } catch {
-    res.writeHead(404).end('not found');
-  }
+  res.writeHead(404).end('not found');
 }
 
 // "localhost" may resolve to either loopback address: listen on both.

@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::{App, OUTPUT_NAME, shell};
+use app::{App, OUTPUT_NAME, shell, shell_with_origins};
 use axum::{
     Router,
     extract::Request,
@@ -36,6 +36,7 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -
         .build();
     let routes = generate_route_list(App);
     let embed_csp = origins.frame_ancestors();
+    let allowlist = origins.list().to_vec();
     let origins = Arc::new(origins);
 
     let api = Router::new()
@@ -50,7 +51,7 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -
     let pages = Router::new()
         .leptos_routes(&options, routes, {
             let options = options.clone();
-            move || shell(options.clone())
+            move || shell_with_origins(options.clone(), allowlist.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)

@@ -15,6 +15,13 @@ pub fn LoginForm() -> impl IntoView {
     let extension = RwSignal::new(String::new());
     let (problem, set_problem) = signal(None::<String>);
     let busy = RwSignal::new(false);
+    let ui = super::panel::PanelState::expect();
+    Effect::new(move |_| {
+        let hint = ui.agent_hint.get();
+        if !hint.is_empty() && agent_id.with_untracked(String::is_empty) {
+            agent_id.set(hint);
+        }
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -22,6 +22,8 @@ pub struct PanelState {
     /// A note for the next agent: travels with a transfer or consultation
     /// as the call's attached data (`note`).
     pub note: RwSignal<String>,
+    /// Agent ID to pre-fill in the login form (`/embed?agentId=…`).
+    pub agent_hint: RwSignal<String>,
 }
 
 impl PanelState {
@@ -38,6 +40,33 @@ impl PanelState {
     }
 }
 
+/// Options from the query string (`/embed?agentId=1001&theme=dark&compact=1`):
+/// login pre-fill, theme and compact spacing, applied after hydration.
+#[cfg(feature = "hydrate")]
+fn apply_page_options(ui: PanelState) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let search = window.location().search().unwrap_or_default();
+    let root = window.document().and_then(|d| d.document_element());
+    for pair in search.trim_start_matches('?').split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = js_sys::decode_uri_component(&value.replace('+', " "))
+            .map(String::from)
+            .unwrap_or_default();
+        match (key, root.as_ref()) {
+            ("agentId", _) => ui.agent_hint.set(value),
+            ("theme", Some(root)) if value == "light" || value == "dark" => {
+                let _ = root.set_attribute("data-theme", &value);
+            }
+            ("compact", Some(root)) if value != "0" && value != "false" => {
+                let _ = root.set_attribute("data-compact", "");
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The Call Control Panel. `data-hydrated` turns to `true` once the browser
 /// has taken over (and `window.OpenCTI` exists), so tests and hosts can wait
 /// for it instead of sleeping.
@@ -50,6 +79,7 @@ pub fn Panel() -> impl IntoView {
         number: RwSignal::new(String::new()),
         keypad_open: RwSignal::new(false),
         note: RwSignal::new(String::new()),
+        agent_hint: RwSignal::new(String::new()),
     });
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| {
@@ -58,6 +88,8 @@ pub fn Panel() -> impl IntoView {
             let reference = crate::browser::reference::Reference::new(cti);
             crate::browser::runtime::use_implementation(cti, std::rc::Rc::new(reference));
             crate::browser::js_api::install(cti);
+            crate::browser::bridge::install(cti);
+            apply_page_options(PanelState::expect());
         }
         set_hydrated.set(true);
     });
