@@ -61,6 +61,17 @@ impl Cti {
         let _ = request;
     }
 
+    /// Transfer targets from the active implementation (none on the server).
+    pub async fn directory(self) -> Result<crate::protocol::native::Directory, OpenCtiError> {
+        #[cfg(feature = "hydrate")]
+        return crate::browser::runtime::directory().await;
+        #[cfg(not(feature = "hydrate"))]
+        Ok(crate::protocol::native::Directory {
+            agents: vec![],
+            queues: vec![],
+        })
+    }
+
     #[cfg(feature = "hydrate")]
     async fn dispatch(self, request: Request) -> Result<Value, OpenCtiError> {
         crate::browser::runtime::call(self, request).await

@@ -2,6 +2,7 @@
 //! feature): the runtime that holds the active Implementation, the two
 //! Implementations, and the `window.OpenCTI` JavaScript API.
 
+pub mod alerts;
 pub mod bridge;
 pub mod javascript;
 pub mod js_api;

@@ -26,7 +26,7 @@ use crate::{
     protocol::{
         ErrorCode, OpenCtiError, convert,
         events::{AgentStateEvent, AgentStateName, LinkState, OpenCtiEvent, WorkMode},
-        native::{ClientFrame, NativeEvent, ResponseValue, ServerFrame},
+        native::{ClientFrame, CstaRequest, Directory, NativeEvent, ResponseValue, ServerFrame},
     },
 };
 
@@ -496,6 +496,24 @@ impl Implementation for Reference {
             declaration.version = version;
         }
         declaration
+    }
+
+    fn directory(&self) -> LocalFuture<Result<Directory, OpenCtiError>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let id = this.next_id();
+            let frame = ClientFrame::Request {
+                id: id.clone(),
+                request: CstaRequest::GetDirectory,
+            };
+            match this.send_and_wait(id, frame).await? {
+                Some(ResponseValue::Directory(directory)) => Ok(directory),
+                _ => Ok(Directory {
+                    agents: vec![],
+                    queues: vec![],
+                }),
+            }
+        })
     }
 
     fn invoke(&self, _cti: Cti, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::{
     client::Cti,
     interface::{self, Declaration, Request},
-    protocol::{OpenCtiError, events::OpenCtiEvent},
+    protocol::{OpenCtiError, events::OpenCtiEvent, native::Directory},
 };
 
 /// A boxed local future (browser futures are not `Send`).
@@ -23,6 +23,29 @@ pub trait Implementation {
     fn declaration(&self) -> Declaration;
     /// Performs a call that already passed the Interface's checks.
     fn invoke(&self, cti: Cti, request: Request) -> LocalFuture<Result<Value, OpenCtiError>>;
+
+    /// Transfer targets for the panel's directory; none unless the CTI
+    /// server can list them.
+    fn directory(&self) -> LocalFuture<Result<Directory, OpenCtiError>> {
+        Box::pin(async {
+            Ok(Directory {
+                agents: vec![],
+                queues: vec![],
+            })
+        })
+    }
+}
+
+/// The active implementation's directory.
+pub async fn directory() -> Result<Directory, OpenCtiError> {
+    let implementation = RUNTIME.with(|r| r.borrow().implementation.clone());
+    match implementation {
+        Some(implementation) => implementation.directory().await,
+        None => Ok(Directory {
+            agents: vec![],
+            queues: vec![],
+        }),
+    }
 }
 
 /// Something that wants every event the store applies (JS `on` callbacks,

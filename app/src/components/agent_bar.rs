@@ -51,7 +51,7 @@ pub fn duration(ms: u64) -> String {
 pub fn AgentBar() -> impl IntoView {
     let cti = Cti::expect();
     let now = clock();
-    let menu_open = RwSignal::new(false);
+    let menu_open = super::panel::PanelState::expect().not_ready_menu;
     let store = cti.store;
     let words = move || store.with(state_words);
     let since = move || {

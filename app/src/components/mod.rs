@@ -4,7 +4,9 @@
 pub mod agent_bar;
 pub mod calls;
 pub mod dialer;
+pub mod directory;
 pub mod login;
 pub mod panel;
 pub mod recent;
+pub mod shortcuts;
 pub mod status;

@@ -7,8 +7,10 @@ use super::{
     agent_bar::AgentBar,
     calls::{CallList, ConsultBar},
     dialer::{Dialer, Keypad},
+    directory::DirectoryPanel,
     login::LoginForm,
     recent::RecentCalls,
+    shortcuts::ShortcutHelp,
     status::{LinkBanner, StatusRegion, Toast},
 };
 use crate::client::Cti;
@@ -24,6 +26,10 @@ pub struct PanelState {
     pub note: RwSignal<String>,
     /// Agent ID to pre-fill in the login form (`/embed?agentId=…`).
     pub agent_hint: RwSignal<String>,
+    /// The "Not ready" reasons menu.
+    pub not_ready_menu: RwSignal<bool>,
+    /// The keyboard shortcuts overlay.
+    pub help_open: RwSignal<bool>,
 }
 
 impl PanelState {
@@ -80,6 +86,8 @@ pub fn Panel() -> impl IntoView {
         keypad_open: RwSignal::new(false),
         note: RwSignal::new(String::new()),
         agent_hint: RwSignal::new(String::new()),
+        not_ready_menu: RwSignal::new(false),
+        help_open: RwSignal::new(false),
     });
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| {
@@ -90,6 +98,7 @@ pub fn Panel() -> impl IntoView {
             crate::browser::js_api::install(cti);
             crate::browser::bridge::install(cti);
             apply_page_options(PanelState::expect());
+            super::shortcuts::install(cti, PanelState::expect());
         }
         set_hydrated.set(true);
     });
@@ -112,7 +121,9 @@ pub fn Panel() -> impl IntoView {
                 <CallList/>
                 <Dialer/>
                 <Keypad/>
+                <DirectoryPanel/>
                 <RecentCalls/>
+                <ShortcutHelp/>
             </Show>
             <Toast/>
         </section>

@@ -135,6 +135,9 @@ pub enum CstaRequest {
         held_call_id: String,
         active_call_id: String,
     },
+    /// Transfer targets: agents with their live state, and queues. Not an
+    /// Interface function: the panel's directory asks for it.
+    GetDirectory,
 }
 
 /// A frame from the server to the panel.
@@ -190,6 +193,8 @@ pub enum ResponseValue {
     Session(SessionInfo),
     /// Requests that create a call.
     Call(CallCreated),
+    /// `GetDirectory`.
+    Directory(Directory),
     /// Everything else.
     Done,
 }
@@ -204,6 +209,36 @@ pub struct SessionInfo {
     pub telephony_mode: TelephonyMode,
     /// The server's version: the reference Implementation reports it.
     pub server_version: String,
+}
+
+/// Transfer targets known to the switch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Directory {
+    pub agents: Vec<DirectoryAgent>,
+    pub queues: Vec<DirectoryQueue>,
+}
+
+/// An agent in the directory, with where to reach it and how it is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryAgent {
+    pub agent_id: String,
+    pub name: String,
+    /// The extension it is logged in on, or its default one.
+    pub extension: String,
+    pub status: AgentStatus,
+    /// Whether it is on a call now.
+    pub busy: bool,
+}
+
+/// A queue in the directory, with the calls waiting in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryQueue {
+    pub number: String,
+    pub name: String,
+    pub waiting: usize,
 }
 
 /// The id of a call a request created.

@@ -40,6 +40,8 @@ pub fn function_of(request: &CstaRequest) -> Function {
         CstaRequest::ConferenceCall { .. } => Function::ConferenceComplete,
         CstaRequest::SingleStepTransferCall { .. } => Function::BlindTransfer,
         CstaRequest::AlternateCall { .. } => Function::AlternateCall,
+        // Transfer targets: needed by whoever may transfer or consult.
+        CstaRequest::GetDirectory => Function::BlindTransfer,
     }
 }
 
@@ -118,6 +120,7 @@ impl Switch {
                 held_call_id,
                 active_call_id,
             } => done(self.alternate(agent_id, held_call_id, active_call_id)),
+            CstaRequest::GetDirectory => Ok(ResponseValue::Directory(self.directory())),
         }
     }
 }

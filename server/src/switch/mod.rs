@@ -239,6 +239,40 @@ impl Switch {
         })
     }
 
+    /// Agents (with their live state) and queues (with their waiting calls).
+    pub fn directory(&self) -> app::protocol::native::Directory {
+        use app::protocol::native::{DirectoryAgent, DirectoryQueue};
+        app::protocol::native::Directory {
+            agents: self
+                .agents
+                .values()
+                .map(|a| DirectoryAgent {
+                    agent_id: a.config.id.clone(),
+                    name: a.config.name.clone(),
+                    extension: a
+                        .device
+                        .clone()
+                        .unwrap_or_else(|| a.config.extension.clone()),
+                    status: a.status,
+                    busy: a.device.as_deref().is_some_and(|dn| self.device_busy(dn)),
+                })
+                .collect(),
+            queues: self
+                .queues
+                .values()
+                .map(|q| DirectoryQueue {
+                    number: q.number.clone(),
+                    name: q.name.clone(),
+                    waiting: self
+                        .calls
+                        .values()
+                        .filter(|c| c.state_of(&q.number) == Some(ConnectionState::Queued))
+                        .count(),
+                })
+                .collect(),
+        }
+    }
+
     /// The agent logged in on `dn`, if any.
     fn agent_at(&self, dn: &str) -> Option<&str> {
         self.extensions.get(dn)?.as_deref()

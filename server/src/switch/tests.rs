@@ -815,3 +815,34 @@ fn simulator_errors() {
     };
     assert_eq!(err.err_code, ErrorCode::InvalidObjectState);
 }
+
+#[test]
+fn directory_lists_agents_with_live_state_and_queues_with_waiting_calls() {
+    let mut sw = switch();
+    ready(&mut sw, &["1001"]);
+    login(&mut sw, "1002");
+    let call = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    sw.answer("1001", &call).unwrap();
+    sw.sim_place_call(CALLER, "5001", UserData::new()).unwrap();
+    let directory = sw.directory();
+    let agents: Vec<_> = directory
+        .agents
+        .iter()
+        .map(|a| (a.agent_id.as_str(), a.status, a.busy))
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            ("1001", AgentStatus::Ready, true),
+            ("1002", AgentStatus::NotReady, false),
+            ("1003", AgentStatus::LoggedOut, false),
+            ("1004", AgentStatus::LoggedOut, false)
+        ]
+    );
+    let queues: Vec<_> = directory
+        .queues
+        .iter()
+        .map(|q| (q.number.as_str(), q.waiting))
+        .collect();
+    assert_eq!(queues, [("5000", 0), ("5001", 1)]);
+}

@@ -1,0 +1,93 @@
+// The panel for people: keyboard shortcuts and their help, the directory,
+// and an axe-core accessibility scan of the main states.
+import { join } from 'node:path';
+import { test, expect, hydrated } from './fixtures';
+import type { Page } from '@playwright/test';
+import { api, clearCalls, logOut, openPanel, placeCall } from './helpers';
+
+test.afterEach(async ({ page, request }) => {
+  await logOut(page);
+  await clearCalls(request);
+});
+
+/** Serious and critical axe-core violations on the page. */
+async function axe(page: Page) {
+  await page.addScriptTag({ path: join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js') });
+  const results = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+}
+
+test('no serious accessibility violations: logged out, ready, alerting, on a call', async ({ page, request, consoleErrors }) => {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openPanel(page);
+    expect(await axe(page), `logged out, ${scheme}`).toEqual([]);
+    await api(page, 'login', '1003', 'demo');
+    await api(page, 'agentReady');
+    await expect(page.getByRole('status')).toHaveText('Ready');
+    expect(await axe(page), `ready, ${scheme}`).toEqual([]);
+    const callId = await placeCall(request, '2003', { account: '42' });
+    await expect(page.getByRole('button', { name: 'Answer' })).toBeVisible();
+    expect(await axe(page), `alerting, ${scheme}`).toEqual([]);
+    await page.getByRole('button', { name: 'Answer' }).click();
+    await expect(page.getByRole('status')).toHaveText('On a call');
+    expect(await axe(page), `on a call, ${scheme}`).toEqual([]);
+    await api(page, 'hangUpCall', callId);
+    await api(page, 'completeWrapUp');
+    await logOut(page);
+  }
+});
+
+test('keyboard: shortcuts answer, hold and hang up; ? shows the help', async ({ page, request, consoleErrors }) => {
+  await openPanel(page);
+  await api(page, 'login', '1003', 'demo');
+  await page.keyboard.press('Alt+r');
+  await expect(page.getByRole('status')).toHaveText('Ready');
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toContainText('Answer the ringing call');
+  await page.keyboard.press('Escape');
+  await expect(help).toHaveCount(0);
+  const callId = await placeCall(request, '2003');
+  await expect(page.getByRole('button', { name: 'Answer' })).toBeVisible();
+  await page.keyboard.press('Alt+a');
+  await expect(page.getByRole('status')).toHaveText('On a call');
+  await page.keyboard.press('Alt+o');
+  await expect(page.locator(`[data-call-id="${callId}"]`)).toContainText('On hold');
+  await page.keyboard.press('Alt+o');
+  await expect(page.locator(`[data-call-id="${callId}"]`)).toContainText('Connected');
+  await page.keyboard.press('Alt+h');
+  await expect(page.getByRole('status')).toHaveText('After-call work');
+  await page.keyboard.press('Alt+n');
+  await expect(page.getByRole('menuitem', { name: 'Break' })).toBeVisible();
+  // Everything is reachable by Tab: the first control takes focus.
+  await page.keyboard.press('Escape');
+  await page.locator('body').focus();
+  await page.keyboard.press('Tab');
+  await expect(page.locator(':focus')).toHaveCount(1);
+});
+
+test('the directory shows agents with their state and queues, and fills the number', async ({ page, browser, consoleErrors }) => {
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await openPanel(other);
+  await api(other, 'login', '1004', 'demo');
+  await api(other, 'agentReady');
+  await openPanel(page);
+  await api(page, 'login', '1003', 'demo');
+  await page.getByRole('button', { name: 'Directory' }).click();
+  const list = page.getByRole('list', { name: 'Directory' });
+  await expect(list).toContainText('Agent 1004');
+  await expect(list.getByRole('button', { name: /Agent 1004/ })).toContainText('Ready');
+  await expect(list).toContainText('Sales queue');
+  await expect(list).not.toContainText('Ext. 2003');
+  await page.getByLabel('Search directory').fill('support');
+  await expect(list.getByRole('button')).toHaveCount(1);
+  await list.getByRole('button', { name: /Support queue/ }).click();
+  await expect(page.getByLabel('Phone number')).toHaveValue('5001');
+  await logOut(other);
+  await context.close();
+  void hydrated;
+});
