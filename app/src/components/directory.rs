@@ -5,10 +5,7 @@
 use leptos::prelude::*;
 
 use super::panel::PanelState;
-use crate::{
-    client::Cti,
-    protocol::{functions::Function, native::AgentStatus},
-};
+use crate::{client::Cti, protocol::functions::Function};
 
 /// One line of the directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +17,12 @@ struct Entry {
     state: &'static str,
 }
 
-fn agent_state(status: AgentStatus, busy: bool) -> (&'static str, &'static str) {
+#[cfg(feature = "hydrate")]
+fn agent_state(
+    status: crate::protocol::native::AgentStatus,
+    busy: bool,
+) -> (&'static str, &'static str) {
+    use crate::protocol::native::AgentStatus;
     match (status, busy) {
         (AgentStatus::LoggedOut, _) => ("Logged out", "off"),
         (_, true) => ("On a call", "busy"),
