@@ -38,13 +38,30 @@ const shots = [];
   await page.getByRole('button', { name: 'Answer' }).click();
   await page.getByRole('button', { name: 'Hold' }).waitFor();
   await page.screenshot({ path: `${out}/on-a-call.png` });
+  // A consultation with a second agent, who answers.
+  const { page: other, context: otherContext } = await panel('light', { width: 400, height: 300 });
+  await other.evaluate(() => window.OpenCTI.login('1003', 'demo', '2003'));
+  await page.getByLabel('Phone number').fill('2003');
+  await page.getByLabel('Note for the next agent').fill('Asks about invoice 1234');
+  await page.getByRole('button', { name: 'Consult' }).click();
+  await other.getByRole('button', { name: 'Answer' }).click();
+  await page.getByRole('button', { name: 'Complete transfer' }).waitFor();
+  await page.setViewportSize({ width: 900, height: 900 });
+  await page.screenshot({ path: `${out}/consult.png` });
+  await page.setViewportSize({ width: 900, height: 640 });
+  for (const call of await page.evaluate(() => window.OpenCTI.getState().pyCalls)) {
+    if (call.pyCallType === 'CONSULT') await page.evaluate((id) => window.OpenCTI.hangUpCall(id), call.pyCallId);
+  }
+  await other.evaluate(() => window.OpenCTI.completeWrapUp().catch(() => {}).then(() => window.OpenCTI.logout()));
+  await otherContext.close();
+  await page.evaluate((id) => window.OpenCTI.retrieveCall(id), callId);
   await sim(`/api/sim/calls/${callId}/hangup`);
   await page.getByRole('button', { name: 'Finish wrap-up' }).waitFor();
   await page.screenshot({ path: `${out}/wrap-up.png` });
   await page.getByRole('button', { name: 'Finish wrap-up' }).click();
   await page.evaluate(() => window.OpenCTI.logout());
   await context.close();
-  shots.push('logged-out', 'ready', 'alerting', 'on-a-call', 'wrap-up');
+  shots.push('logged-out', 'ready', 'alerting', 'on-a-call', 'consult', 'wrap-up');
 }
 {
   const { page, context } = await panel('dark', { width: 360, height: 640 }, '/embed');

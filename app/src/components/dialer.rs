@@ -42,7 +42,13 @@ pub fn Dialer() -> impl IntoView {
             })
         })
     };
-    let on_a_call = move || cti.store.with(|s| !s.calls.is_empty());
+    let on_a_call = move || {
+        cti.store.with(|s| {
+            s.calls
+                .iter()
+                .any(|c| c.call_state != CallStateName::Alerting)
+        })
+    };
     let can_pass_on = move || {
         cti.offered(Function::BlindTransfer)
             || cti.offered(Function::TransferInitiate)
