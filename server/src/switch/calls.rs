@@ -13,6 +13,19 @@ use super::{Call, Destination, Switch, Timer};
 use ConnectionState::*;
 
 impl Switch {
+    /// The agent's extension, once `function` is known to be allowed in the
+    /// state of the agent's connection to `call_id`.
+    fn checked_call(
+        &self,
+        agent_id: &str,
+        function: Function,
+        call_id: &str,
+    ) -> Result<String, OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        check_call_action(function, call_id, self.my_connection(&dn, call_id)?)?;
+        Ok(dn)
+    }
+
     /// Places a call from the agent's extension.
     pub fn make_call(
         &mut self,
@@ -152,12 +165,7 @@ impl Switch {
 
     /// Answers a ringing call; a call the agent was talking on is held first.
     pub fn answer(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::AnswerCall,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::AnswerCall, call_id)?;
         self.hold_active_calls(&dn, call_id);
         self.connect(call_id, &dn);
         Ok(())
@@ -203,12 +211,7 @@ impl Switch {
     /// Turns a ringing call away: a queue call goes back to its queue for
     /// another agent; a direct call is cleared. The agent's state is unchanged.
     pub fn reject(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::RejectCall,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::RejectCall, call_id)?;
         let now = self.now;
         let call = self.call_mut(call_id);
         call.remove_party(&dn);
@@ -235,12 +238,7 @@ impl Switch {
 
     /// Leaves a call. A two-party call ends; a conference goes on without the agent.
     pub fn hang_up(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::HangUpCall,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::HangUpCall, call_id)?;
         self.clear_party(call_id, &dn, Cause::NormalClearing);
         Ok(())
     }
@@ -306,12 +304,7 @@ impl Switch {
     }
 
     pub fn hold(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::HoldCall,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::HoldCall, call_id)?;
         self.call_mut(call_id).set_state(&dn, Held);
         self.tell_call(call_id, &dn, None, NativeEvent::Held);
         Ok(())
@@ -319,12 +312,7 @@ impl Switch {
 
     /// Takes a call off hold; a call the agent was talking on is held first.
     pub fn retrieve(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::RetrieveCall,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::RetrieveCall, call_id)?;
         self.hold_active_calls(&dn, call_id);
         self.call_mut(call_id).set_state(&dn, Connected);
         self.tell_call(call_id, &dn, None, NativeEvent::Retrieved);
@@ -362,12 +350,7 @@ impl Switch {
         call_id: &str,
         digits: &str,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::SendDtmf,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::SendDtmf, call_id)?;
         validate::dtmf(digits)?;
         self.call_mut(call_id).digits.push_str(digits);
         Ok(())
@@ -566,12 +549,7 @@ impl Switch {
         call_id: &str,
         party: &str,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::DropParty,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::DropParty, call_id)?;
         if party == dn {
             return Err(OpenCtiError::invalid_state(
                 "use Hang up to leave the call yourself",
@@ -595,12 +573,7 @@ impl Switch {
         destination: &str,
         user_data: Option<&UserData>,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(
-            Function::BlindTransfer,
-            call_id,
-            self.my_connection(&dn, call_id)?,
-        )?;
+        let dn = self.checked_call(agent_id, Function::BlindTransfer, call_id)?;
         let target = self.check_destination(&dn, destination, user_data)?;
         let now = self.now;
         let auto_answer = self.config.auto_answer_ms;
