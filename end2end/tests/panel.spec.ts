@@ -44,6 +44,11 @@ test('state changes: not ready with a reason, ready, log out', async ({ page, co
   await expect(page.getByRole('button', { name: 'Ready', exact: true })).toBeDisabled();
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
+  // The browser remembers the agent ID and extension (not the password).
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Agent ID')).toHaveValue('1003');
+  await expect(page.getByLabel('Password')).toHaveValue('');
   expect(consoleErrors).toEqual([]);
 });
 
@@ -70,6 +75,7 @@ test('inbound call: data shown, answer, hold, retrieve, keypad DTMF, hang up, wr
   await expect(call).toHaveCount(0);
   await expect(page.getByRole('status')).toHaveText('After-call work');
   await expect(page.locator('.countdown')).toHaveText(/^0:(2\d|30)$/);
+  await page.getByLabel('Disposition').selectOption('Resolved');
   await page.getByRole('button', { name: 'Finish wrap-up' }).click();
   await expect(page.getByRole('status')).toHaveText('Ready');
   await expect(page.getByRole('region', { name: 'Recent calls' })).toContainText('+15551230001');

@@ -10,6 +10,9 @@ use crate::{
     protocol::{events::AgentState, functions::Function},
 };
 
+/// Wrap-up outcomes the agent may record with "Finish wrap-up".
+pub const DISPOSITIONS: [&str; 4] = ["Resolved", "Follow-up", "Sale", "No sale"];
+
 /// The not-ready reasons of the demo configuration.
 pub const REASONS: [&str; 4] = ["Break", "Lunch", "Meeting", "Training"];
 
@@ -37,6 +40,19 @@ pub fn provide_clock() {
     provide_context(now);
 }
 
+/// The work mode as agents say it (empty when there is none).
+pub fn work_mode_words(mode: crate::protocol::events::WorkMode) -> &'static str {
+    use crate::protocol::events::WorkMode;
+    match mode {
+        WorkMode::AutoIn => "Auto-in",
+        WorkMode::ManualIn => "Manual-in",
+        WorkMode::AuxWork => "Aux work",
+        WorkMode::Acw => "Wrap-up",
+        WorkMode::Busy => "Busy",
+        WorkMode::None => "",
+    }
+}
+
 /// `m:ss` (or `h:mm:ss`) for a duration in milliseconds.
 pub fn duration(ms: u64) -> String {
     let s = ms / 1000;
@@ -52,6 +68,7 @@ pub fn AgentBar() -> impl IntoView {
     let cti = Cti::expect();
     let now = clock();
     let menu_open = super::panel::PanelState::expect().not_ready_menu;
+    let disposition = RwSignal::new(String::new());
     let store = cti.store;
     let words = move || store.with(state_words);
     let since = move || {
@@ -84,6 +101,7 @@ pub fn AgentBar() -> impl IntoView {
                 <span class="agent-state-words">{words}</span>
                 <span class="timer">{since}</span>
                 {move || store.with(|s| (!s.reason_code.is_empty() && !s.in_wrap_up()).then(|| format!("({})", s.reason_code)))}
+                <span class="work-mode">{move || store.with(|s| work_mode_words(s.work_mode))}</span>
             </div>
             <div class="agent-actions">
                 <Show when=move || cti.offered(Function::AgentReady)>
@@ -123,7 +141,16 @@ pub fn AgentBar() -> impl IntoView {
                     <span>"After-call work"</span>
                     <span class="timer countdown">{wrap_up_left}</span>
                     <Show when=move || cti.offered(Function::CompleteWrapUp)>
-                        <button class="btn btn-primary" on:click=move |_| cti.act(Request::CompleteWrapUp { disposition: None })>"Finish wrap-up"</button>
+                        <label class="disposition">"Disposition"
+                            <select on:change=move |ev| disposition.set(event_target_value(&ev))>
+                                <option value="">"—"</option>
+                                {DISPOSITIONS.iter().map(|d| view! { <option value=*d>{*d}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <button class="btn btn-primary" on:click=move |_| {
+                            let chosen = disposition.get_untracked();
+                            cti.act(Request::CompleteWrapUp { disposition: (!chosen.is_empty()).then_some(chosen) });
+                        }>"Finish wrap-up"</button>
                     </Show>
                 </div>
             </Show>

@@ -7,6 +7,31 @@ use crate::{
     interface::{Request, request::LoginOptions},
 };
 
+/// Where this browser remembers the last agent ID and extension (never the password).
+const REMEMBER_KEY: &str = "opencti.login";
+
+/// The remembered (agent ID, extension), empty when none.
+fn remembered() -> (String, String) {
+    #[cfg(feature = "hydrate")]
+    {
+        let stored = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(REMEMBER_KEY).ok().flatten())
+            .unwrap_or_default();
+        if let Some((agent, extension)) = stored.split_once('|') {
+            return (agent.to_string(), extension.to_string());
+        }
+    }
+    (String::new(), String::new())
+}
+
+#[cfg(feature = "hydrate")]
+fn remember(agent: &str, extension: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(REMEMBER_KEY, &format!("{agent}|{extension}"));
+    }
+}
+
 #[component]
 pub fn LoginForm() -> impl IntoView {
     let cti = Cti::expect();
@@ -17,9 +42,19 @@ pub fn LoginForm() -> impl IntoView {
     let busy = RwSignal::new(false);
     let ui = super::panel::PanelState::expect();
     Effect::new(move |_| {
+        // The embedding host's hint first, else what this browser remembers.
         let hint = ui.agent_hint.get();
-        if !hint.is_empty() && agent_id.with_untracked(String::is_empty) {
-            agent_id.set(hint);
+        let (remembered_agent, remembered_extension) = remembered();
+        let agent = if hint.is_empty() {
+            remembered_agent
+        } else {
+            hint
+        };
+        if !agent.is_empty() && agent_id.with_untracked(String::is_empty) {
+            agent_id.set(agent);
+        }
+        if !remembered_extension.is_empty() && extension.with_untracked(String::is_empty) {
+            extension.set(remembered_extension);
         }
     });
 
@@ -35,6 +70,8 @@ pub fn LoginForm() -> impl IntoView {
         }
         set_problem.set(None);
         busy.set(true);
+        let remembered_agent = agent_id.get_untracked().trim().to_string();
+        let remembered_extension = extension.get_untracked().trim().to_string();
         let request = Request::Login {
             agent_id: agent_id.get_untracked().trim().to_string(),
             password: password.get_untracked(),
@@ -44,13 +81,16 @@ pub fn LoginForm() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         wasm_bindgen_futures::spawn_local(async move {
             // On success the form is gone by now: `try_set` on its signals.
-            if let Err(err) = cti.call(request).await {
-                let _ = set_problem.try_set(Some(err.err_message));
+            match cti.call(request).await {
+                Ok(_) => remember(&remembered_agent, &remembered_extension),
+                Err(err) => {
+                    let _ = set_problem.try_set(Some(err.err_message));
+                }
             }
             let _ = busy.try_set(false);
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (request, cti);
+        let _ = (request, cti, remembered_agent, remembered_extension);
     };
 
     view! {
