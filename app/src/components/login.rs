@@ -8,6 +8,7 @@ use crate::{
 };
 
 /// Where this browser remembers the last agent ID and extension (never the password).
+#[cfg(feature = "hydrate")]
 const REMEMBER_KEY: &str = "opencti.login";
 
 /// The remembered (agent ID, extension), empty when none.
