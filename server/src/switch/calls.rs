@@ -350,7 +350,7 @@ impl Switch {
         call_id: &str,
         digits: &str,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.checked_call(agent_id, Function::SendDtmf, call_id)?;
+        self.checked_call(agent_id, Function::SendDtmf, call_id)?;
         validate::dtmf(digits)?;
         self.call_mut(call_id).digits.push_str(digits);
         Ok(())
