@@ -38,3 +38,14 @@ export async function softphone(api: OpenCTI): Promise<string> {
   }
   return snapshot.pyAgentId;
 }
+
+import type { EmbeddedPanel, EmbedOptions } from '../../types/opencti-host';
+
+export async function host(embed: (options: EmbedOptions) => EmbeddedPanel): Promise<void> {
+  const panel = embed({ container: '#ccp', url: 'https://ccp.example.com/embed', params: { agentId: '1001', compact: true } });
+  await panel.ready;
+  await panel.call('login', { agentId: '1001', password: 'demo' });
+  const { callId } = await panel.clickToDial('+15551230001');
+  panel.on('CallInfoEvent', (event) => console.log(callId, event.pyEventType));
+  panel.destroy();
+}
