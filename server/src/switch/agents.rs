@@ -68,9 +68,11 @@ impl Switch {
         }
         let mode = mode.unwrap_or(agent.config.telephony_mode);
         let now = self.now;
+        let Some(agent) = self.agents.get_mut(agent_id) else {
+            return Err(not_logged_in(agent_id));
+        };
         self.extensions
             .insert(extension.clone(), Some(agent_id.to_string()));
-        let agent = self.agents.get_mut(agent_id).expect("found above");
         agent.device = Some(extension);
         agent.mode = mode;
         agent.status = AgentStatus::NotReady;
@@ -93,9 +95,11 @@ impl Switch {
             ));
         }
         self.check_reason(reason)?;
-        self.extensions.insert(dn, None);
         let now = self.now;
-        let agent = self.agents.get_mut(agent_id).expect("logged in");
+        let Some(agent) = self.agents.get_mut(agent_id) else {
+            return Err(not_logged_in(agent_id));
+        };
+        self.extensions.insert(dn, None);
         agent.device = None;
         agent.status = AgentStatus::LoggedOut;
         agent.reason = reason.unwrap_or_default().to_string();
@@ -222,7 +226,9 @@ impl Switch {
         }
         let seconds = self.config.wrap_up_seconds;
         let now = self.now;
-        let agent = self.agents.get_mut(agent_id).expect("checked above");
+        let Some(agent) = self.agents.get_mut(agent_id) else {
+            return;
+        };
         agent.wrap_up_pending = false;
         agent.idle_since = now;
         if seconds == 0 {
@@ -259,10 +265,9 @@ impl Switch {
     /// Moves the agent to `status` and tells its session.
     fn enter(&mut self, agent_id: &str, status: AgentStatus, reason: String, work_mode: WorkMode) {
         let now = self.now;
-        let agent = self
-            .agents
-            .get_mut(agent_id)
-            .expect("checked by the caller");
+        let Some(agent) = self.agents.get_mut(agent_id) else {
+            return;
+        };
         if status != AgentStatus::WorkingAfterCall {
             agent.wrap_up = None;
         }

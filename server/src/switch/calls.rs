@@ -431,7 +431,11 @@ impl Switch {
         let dn = self.device_of(agent_id)?;
         let (original, consult) =
             self.consult_pair(&dn, Function::TransferComplete, first, second)?;
-        let consult_call = self.calls.remove(&consult).expect("checked above");
+        let Some(consult_call) = self.calls.remove(&consult) else {
+            return Err(OpenCtiError::invalid_state(format!(
+                "there is no call {consult}"
+            )));
+        };
         let consult_info = consult_call.info();
         let moved: Vec<Party> = consult_call
             .parties
@@ -505,7 +509,11 @@ impl Switch {
                 p.state.as_str()
             )));
         }
-        let consult_call = self.calls.remove(&consult).expect("checked above");
+        let Some(consult_call) = self.calls.remove(&consult) else {
+            return Err(OpenCtiError::invalid_state(format!(
+                "there is no call {consult}"
+            )));
+        };
         let consult_info = consult_call.info();
         let moved: Vec<Party> = consult_call
             .parties
