@@ -1,0 +1,54 @@
+//! `server sim …` against a real server: the CLI places, lists, answers and
+//! hangs up calls through the simulator's HTTP API.
+
+mod common;
+
+use common::*;
+use server::sim_cli::{SimAction, SimArgs, run};
+
+fn args(server: &TestServer, action: SimAction) -> SimArgs {
+    SimArgs {
+        url: server.url(""),
+        action,
+    }
+}
+
+#[tokio::test]
+async fn the_cli_drives_the_simulator() {
+    let server = TestServer::start(&[]).await;
+    let action = SimAction::Call {
+        to: "5001".into(),
+        from: "+15557654321".into(),
+        data: vec![("account".into(), "9".into())],
+    };
+    run(args(&server, action)).await.unwrap();
+    let calls = server.calls().await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["from"], "+15557654321");
+    assert_eq!(calls[0]["data"]["account"], "9");
+    let call_id = calls[0]["callId"].as_str().unwrap().to_string();
+    run(args(&server, SimAction::List)).await.unwrap();
+    // Nobody outside is ringing: the server's refusal is the CLI's error.
+    let err = run(args(
+        &server,
+        SimAction::Answer {
+            call_id: call_id.clone(),
+        },
+    ))
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("409"), "{err}");
+    run(args(
+        &server,
+        SimAction::Hangup {
+            call_id: call_id.clone(),
+        },
+    ))
+    .await
+    .unwrap();
+    assert!(server.calls().await.is_empty());
+    let err = run(args(&server, SimAction::Hangup { call_id }))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
+}
