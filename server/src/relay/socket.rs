@@ -199,12 +199,7 @@ impl Connection {
                 if let Flow::Close = self.send(&session_reply(id, session)).await {
                     return Flow::Close;
                 }
-                for event in backlog {
-                    if let Flow::Close = self.send_event(&event).await {
-                        return Flow::Close;
-                    }
-                }
-                Flow::Continue
+                self.send_backlog(backlog).await
             }
             Err(error) => self.send(&ServerFrame::response(id, Err(error))).await,
         }
@@ -227,12 +222,7 @@ impl Connection {
                         feed,
                     }) => {
                         self.session = Some((session.token, feed));
-                        for event in backlog {
-                            if let Flow::Close = self.send_event(&event).await {
-                                return Flow::Close;
-                            }
-                        }
-                        Flow::Continue
+                        self.send_backlog(backlog).await
                     }
                     Err(_) => Flow::Continue,
                 }
@@ -243,6 +233,16 @@ impl Connection {
                 Flow::Continue
             }
         }
+    }
+
+    /// Sends the events a Login, Resume or catch-up starts with.
+    async fn send_backlog(&mut self, backlog: Vec<Sequenced>) -> Flow {
+        for event in backlog {
+            if let Flow::Close = self.send_event(&event).await {
+                return Flow::Close;
+            }
+        }
+        Flow::Continue
     }
 
     async fn send_event(&mut self, event: &Sequenced) -> Flow {
