@@ -1,22 +1,32 @@
 #![recursion_limit = "256"]
-//! The isomorphic part of the Call Control Panel: the page shell, the router
-//! and the panel components (rendered on the server, hydrated in the browser).
+//! The isomorphic part of the Call Control Panel, one module per layer of
+//! the OpenCTI architecture (docs/architecture.md), every import pointing
+//! down the list:
+//!
+//! - [`panel`]: the Call Control Panel's views (rendered on the server,
+//!   hydrated in the browser); they read the Interface's store and act only
+//!   through the Interface.
+//! - [`implementations`]: the reference and JavaScript Implementations
+//!   (browser only; the entry point installs them).
+//! - [`interface`]: the OpenCTI Desktop Interface: store, active
+//!   Implementation, listeners, local checks.
+//! - [`wire`]: the reference adapter's native wire and its conversion to
+//!   OpenCTI (server and reference Implementation only).
+//! - [`opencti`]: OpenCTI itself: events, functions, errors, rules.
 
-pub mod components;
+pub mod implementations;
 pub mod interface;
+pub mod opencti;
+pub mod panel;
+pub mod wire;
 
-#[cfg(feature = "hydrate")]
-pub mod browser;
-pub mod client;
-pub mod protocol;
-
-use components::panel::Panel;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
     components::{Route, Router, Routes},
 };
+use panel::Panel;
 
 /// The name cargo-leptos gives the generated JS, wasm and CSS files
 /// (`[[workspace.metadata.leptos]] name`); the server needs it to link them.

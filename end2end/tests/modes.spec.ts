@@ -29,7 +29,7 @@ test.describe('telephony modes', () => {
     const callId = await ring(page, request, '2001');
     await expect(page.getByRole('status')).toContainText('Incoming call from +15551230009');
     await expect(page.locator(`[data-call-id="${callId}"]`).getByLabel('Call data')).toContainText('account77');
-    for (const name of ['Answer', 'Reject', 'Hold', 'Ready', 'Not ready', 'Log out', 'Dial', 'Keypad']) {
+    for (const name of ['Answer', 'Reject', 'Hold', 'Ready', 'Not ready', 'Dial', 'Keypad']) {
       await expect(page.getByRole('button', { name, exact: true })).toHaveCount(0);
     }
     const hold = await api(page, 'holdCall', callId);
@@ -37,7 +37,12 @@ test.describe('telephony modes', () => {
     // The mode check comes before the state check (the call is only ringing).
     expect(await api(page, 'answerCall', callId)).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
     // getCapabilities does not depend on the mode.
-    expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toHaveLength(19);
+    expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toHaveLength(20);
+    // Logging out is allowed in every mode, once the call is over.
+    await expect(page.getByRole('button', { name: 'Log out' })).toBeDisabled();
+    expect((await request.post(`${MODES}/api/sim/calls/${callId}/hangup`)).status()).toBe(200);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
   });
 
   test('agent-state: Ready and Not ready, but no call controls', async ({ page, request, consoleErrors }) => {

@@ -1,10 +1,31 @@
-//! The browser entry point: hydrates the server-rendered panel.
+//! The browser entry point and composition root: hydrates the panel, then
+//! wires the parts that only a page has around the one Interface — the
+//! reference Implementation, `window.OpenCTI`, the postMessage bridge and
+//! the incoming-call alerts.
 
+mod alerts;
+mod bridge;
+mod js_api;
+
+use std::rc::Rc;
+
+use app::{implementations::reference::Reference, interface::Interface};
+use leptos::prelude::provide_context;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Called by the script that cargo-leptos injects into the page.
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    let interface = Interface::new();
+    leptos::mount::hydrate_body(move || {
+        provide_context(interface);
+        app::App()
+    });
+    interface.use_implementation(Rc::new(Reference::new(interface.sink())));
+    alerts::install(interface);
+    // `window.OpenCTI` means the panel can take commands; the bridge then
+    // announces `opencti:ready` to the host.
+    js_api::install(interface);
+    bridge::install(interface);
 }

@@ -2,7 +2,7 @@
 //! `POST /api/sim/calls`, `GET /api/sim/calls`,
 //! `POST /api/sim/calls/{callId}/hangup`, `POST /api/sim/calls/{callId}/answer`.
 
-use app::protocol::{ErrorCode, OpenCtiError, UserData};
+use app::opencti::{ErrorCode, OpenCtiError, UserData};
 use axum::{
     Json, Router,
     extract::{Path, State, rejection::JsonRejection},

@@ -4,9 +4,9 @@
 
 mod common;
 
-use app::protocol::{
-    ErrorCode,
-    native::{
+use app::{
+    opencti::ErrorCode,
+    wire::native::{
         Cause, ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState,
         ServerFrame,
     },
@@ -83,7 +83,7 @@ async fn queue_call_answer_hold_retrieve_dtmf_then_consult_transfer() {
         .opencti
         .iter()
         .find_map(|e| match e {
-            app::protocol::events::OpenCtiEvent::CallInfoEvent(i) if i.call_id == call => {
+            app::opencti::events::OpenCtiEvent::CallInfoEvent(i) if i.call_id == call => {
                 Some(i.clone())
             }
             _ => None,
@@ -205,10 +205,29 @@ async fn wrap_up_ends_by_its_timer_or_by_finish_wrap_up() {
         .post(&format!("/api/sim/calls/{call}/hangup"), json!({}))
         .await;
     a.expect_agent("AgentWorkingAfterCall").await;
+    let unknown = a
+        .request(CstaRequest::CompleteWrapUp {
+            disposition: Some("sale".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unknown.err_code,
+        ErrorCode::BadRequest,
+        "dispositions are configured"
+    );
     a.ok(CstaRequest::CompleteWrapUp {
-        disposition: Some("sale".into()),
+        disposition: Some("Sale".into()),
     })
     .await;
+    // The disposition reaches the session as the call's own event.
+    let recorded = a
+        .expect(|e| matches!(e, NativeEvent::Disposition(d) if d.call_id == call))
+        .await;
+    let NativeEvent::Disposition(recorded) = recorded else {
+        unreachable!()
+    };
+    assert_eq!(recorded.disposition, "Sale");
     a.expect_agent("AgentReady").await;
     let err = a
         .request(CstaRequest::CompleteWrapUp { disposition: None })
@@ -500,7 +519,7 @@ async fn bad_input_gets_clear_errors_and_the_connection_survives() {
 
     // A huge frame closes that socket only.
     let mut big = server.panel().await;
-    big.send_text("x".repeat(app::protocol::native::MAX_FRAME_BYTES + 1))
+    big.send_text("x".repeat(app::wire::native::MAX_FRAME_BYTES + 1))
         .await;
     assert!(
         big.next_frame().await.is_none(),
@@ -625,4 +644,48 @@ async fn simulator_api_contract() {
     let busy = server.place_call("2001", json!({})).await;
     assert_eq!(server.parties(&busy).await[1], party("2001", "failed"));
     let _ = Cause::Busy;
+}
+
+#[tokio::test]
+async fn the_directory_reaches_the_panel_in_the_opencti_shape() {
+    let server = TestServer::start(&[]).await;
+    let mut a = server.agent("1001").await;
+    a.ok(ready()).await;
+    let _b = server.agent("1002").await;
+    let call = server.place_call("5000", json!({})).await;
+    a.expect_ringing().await;
+    a.ok(answer(&call)).await;
+    server.place_call("5001", json!({})).await;
+    let Ok(Some(app::wire::native::ResponseValue::Directory(native))) =
+        a.request(CstaRequest::GetDirectory).await
+    else {
+        panic!("GetDirectory answers with a directory")
+    };
+    let directory = app::wire::convert::directory(native);
+    validate_against("Directory", &serde_json::to_value(&directory).unwrap());
+    let agents: Vec<_> = directory
+        .agents
+        .iter()
+        .map(|a| {
+            (
+                a.agent_id.as_str(),
+                serde_json::to_value(a.agent_state).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            ("1001", json!("Busy")),
+            ("1002", json!("NotReady")),
+            ("1003", json!("Logout")),
+            ("1004", json!("Logout"))
+        ]
+    );
+    let waiting: Vec<_> = directory
+        .queues
+        .iter()
+        .map(|q| (q.number.as_str(), q.waiting))
+        .collect();
+    assert_eq!(waiting, [("5000", 0), ("5001", 1)]);
 }

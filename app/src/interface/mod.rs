@@ -1,239 +1,219 @@
-//! The OpenCTI Desktop Interface: the fixed set of functions the panel (and
-//! `window.OpenCTI`, and postMessage) calls. It checks locally that an action
-//! is allowed now — capabilities and telephony mode first, then the agent's
-//! and the call's state, with the same tables as the switch — so a bad click
-//! never reaches the wire, then hands the call to the active Implementation.
+//! The OpenCTI Desktop Interface: the fixed set of functions that the panel,
+//! `window.OpenCTI` and the postMessage bridge call. [`Interface`] owns the
+//! one state store, the active Implementation with its declaration, and the
+//! listeners of applied events; [`Interface::call`] is the only way an action
+//! leaves the panel. It checks each call locally first (capabilities, then
+//! the [rules](crate::opencti::rules) and input validation), so a bad click
+//! never reaches an Implementation.
 
+mod implementation;
 pub mod request;
+mod runtime;
 pub mod store;
 
+pub use implementation::{EventSink, Implementation, LocalFuture};
 pub use request::Request;
 pub use store::Store;
 
-use crate::protocol::{
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::opencti::{
     ErrorCode, OpenCtiError,
-    events::{AgentState, CallStateName},
-    functions::{Function, check_call_action},
-    native::ConnectionState,
+    directory::Directory,
+    events::OpenCtiEvent,
+    functions::{Declaration, Function},
+    rules::{self, Action},
     validate,
 };
 
-/// What an Implementation says about itself (`getCapabilities()`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Declaration {
-    /// e.g. `reference` or the integrator's name.
-    pub implementation: String,
-    pub version: String,
-    /// JavaScript names of the functions it supports.
-    pub capabilities: Vec<String>,
+/// Something that wants every event the store applies (`OpenCTI.on`
+/// callbacks, the postMessage bridge, the alerts).
+pub type Listener = Rc<dyn Fn(&OpenCtiEvent)>;
+
+/// The Interface. A cheap handle (`Copy`), shared through Leptos context.
+/// One per page: its active Implementation and listeners live in a
+/// thread-local of this module (wasm is single-threaded), its store and
+/// declaration in signals the panel renders from.
+#[derive(Clone, Copy)]
+pub struct Interface {
+    store: RwSignal<Store>,
+    declaration: RwSignal<Declaration>,
+    problem: RwSignal<Option<OpenCtiError>>,
 }
 
-impl Declaration {
-    pub fn supports(&self, function: Function) -> bool {
-        self.capabilities.iter().any(|c| c == function.js_name())
+impl Default for Interface {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
-/// The agent's connection state on a call, as the store knows it.
-pub fn connection_state(state: CallStateName) -> ConnectionState {
-    match state {
-        CallStateName::Alerting => ConnectionState::Alerting,
-        CallStateName::Initiated => ConnectionState::Initiated,
-        CallStateName::Held => ConnectionState::Held,
-        CallStateName::Established | CallStateName::Connected | CallStateName::Retrieved => {
-            ConnectionState::Connected
+impl Interface {
+    /// A logged-out store and no Implementation (until one is installed).
+    pub fn new() -> Self {
+        Self {
+            store: RwSignal::new(Store::default()),
+            declaration: RwSignal::new(Declaration::none()),
+            problem: RwSignal::new(None),
         }
-        CallStateName::Disconnected | CallStateName::Abandoned => ConnectionState::Failed,
     }
-}
 
-/// Whether `function` may be offered at all: the implementation supports it
-/// and the agent's telephony mode allows it. The panel hides what fails this.
-pub fn offered(store: &Store, declaration: &Declaration, function: Function) -> bool {
-    declaration.supports(function) && (!store.logged_in() || store.telephony_mode.allows(function))
-}
+    /// The page's Interface: the one the entry point provided, or a new one
+    /// (server rendering).
+    pub fn use_or_provide() -> Self {
+        use_context::<Self>().unwrap_or_else(|| {
+            let interface = Self::new();
+            provide_context(interface);
+            interface
+        })
+    }
 
-/// The Interface's local check of a request against the store. The mode and
-/// capability check comes first, whatever the arguments and states.
-pub fn check(
-    store: &Store,
-    declaration: &Declaration,
-    request: &Request,
-) -> Result<(), OpenCtiError> {
-    let function = request.function();
-    if !declaration.supports(function) {
-        return Err(OpenCtiError::new(
-            ErrorCode::NotSupported,
-            format!(
-                "the {} implementation does not support {}",
-                declaration.implementation,
-                function.js_name()
-            ),
-        ));
+    /// The context's Interface (panics outside the panel: a programming error).
+    pub fn expect() -> Self {
+        expect_context::<Self>()
     }
-    if store.logged_in() {
-        store.telephony_mode.check(function)?;
-    } else if function != Function::Login {
-        return Err(OpenCtiError::new(
-            ErrorCode::AgentNotLoggedIn,
-            "log in first",
-        ));
+
+    /// The store, for rendering.
+    pub fn store(&self) -> ReadSignal<Store> {
+        self.store.read_only()
     }
-    match request {
-        Request::MakeCall {
-            destination,
-            options,
-        }
-        | Request::BlindTransfer {
-            destination,
-            options,
-            ..
-        }
-        | Request::TransferInitiate {
-            destination,
-            options,
-            ..
-        }
-        | Request::ConferenceInitiate {
-            destination,
-            options,
-            ..
-        } => {
-            validate::destination(destination)?;
-            if let Some(data) = &options.user_data {
-                validate::user_data(data)?;
+
+    /// The active Implementation's declaration (`getCapabilities()`).
+    pub fn declaration(&self) -> ReadSignal<Declaration> {
+        self.declaration.read_only()
+    }
+
+    /// The latest failed call, until [`Interface::dismiss_problem`].
+    pub fn problem(&self) -> ReadSignal<Option<OpenCtiError>> {
+        self.problem.read_only()
+    }
+
+    pub fn dismiss_problem(&self) {
+        self.problem.set(None);
+    }
+
+    /// Makes `implementation` the active one.
+    pub fn use_implementation(&self, implementation: Rc<dyn Implementation>) {
+        self.declaration.set(implementation.declaration());
+        runtime::set_implementation(implementation);
+    }
+
+    /// The narrow handle an Implementation publishes through.
+    pub fn sink(&self) -> EventSink {
+        EventSink::new(*self)
+    }
+
+    /// Registers a listener of applied events; returns its handle.
+    pub fn listen(&self, listener: Listener) -> u64 {
+        runtime::listen(listener)
+    }
+
+    pub fn unlisten(&self, id: u64) {
+        runtime::unlisten(id);
+    }
+
+    /// The store as a SnapshotEvent (`getState()`), untracked.
+    pub fn state_event(&self) -> OpenCtiEvent {
+        self.store.with_untracked(Store::state_event)
+    }
+
+    /// Applies events to the store, then tells the listeners.
+    pub(crate) fn apply(&self, events: Vec<OpenCtiEvent>) {
+        self.store
+            .update(|store| events.iter().for_each(|e| store.apply(e)));
+        let listeners = runtime::listeners();
+        for event in &events {
+            for listener in &listeners {
+                listener(event);
             }
         }
-        Request::SendDtmf { digits, .. } => validate::dtmf(digits)?,
-        Request::AgentReady { .. } if store.agent_state == AgentState::Ready => {
-            return Err(OpenCtiError::new(
-                ErrorCode::InSameState,
-                "you are already ready",
-            ));
-        }
-        Request::CompleteWrapUp { .. } if !store.in_wrap_up() => {
-            return Err(OpenCtiError::invalid_state(
-                "you are not in after-call work",
-            ));
-        }
-        _ => {}
     }
-    for (call_id, rule) in request.calls() {
-        let state = store
-            .call(call_id)
-            .map(|c| connection_state(c.call_state))
-            .ok_or_else(|| {
-                OpenCtiError::invalid_state(format!(
-                    "there is no call {call_id} on extension {}",
-                    store.this_dn
-                ))
-            })?;
-        if rule == Function::TransferComplete {
-            if !matches!(state, ConnectionState::Connected | ConnectionState::Held) {
-                return Err(OpenCtiError::invalid_state(format!(
-                    "cannot complete with call {call_id}: it is {}",
-                    state.as_str()
-                )));
-            }
-        } else {
-            check_call_action(rule, call_id, state)?;
+
+    /// Whether the panel offers `function` at all: the Implementation
+    /// supports it and the agent's telephony mode allows it (reactive).
+    pub fn offered(&self, function: Function) -> bool {
+        self.declaration.with(|d| d.supports(function))
+            && self
+                .store
+                .with(|s| !s.logged_in() || s.telephony_mode.allows(function))
+    }
+
+    /// Whether `action` is allowed now (reactive): the panel enables its
+    /// button with this.
+    pub fn permits(&self, action: Action<'_>) -> bool {
+        self.declaration.with(|d| d.supports(action.function))
+            && self.store.with(|s| rules::allows(action, &s.view()))
+    }
+
+    /// The local check of a call: capabilities first, then the rules, then
+    /// the arguments.
+    pub fn check(&self, request: &Request) -> Result<(), OpenCtiError> {
+        let function = request.function();
+        self.declaration.with_untracked(|d| d.check(function))?;
+        let calls = request.call_ids();
+        let action = Action {
+            function,
+            calls: &calls,
+            reason: request.reason(),
+        };
+        self.store
+            .with_untracked(|s| rules::check(action, &s.view()))?;
+        validate_arguments(request)
+    }
+
+    /// Runs an Interface call: the local check, then the active
+    /// Implementation. `login` resolves with the SnapshotEvent the store then
+    /// holds. A failure is also kept for the panel's toast.
+    pub async fn call(self, request: Request) -> Result<Value, OpenCtiError> {
+        let result = self.run(request).await;
+        if let Err(err) = &result {
+            let _ = self.problem.try_set(Some(err.clone()));
         }
+        result
+    }
+
+    async fn run(self, request: Request) -> Result<Value, OpenCtiError> {
+        self.check(&request)?;
+        let implementation = runtime::implementation()
+            .ok_or_else(|| OpenCtiError::new(ErrorCode::LinkDown, "no implementation is active"))?;
+        let is_login = matches!(request, Request::Login { .. });
+        let value = implementation.invoke(request).await?;
+        if is_login {
+            // The server's version may only be known now.
+            self.declaration.set(implementation.declaration());
+            return serde_json::to_value(self.state_event())
+                .map_err(|e| OpenCtiError::bad_request(e.to_string()));
+        }
+        Ok(value)
+    }
+
+    /// Runs an Interface call from a button: errors go to the toast.
+    pub fn act(self, request: Request) {
+        leptos::task::spawn_local(async move {
+            let _ = self.call(request).await;
+        });
+    }
+
+    /// `getDirectory()`, typed for the panel's directory.
+    pub async fn directory(self) -> Result<Directory, OpenCtiError> {
+        let value = self.call(Request::GetDirectory).await?;
+        serde_json::from_value(value)
+            .map_err(|e| OpenCtiError::bad_request(format!("getDirectory: {e}")))
+    }
+}
+
+/// Checks of the arguments themselves (numbers, digits, attached data).
+fn validate_arguments(request: &Request) -> Result<(), OpenCtiError> {
+    if let Some((destination, options)) = request.dial() {
+        validate::destination(destination)?;
+        if let Some(data) = &options.user_data {
+            validate::user_data(data)?;
+        }
+    }
+    if let Request::SendDtmf { digits, .. } = request {
+        validate::dtmf(digits)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::{events::OpenCtiEvent, functions::TelephonyMode};
-    use serde_json::json;
-
-    fn full() -> Declaration {
-        Declaration {
-            implementation: "test".into(),
-            version: "1".into(),
-            capabilities: Function::ALL
-                .iter()
-                .map(|f| f.js_name().to_string())
-                .collect(),
-        }
-    }
-
-    fn store(mode: &str, calls: serde_json::Value) -> Store {
-        let mut store = Store::default();
-        let snapshot: OpenCtiEvent = serde_json::from_value(json!({
-            "pyEventType": "SnapshotEvent", "pyEventName": "Snapshot", "pyAgentId": "1001",
-            "pyAgentState": "Ready", "pyWorkMode": "MODE_AUTO_IN", "pyReasonCode": "",
-            "pyDeviceState": "OPENED", "pyLinkState": "CONNECTED", "pyThisDN": "2001",
-            "pyTelephonyMode": mode, "pyCalls": calls}))
-        .unwrap();
-        store.apply(&snapshot);
-        store
-    }
-
-    fn req(name: &str, args: serde_json::Value) -> Request {
-        Request::from_args(name, &args).unwrap()
-    }
-
-    #[test]
-    fn capability_and_mode_come_before_everything_else() {
-        let simple = store("simple", json!([]));
-        let err = check(
-            &simple,
-            &full(),
-            &req("holdCall", json!({"callId": "nope"})),
-        )
-        .unwrap_err();
-        assert_eq!(err.err_code, ErrorCode::NotSupported);
-        let mut no_conference = full();
-        no_conference
-            .capabilities
-            .retain(|c| c != "conferenceInitiate");
-        let err = check(
-            &Store::default(),
-            &no_conference,
-            &req(
-                "conferenceInitiate",
-                json!({"callId": "x", "destination": "!"}),
-            ),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.err_code,
-            ErrorCode::NotSupported,
-            "even logged out, with bad arguments"
-        );
-        assert!(!offered(&simple, &full(), Function::AgentReady));
-        assert!(offered(
-            &store("agent-state", json!([])),
-            &full(),
-            Function::AgentNotReady
-        ));
-        assert_eq!(simple.telephony_mode, TelephonyMode::Simple);
-    }
-
-    #[test]
-    fn states_are_checked_with_the_switch_tables() {
-        let s = store(
-            "full",
-            json!([{"pyCallId": "C1", "pyCallState": "Alerting", "pyCallType": "INBOUND", "pyANI": "1",
-                    "pyDNIS": "5000", "pyOtherDN": "1", "pyParties": [], "pyUserData": {}}]),
-        );
-        assert!(check(&s, &full(), &req("answerCall", json!({"callId": "C1"}))).is_ok());
-        for (name, args) in [
-            ("holdCall", json!({"callId": "C1"})),
-            ("holdCall", json!({"callId": "C2"})),
-            ("sendDTMF", json!({"callId": "C1", "digits": "1"})),
-            ("completeWrapUp", json!({})),
-        ] {
-            let err = check(&s, &full(), &req(name, args)).unwrap_err();
-            assert_eq!(err.err_code, ErrorCode::InvalidObjectState, "{name}");
-        }
-        let err = check(&s, &full(), &req("agentReady", json!({}))).unwrap_err();
-        assert_eq!(err.err_code, ErrorCode::InSameState);
-        let err = check(&s, &full(), &req("makeCall", json!({"destination": "abc"}))).unwrap_err();
-        assert_eq!(err.err_code, ErrorCode::InvalidDestination);
-        let err = check(&Store::default(), &full(), &req("agentReady", json!({}))).unwrap_err();
-        assert_eq!(err.err_code, ErrorCode::AgentNotLoggedIn);
-    }
 }

@@ -5,12 +5,7 @@
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
-use crate::protocol::{
-    OpenCtiError, UserData,
-    events::WorkMode,
-    functions::Function,
-    native::{ConsultPurpose, CstaRequest, RequestedAgentState},
-};
+use crate::opencti::{OpenCtiError, UserData, events::WorkMode, functions::Function};
 
 /// `options` of functions that dial: data to attach to the call.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -104,6 +99,7 @@ pub enum Request {
     CompleteWrapUp {
         disposition: Option<String>,
     },
+    GetDirectory,
 }
 
 /// The parameter names of each function, in JavaScript order.
@@ -124,6 +120,7 @@ pub fn parameters(function: Function) -> &'static [&'static str] {
         AlternateCall => &["heldCallId", "activeCallId"],
         DropParty => &["callId", "party"],
         CompleteWrapUp => &["disposition"],
+        GetDirectory => &[],
     }
 }
 
@@ -322,6 +319,7 @@ impl Request {
             F::CompleteWrapUp => Self::CompleteWrapUp {
                 disposition: read::<WrapUpArgs>(function, args)?.disposition,
             },
+            F::GetDirectory => Self::GetDirectory,
         })
     }
 
@@ -361,13 +359,13 @@ impl Request {
             Self::DropParty { .. } => F::DropParty,
             Self::AlternateCall { .. } => F::AlternateCall,
             Self::CompleteWrapUp { .. } => F::CompleteWrapUp,
+            Self::GetDirectory => F::GetDirectory,
         }
     }
 
-    /// The calls this request acts on, with the function whose state rule
-    /// applies to each (for the Interface's local check).
-    pub fn calls(&self) -> Vec<(&str, Function)> {
-        use Function as F;
+    /// The call ids among the arguments, in parameter order (what the
+    /// [rules](crate::opencti::rules) check).
+    pub fn call_ids(&self) -> Vec<&str> {
         match self {
             Self::AnswerCall { call_id }
             | Self::RejectCall { call_id }
@@ -378,7 +376,7 @@ impl Request {
             | Self::BlindTransfer { call_id, .. }
             | Self::TransferInitiate { call_id, .. }
             | Self::ConferenceInitiate { call_id, .. }
-            | Self::DropParty { call_id, .. } => vec![(call_id.as_str(), self.function())],
+            | Self::DropParty { call_id, .. } => vec![call_id],
             Self::TransferComplete {
                 held_call_id,
                 consult_call_id,
@@ -386,128 +384,54 @@ impl Request {
             | Self::ConferenceComplete {
                 held_call_id,
                 consult_call_id,
-            } => {
-                vec![
-                    (held_call_id.as_str(), F::TransferComplete),
-                    (consult_call_id.as_str(), F::TransferComplete),
-                ]
-            }
+            } => vec![held_call_id, consult_call_id],
             Self::AlternateCall {
                 held_call_id,
                 active_call_id,
-            } => {
-                vec![
-                    (held_call_id.as_str(), F::RetrieveCall),
-                    (active_call_id.as_str(), F::HoldCall),
-                ]
-            }
+            } => vec![held_call_id, active_call_id],
             _ => vec![],
         }
     }
 
-    /// The reference switch's request for this call (`None` for `login`,
-    /// which opens the session instead).
-    pub fn to_csta(&self) -> Option<CstaRequest> {
-        let data = |o: &CallOptions| o.user_data.clone();
-        Some(match self.clone() {
-            Self::Login { .. } => return None,
-            Self::Logout { reason_code } => CstaRequest::SetAgentState {
-                state: RequestedAgentState::LoggedOff,
-                reason: reason_code,
-                work_mode: None,
-            },
-            Self::AgentReady { work_mode } => CstaRequest::SetAgentState {
-                state: RequestedAgentState::Ready,
-                reason: None,
-                work_mode,
-            },
-            Self::AgentNotReady {
-                work_mode,
-                reason_code,
-            } => CstaRequest::SetAgentState {
-                state: RequestedAgentState::NotReady,
-                reason: reason_code,
-                work_mode,
-            },
+    /// `reasonCode` of `agentNotReady`.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::AgentNotReady { reason_code, .. } => reason_code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The number and options of a call that dials.
+    pub fn dial(&self) -> Option<(&str, &CallOptions)> {
+        match self {
             Self::MakeCall {
                 destination,
                 options,
-            } => CstaRequest::MakeCall {
-                destination,
-                user_data: data(&options),
-            },
-            Self::AnswerCall { call_id } => CstaRequest::AnswerCall { call_id },
-            Self::RejectCall { call_id } => CstaRequest::RejectCall { call_id },
-            Self::HangUpCall { call_id } => CstaRequest::ClearConnection {
-                call_id,
-                device: None,
-            },
-            Self::HoldCall { call_id } => CstaRequest::HoldCall { call_id },
-            Self::RetrieveCall { call_id } => CstaRequest::RetrieveCall { call_id },
-            Self::SendDtmf { call_id, digits } => CstaRequest::GenerateDigits { call_id, digits },
-            Self::BlindTransfer {
-                call_id,
+            }
+            | Self::BlindTransfer {
                 destination,
                 options,
-            } => CstaRequest::SingleStepTransferCall {
-                call_id,
-                destination,
-                user_data: data(&options),
-            },
-            Self::TransferInitiate {
-                call_id,
+                ..
+            }
+            | Self::TransferInitiate {
                 destination,
                 options,
-            } => CstaRequest::ConsultationCall {
-                call_id,
-                destination,
-                purpose: ConsultPurpose::Transfer,
-                user_data: data(&options),
-            },
-            Self::ConferenceInitiate {
-                call_id,
+                ..
+            }
+            | Self::ConferenceInitiate {
                 destination,
                 options,
-            } => CstaRequest::ConsultationCall {
-                call_id,
-                destination,
-                purpose: ConsultPurpose::Conference,
-                user_data: data(&options),
-            },
-            Self::TransferComplete {
-                held_call_id,
-                consult_call_id,
-            } => CstaRequest::TransferCall {
-                original_call_id: held_call_id,
-                consult_call_id,
-            },
-            Self::ConferenceComplete {
-                held_call_id,
-                consult_call_id,
-            } => CstaRequest::ConferenceCall {
-                original_call_id: held_call_id,
-                consult_call_id,
-            },
-            Self::DropParty { call_id, party } => CstaRequest::ClearConnection {
-                call_id,
-                device: Some(party),
-            },
-            Self::AlternateCall {
-                held_call_id,
-                active_call_id,
-            } => CstaRequest::AlternateCall {
-                held_call_id,
-                active_call_id,
-            },
-            Self::CompleteWrapUp { disposition } => CstaRequest::CompleteWrapUp { disposition },
-        })
+                ..
+            } => Some((destination, options)),
+            _ => None,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::ErrorCode;
+    use crate::opencti::ErrorCode;
     use serde_json::json;
 
     #[test]
@@ -556,12 +480,12 @@ mod tests {
                 json!({"heldCallId": "C1", "activeCallId": "C2"}),
             ),
             ("completeWrapUp", json!({"disposition": "sale"})),
+            ("getDirectory", json!({})),
         ];
         assert_eq!(cases.len(), Function::ALL.len());
         for (name, args) in cases {
             let request = Request::from_args(name, &args).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(request.function().js_name(), name);
-            assert_eq!(request.to_csta().is_none(), name == "login");
         }
     }
 

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::protocol::{
+use crate::opencti::{
     UserData,
-    convert::agent_state_with_calls,
     events::{
-        AgentState, AgentStateName, CallStateName, DeviceState, LinkState, OpenCtiEvent,
-        SnapshotCall, SnapshotEvent, WorkMode,
+        AgentState, AgentStateName, CallInfoEvent, CallStateName, CallType, DeviceState, LinkState,
+        OpenCtiEvent, SnapshotCall, SnapshotEvent, WorkMode,
     },
     functions::TelephonyMode,
+    rules::{AgentView, CallState, CallView, agent_state_with_calls},
 };
 
 /// Most calls remembered in [`Store::recent`].
@@ -22,12 +22,14 @@ pub const RECENT_CALLS: usize = 50;
 pub struct RecentCall {
     pub call_id: String,
     pub number: String,
-    pub call_type: crate::protocol::events::CallType,
+    pub call_type: CallType,
     pub started: u64,
     pub ended: u64,
     /// Whether the agent talked on it (as opposed to missed or abandoned).
     pub answered: bool,
     pub outcome: CallStateName,
+    /// What the agent recorded at wrap-up, once it has.
+    pub disposition: Option<String>,
 }
 
 /// The store. `Default` is a logged-out agent with the link down.
@@ -52,8 +54,10 @@ pub struct Store {
     answered: Vec<String>,
     /// Attached data that arrived before its call's first state event.
     pending_data: BTreeMap<String, (UserData, Option<String>)>,
-    /// Sequence number of the last numbered event applied.
-    pub last_seq: u64,
+    /// Not-ready reasons the CTI server accepts (from the snapshot).
+    pub reason_codes: Vec<String>,
+    /// Wrap-up dispositions the CTI server accepts (from the snapshot).
+    pub dispositions: Vec<String>,
 }
 
 impl Default for Store {
@@ -73,7 +77,8 @@ impl Default for Store {
             recent: vec![],
             answered: vec![],
             pending_data: BTreeMap::new(),
-            last_seq: 0,
+            reason_codes: vec![],
+            dispositions: vec![],
         }
     }
 }
@@ -93,20 +98,38 @@ impl Store {
         self.calls.iter().find(|c| c.call_id == call_id)
     }
 
-    /// Applies the events converted from numbered event `seq`. Old or repeated
-    /// numbers are ignored (returns false); a snapshot always applies.
-    pub fn apply_numbered(&mut self, seq: u64, events: &[OpenCtiEvent]) -> bool {
-        let is_snapshot = events
+    /// The agent and its calls as the [rules](crate::opencti::rules) see them.
+    pub fn view(&self) -> AgentView<'_> {
+        AgentView {
+            logged_in: self.logged_in(),
+            mode: self.telephony_mode,
+            ready: self.agent_state == AgentState::Ready && !self.in_wrap_up(),
+            in_wrap_up: self.in_wrap_up(),
+            reason: &self.reason_code,
+            this_dn: &self.this_dn,
+            calls: self
+                .calls
+                .iter()
+                .map(|c| CallView {
+                    id: &c.call_id,
+                    state: c.call_state.call_state(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the agent is on a call (dialling, talking or holding).
+    pub fn on_a_call(&self) -> bool {
+        self.calls
             .iter()
-            .any(|e| matches!(e, OpenCtiEvent::SnapshotEvent(_)));
-        if seq <= self.last_seq && !is_snapshot {
-            return false;
-        }
-        for event in events {
-            self.apply(event);
-        }
-        self.last_seq = seq;
-        true
+            .any(|c| c.call_state.call_state().is_engaged())
+    }
+
+    /// The first call in `state`.
+    pub fn call_in(&self, state: CallState) -> Option<&SnapshotCall> {
+        self.calls
+            .iter()
+            .find(|c| c.call_state.call_state() == state)
     }
 
     /// Applies one OpenCTI event.
@@ -191,24 +214,32 @@ impl Store {
                     call.parties = p.parties.clone();
                 }
             }
-            OpenCtiEvent::CallInfoEvent(i) => {
-                match self.calls.iter_mut().find(|x| x.call_id == i.call_id) {
-                    Some(call) => {
-                        call.user_data = i.user_data.clone();
-                        if i.queue.is_some() {
-                            call.queue = i.queue.clone();
-                        }
-                    }
-                    None => {
-                        // Bounded: data for calls that never show up is dropped.
-                        if self.pending_data.len() >= 64 {
-                            self.pending_data.pop_first();
-                        }
-                        self.pending_data
-                            .insert(i.call_id.clone(), (i.user_data.clone(), i.queue.clone()));
-                    }
+            OpenCtiEvent::CallInfoEvent(i) => self.apply_call_info(i),
+        }
+    }
+
+    fn apply_call_info(&mut self, i: &CallInfoEvent) {
+        if let Some(disposition) = &i.disposition
+            && let Some(recent) = self.recent.iter_mut().find(|r| r.call_id == i.call_id)
+        {
+            recent.disposition = Some(disposition.clone());
+        }
+        match self.calls.iter_mut().find(|x| x.call_id == i.call_id) {
+            Some(call) => {
+                call.user_data = i.user_data.clone();
+                if i.queue.is_some() {
+                    call.queue = i.queue.clone();
                 }
             }
+            None if i.disposition.is_none() => {
+                // Bounded: data for calls that never show up is dropped.
+                if self.pending_data.len() >= 64 {
+                    self.pending_data.pop_first();
+                }
+                self.pending_data
+                    .insert(i.call_id.clone(), (i.user_data.clone(), i.queue.clone()));
+            }
+            None => {}
         }
     }
 
@@ -246,7 +277,8 @@ impl Store {
                 .map(|c| c.call_id.clone())
                 .collect(),
             pending_data: BTreeMap::new(),
-            last_seq: self.last_seq,
+            reason_codes: s.reason_codes.clone(),
+            dispositions: s.dispositions.clone(),
         };
     }
 
@@ -263,6 +295,7 @@ impl Store {
                 answered,
                 outcome,
                 call_id: call.call_id,
+                disposition: None,
             },
         );
         self.recent.truncate(RECENT_CALLS);
@@ -288,6 +321,8 @@ impl Store {
             timestamp: self.since,
             wrap_up_ends_at: self.wrap_up_ends_at,
             calls: self.calls.clone(),
+            reason_codes: self.reason_codes.clone(),
+            dispositions: self.dispositions.clone(),
         }
     }
 }
@@ -295,7 +330,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::events::*;
+    use crate::opencti::events::*;
     use serde_json::json;
 
     fn ev(value: serde_json::Value) -> OpenCtiEvent {
@@ -370,46 +405,34 @@ mod tests {
     }
 
     #[test]
-    fn old_or_repeated_sequence_numbers_are_ignored() {
+    fn a_disposition_is_kept_with_the_recent_call() {
         let mut store = logged_in();
-        assert!(store.apply_numbered(5, &[call_state("Alerting", "C1")]));
-        assert!(
-            !store.apply_numbered(5, &[call_state("Established", "C1")]),
-            "duplicate"
-        );
-        assert!(
-            !store.apply_numbered(4, &[call_state("Disconnected", "C1")]),
-            "out of order"
-        );
-        assert_eq!(
-            store.call("C1").unwrap().call_state,
-            CallStateName::Alerting
-        );
-        assert!(store.apply_numbered(6, &[call_state("Established", "C1")]));
-        assert_eq!(
-            store.call("C1").unwrap().call_state,
-            CallStateName::Established
-        );
+        store.apply(&call_state("Established", "C3"));
+        store.apply(&call_state("Disconnected", "C3"));
+        store.apply(&ev(
+            json!({"pyEventType": "CallInfoEvent", "pyEventName": "CallInfo", "pyCallId": "C3",
+                   "pyUserData": {}, "pyDisposition": "Sale"}),
+        ));
+        assert_eq!(store.recent[0].disposition.as_deref(), Some("Sale"));
+        assert!(store.calls.is_empty(), "a disposition brings no call back");
     }
 
     #[test]
     fn a_snapshot_replaces_the_state_and_round_trips() {
         let mut store = logged_in();
-        store.apply_numbered(9, &[call_state("Alerting", "C1")]);
+        store.apply(&call_state("Alerting", "C1"));
         let snap = ev(
             json!({"pyEventType": "SnapshotEvent", "pyEventName": "Snapshot", "pyAgentId": "1001",
             "pyAgentState": "Busy", "pyWorkMode": "MODE_AUTO_IN", "pyReasonCode": "", "pyDeviceState": "OPENED",
             "pyLinkState": "CONNECTED", "pyThisDN": "2001", "pyTelephonyMode": "full", "pyTimestamp": 3,
+            "pyReasonCodes": ["Coaching"],
             "pyCalls": [{"pyCallId": "C7", "pyCallState": "Held", "pyCallType": "INBOUND", "pyANI": "1",
                          "pyDNIS": "5000", "pyOtherDN": "1", "pyParties": [], "pyUserData": {}}]}),
         );
-        assert!(
-            store.apply_numbered(3, std::slice::from_ref(&snap)),
-            "a snapshot always applies"
-        );
+        store.apply(&snap);
         assert_eq!(store.agent_state, AgentState::Ready);
         assert_eq!(store.calls.len(), 1);
-        assert_eq!(store.last_seq, 3);
+        assert_eq!(store.reason_codes, ["Coaching"]);
         let OpenCtiEvent::SnapshotEvent(expected) = snap else {
             panic!()
         };

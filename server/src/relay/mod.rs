@@ -11,10 +11,12 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use app::protocol::{
-    ErrorCode, OpenCtiError,
-    functions::TelephonyMode,
-    native::{AgentSnapshot, CstaRequest, NativeEvent, ResponseValue, ServerFrame, SessionInfo},
+use app::{
+    opencti::{ErrorCode, OpenCtiError, UserData, functions::TelephonyMode},
+    wire::native::{
+        AgentSnapshot, CstaRequest, NativeEvent, RequestedAgentState, ResponseValue, ServerFrame,
+        SessionInfo,
+    },
 };
 use session::{Sessions, Subscription};
 use tokio::sync::broadcast;
@@ -214,7 +216,7 @@ impl Hub {
         if matches!(
             request,
             CstaRequest::SetAgentState {
-                state: app::protocol::native::RequestedAgentState::LoggedOff,
+                state: RequestedAgentState::LoggedOff,
                 ..
             }
         ) && state.switch.mode_of(&agent_id).is_err()
@@ -229,12 +231,7 @@ impl Hub {
         self.lock().switch.snapshot(agent_id)
     }
 
-    pub fn sim_place_call(
-        &self,
-        from: &str,
-        to: &str,
-        data: app::protocol::UserData,
-    ) -> Result<String, SimError> {
+    pub fn sim_place_call(&self, from: &str, to: &str, data: UserData) -> Result<String, SimError> {
         self.with_switch(|s| s.sim_place_call(from, to, data))
     }
 

@@ -6,9 +6,9 @@ use std::{
     sync::Arc,
 };
 
-use app::protocol::{
-    ErrorCode, OpenCtiError,
-    native::{AgentSnapshot, NativeEvent, ServerFrame},
+use app::{
+    opencti::{ErrorCode, OpenCtiError},
+    wire::native::{AgentSnapshot, NativeEvent, ServerFrame},
 };
 use tokio::sync::broadcast;
 

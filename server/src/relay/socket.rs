@@ -1,21 +1,31 @@
-//! One panel's WebSocket: origin check at upgrade, then a loop that reads
-//! client frames, forwards the session's events and keeps the heartbeat.
+//! One panel's WebSocket: origin check at upgrade, then [`Connection`], a
+//! loop that reads client frames, forwards the session's events and keeps
+//! the heartbeat. The loop is generic over any sink and stream of messages
+//! (axum's socket split in two, or channels in the unit tests), so login,
+//! resume, lag and the limits are tested without opening a port.
 
-use std::{sync::Arc, time::Instant};
+use std::{fmt::Display, sync::Arc};
 
-use app::protocol::{
-    ErrorCode, OpenCtiError,
-    native::{ClientFrame, MAX_FRAME_BYTES, ServerFrame},
+use app::{
+    opencti::{ErrorCode, OpenCtiError},
+    wire::native::{ClientFrame, MAX_FRAME_BYTES, ServerFrame},
 };
 use axum::{
     extract::{
         State,
-        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code},
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade, close_code},
     },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use tokio::sync::broadcast::{self, error::RecvError};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio::{
+    sync::broadcast::{
+        self,
+        error::{RecvError, TryRecvError},
+    },
+    time::Instant,
+};
 
 use super::{Attached, Hub, Sequenced, session_reply};
 use crate::origins::Origins;
@@ -49,15 +59,22 @@ pub async fn upgrade(
             return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
         }
     }
-    ws.max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| Connection::new(state.hub, socket).run())
+    // The protocol layer refuses bigger frames too; `Connection` checks
+    // again so that the limit holds whatever carries the messages.
+    ws.max_message_size(MAX_FRAME_BYTES + 1)
+        .max_frame_size(MAX_FRAME_BYTES + 1)
+        .on_upgrade(move |socket| {
+            let (sink, stream) = socket.split();
+            Connection::new(state.hub, sink, stream).run()
+        })
 }
 
-/// The state of one socket.
-struct Connection {
+/// The state of one socket: `W` sends messages to the client, `R` receives
+/// them.
+pub struct Connection<W, R> {
     hub: Hub,
-    socket: WebSocket,
+    sink: W,
+    stream: R,
     /// The session this socket is attached to, once logged in or resumed.
     session: Option<(String, broadcast::Receiver<Sequenced>)>,
     /// Number of the last event sent, so nothing goes out twice.
@@ -70,25 +87,33 @@ enum Flow {
     Close,
 }
 
-impl Connection {
-    fn new(hub: Hub, socket: WebSocket) -> Self {
+impl<W, R, E> Connection<W, R>
+where
+    W: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+    E: Display,
+{
+    pub fn new(hub: Hub, sink: W, stream: R) -> Self {
         Self {
             hub,
-            socket,
+            sink,
+            stream,
             session: None,
             last_sent: 0,
             last_heard: Instant::now(),
         }
     }
 
-    async fn run(mut self) {
+    /// Serves the socket until the client leaves, goes silent or breaks a
+    /// limit.
+    pub async fn run(mut self) {
         let interval = self.hub.config().heartbeat_interval;
         let timeout = self.hub.config().heartbeat_timeout;
         let mut heartbeat = tokio::time::interval(interval);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let flow = tokio::select! {
-                message = self.socket.recv() => match message {
+                message = self.stream.next() => match message {
                     Some(Ok(message)) => {
                         self.last_heard = Instant::now();
                         self.on_message(message).await
@@ -103,8 +128,7 @@ impl Connection {
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > timeout {
                         tracing::info!("closing a socket silent for {:?}", self.last_heard.elapsed());
-                        let _ = self.close(close_code::AWAY, "heartbeat timeout").await;
-                        Flow::Close
+                        self.close(close_code::AWAY, "heartbeat timeout").await
                     } else {
                         self.send_raw(Message::Ping(Default::default())).await
                     }
@@ -118,6 +142,13 @@ impl Connection {
 
     async fn on_message(&mut self, message: Message) -> Flow {
         match message {
+            Message::Text(text) if text.len() > MAX_FRAME_BYTES => {
+                tracing::warn!(
+                    bytes = text.len(),
+                    "closing a socket that sent a frame over {MAX_FRAME_BYTES} bytes"
+                );
+                self.close(close_code::SIZE, "frame too large").await
+            }
             Message::Text(text) => self.on_text(text.as_str()).await,
             Message::Binary(_) => {
                 self.send(&ServerFrame::Error {
@@ -181,6 +212,12 @@ impl Connection {
                         )),
                     ),
                 };
+                // The wire's ordering guarantee: the events the request
+                // caused are in the feed by now; they go out before the
+                // response, so the client has applied them when it resolves.
+                if let Flow::Close = self.flush_feed().await {
+                    return Flow::Close;
+                }
                 self.send(&reply).await
             }
         }
@@ -205,6 +242,25 @@ impl Connection {
         }
     }
 
+    /// Sends every event already waiting in the session's feed.
+    async fn flush_feed(&mut self) -> Flow {
+        loop {
+            let next = match &mut self.session {
+                Some((_, feed)) => feed.try_recv(),
+                None => return Flow::Continue,
+            };
+            let flow = match next {
+                Ok(event) => self.on_event(Ok(event)).await,
+                Err(TryRecvError::Lagged(n)) => self.on_event(Err(RecvError::Lagged(n))).await,
+                Err(TryRecvError::Closed) => self.on_event(Err(RecvError::Closed)).await,
+                Err(TryRecvError::Empty) => return Flow::Continue,
+            };
+            if let Flow::Close = flow {
+                return Flow::Close;
+            }
+        }
+    }
+
     async fn on_event(&mut self, event: Result<Sequenced, RecvError>) -> Flow {
         match event {
             Ok(event) if event.0 > self.last_sent => self.send_event(&event).await,
@@ -214,8 +270,8 @@ impl Connection {
                 let Some((token, _)) = self.session.take() else {
                     return Flow::Continue;
                 };
-                let result = self.hub.resume(&token, self.last_sent);
-                match result {
+                tracing::debug!("a socket fell behind its feed; catching up");
+                match self.hub.resume(&token, self.last_sent) {
                     Ok(Attached {
                         session,
                         backlog,
@@ -262,19 +318,22 @@ impl Connection {
     }
 
     async fn send_raw(&mut self, message: Message) -> Flow {
-        match self.socket.send(message).await {
+        match self.sink.send(message).await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Close,
         }
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), axum::Error> {
-        self.socket
+    /// Says goodbye with a close code; the connection ends either way.
+    async fn close(&mut self, code: u16, reason: &'static str) -> Flow {
+        let _ = self
+            .sink
             .send(Message::Close(Some(CloseFrame {
                 code,
                 reason: Utf8Bytes::from_static(reason),
             })))
-            .await
+            .await;
+        Flow::Close
     }
 }
 
@@ -300,3 +359,6 @@ fn malformed(text: &str, err: &serde_json::Error) -> ServerFrame {
         None => ServerFrame::Error { error },
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,13 @@
 //! Agent services: log in and out, ready, not ready, after-call work.
 
-use app::protocol::{
-    ErrorCode, OpenCtiError,
-    events::WorkMode,
-    functions::TelephonyMode,
-    native::{AgentInfo, AgentStatus, NativeEvent},
+use app::{
+    opencti::{
+        ErrorCode, OpenCtiError,
+        events::WorkMode,
+        functions::{Function, TelephonyMode},
+        rules::Action,
+    },
+    wire::native::{AgentInfo, AgentStatus, DispositionInfo, NativeEvent},
 };
 
 use super::{Switch, Timer, WrapUp, not_logged_in};
@@ -80,6 +83,7 @@ impl Switch {
         agent.work_mode = WorkMode::AuxWork;
         agent.since = now;
         agent.wrap_up_pending = false;
+        agent.finished.clear();
         agent.wrap_up = None;
         let info = self.agent_info(&self.agents[agent_id]);
         self.deliver(agent_id, NativeEvent::AgentLoggedOn(info.clone()));
@@ -88,12 +92,7 @@ impl Switch {
 
     /// Logs the agent out. Refused while the agent has calls.
     pub fn logout(&mut self, agent_id: &str, reason: Option<&str>) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        if self.device_busy(&dn) {
-            return Err(OpenCtiError::invalid_state(
-                "finish your calls before logging out",
-            ));
-        }
+        let dn = self.permit(agent_id, Action::new(Function::Logout, &[]))?;
         self.check_reason(reason)?;
         let now = self.now;
         let Some(agent) = self.agents.get_mut(agent_id) else {
@@ -107,6 +106,7 @@ impl Switch {
         agent.since = now;
         agent.wrap_up = None;
         agent.wrap_up_pending = false;
+        agent.finished.clear();
         let mut info = self.agent_info(&self.agents[agent_id]);
         // The session is told which extension it was on.
         info.device = self.agents[agent_id].config.extension.clone();
@@ -120,14 +120,7 @@ impl Switch {
         agent_id: &str,
         work_mode: Option<WorkMode>,
     ) -> Result<(), OpenCtiError> {
-        self.device_of(agent_id)?;
-        let agent = &self.agents[agent_id];
-        if agent.status == AgentStatus::Ready {
-            return Err(OpenCtiError::new(
-                ErrorCode::InSameState,
-                format!("agent {agent_id} is already ready"),
-            ));
-        }
+        self.permit(agent_id, Action::new(Function::AgentReady, &[]))?;
         let mode = match work_mode {
             None | Some(WorkMode::AutoIn) => WorkMode::AutoIn,
             Some(WorkMode::ManualIn) => WorkMode::ManualIn,
@@ -150,7 +143,13 @@ impl Switch {
         reason: Option<&str>,
         work_mode: Option<WorkMode>,
     ) -> Result<(), OpenCtiError> {
-        self.device_of(agent_id)?;
+        self.permit(
+            agent_id,
+            Action {
+                reason,
+                ..Action::new(Function::AgentNotReady, &[])
+            },
+        )?;
         self.check_reason(reason)?;
         let reason = reason.unwrap_or_default().to_string();
         let mode = match work_mode {
@@ -162,28 +161,46 @@ impl Switch {
                 )));
             }
         };
-        let agent = &self.agents[agent_id];
-        if agent.status == AgentStatus::NotReady && agent.reason == reason {
-            return Err(OpenCtiError::new(
-                ErrorCode::InSameState,
-                format!("agent {agent_id} is already not ready"),
-            ));
-        }
         self.enter(agent_id, AgentStatus::NotReady, reason, mode);
         Ok(())
     }
 
-    /// Ends after-call work now ("Finish wrap-up").
+    /// Ends after-call work now ("Finish wrap-up"), recording `disposition`
+    /// (one of the configured ones) for the calls the wrap-up follows: each
+    /// gets a `Disposition` event.
     pub fn complete_wrap_up(
         &mut self,
         agent_id: &str,
-        _disposition: Option<&str>,
+        disposition: Option<&str>,
     ) -> Result<(), OpenCtiError> {
-        self.device_of(agent_id)?;
-        if self.agents[agent_id].status != AgentStatus::WorkingAfterCall {
-            return Err(OpenCtiError::invalid_state(format!(
-                "agent {agent_id} is not in after-call work"
+        self.permit(agent_id, Action::new(Function::CompleteWrapUp, &[]))?;
+        let disposition = disposition.filter(|d| !d.is_empty());
+        if let Some(d) = disposition
+            && !self.config.dispositions.iter().any(|c| c == d)
+        {
+            return Err(OpenCtiError::bad_request(format!(
+                "unknown disposition {d:?}; use one of {}",
+                self.config.dispositions.join(", ")
             )));
+        }
+        let calls = self
+            .agents
+            .get(agent_id)
+            .and_then(|a| a.wrap_up.as_ref())
+            .map(|w| w.calls.clone())
+            .unwrap_or_default();
+        if let Some(disposition) = disposition {
+            for call in calls {
+                let event = NativeEvent::Disposition(DispositionInfo {
+                    call_id: call.call_id,
+                    agent_id: agent_id.to_string(),
+                    disposition: disposition.to_string(),
+                    data: call.data,
+                    queue: call.queue,
+                    timestamp: self.now,
+                });
+                self.deliver(agent_id, event);
+            }
         }
         self.end_wrap_up(agent_id);
         Ok(())
@@ -231,6 +248,13 @@ impl Switch {
         };
         agent.wrap_up_pending = false;
         agent.idle_since = now;
+        // A wrap-up that starts during another one follows both's calls.
+        let mut calls = agent
+            .wrap_up
+            .as_ref()
+            .map(|w| w.calls.clone())
+            .unwrap_or_default();
+        calls.append(&mut agent.finished);
         if seconds == 0 {
             return;
         }
@@ -246,6 +270,7 @@ impl Switch {
             ends_at,
             resume,
             resume_reason,
+            calls,
         });
         agent.wrap_up_generation += 1;
         let generation = agent.wrap_up_generation;

@@ -1,29 +1,24 @@
 //! Call services: dial, answer, reject, hang up, hold, retrieve, DTMF,
 //! consultation, transfer, conference, drop party, swap; and ACD routing.
 
-use app::protocol::{
-    ErrorCode, OpenCtiError, UserData,
-    functions::{Function, check_call_action},
-    native::{CallOrigin, Cause, ConnectionState, NativeEvent, Party},
-    validate,
+use app::{
+    opencti::{ErrorCode, OpenCtiError, UserData, functions::Function, rules::Action, validate},
+    wire::native::{AgentStatus, CallInfo, CallOrigin, Cause, ConnectionState, NativeEvent, Party},
 };
 
-use super::{Call, Destination, Switch, Timer};
+use super::{Call, Destination, Switch};
 
 use ConnectionState::*;
 
 impl Switch {
-    /// The agent's extension, once `function` is known to be allowed in the
-    /// state of the agent's connection to `call_id`.
+    /// The agent's extension, once the rules allow `function` on `call_id`.
     fn checked_call(
         &self,
         agent_id: &str,
         function: Function,
         call_id: &str,
     ) -> Result<String, OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(function, call_id, self.my_connection(&dn, call_id)?)?;
-        Ok(dn)
+        self.permit(agent_id, Action::new(function, &[call_id]))
     }
 
     /// Places a call from the agent's extension.
@@ -33,17 +28,7 @@ impl Switch {
         destination: &str,
         user_data: Option<&UserData>,
     ) -> Result<String, OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        if let Some(busy) = self
-            .calls
-            .values()
-            .find(|c| matches!(c.state_of(&dn), Some(Initiated | Connected)))
-        {
-            return Err(OpenCtiError::invalid_state(format!(
-                "call {} is active: hold it or use Consult",
-                busy.id
-            )));
-        }
+        let dn = self.permit(agent_id, Action::new(Function::MakeCall, &[]))?;
         let target = self.check_destination(&dn, destination, user_data)?;
         let call_id = self.originate(&dn, target, user_data.cloned().unwrap_or_default(), None);
         Ok(call_id)
@@ -94,73 +79,44 @@ impl Switch {
         consult_of: Option<String>,
     ) -> String {
         let call_id = self.new_call_id();
-        let (called, origin, far) = match &target {
-            Destination::Extension(ext) => (
-                ext.clone(),
-                CallOrigin::Internal,
-                Party {
-                    dn: ext.clone(),
-                    state: Alerting,
-                },
-            ),
-            Destination::Queue(q) => (
-                q.clone(),
-                CallOrigin::Internal,
-                Party {
-                    dn: q.clone(),
-                    state: Queued,
-                },
-            ),
-            Destination::External(n) => (
-                n.clone(),
-                CallOrigin::Outbound,
-                Party {
-                    dn: n.clone(),
-                    state: Alerting,
-                },
-            ),
+        let origin = match target {
+            Destination::External(_) => CallOrigin::Outbound,
+            _ => CallOrigin::Internal,
         };
-        let queue = matches!(target, Destination::Queue(_)).then(|| called.clone());
-        let call = Call {
-            id: call_id.clone(),
-            origin,
-            consult_of,
-            calling: dn.to_string(),
-            called: called.clone(),
-            queue,
-            data,
-            parties: vec![
-                Party {
-                    dn: dn.to_string(),
-                    state: Initiated,
-                },
-                far,
-            ],
-            digits: String::new(),
-            started_at: self.now,
-            rejected_by: Default::default(),
-            queued_at: self.now,
-            offered_by_queue: false,
-        };
+        let called = target.number().to_string();
+        let mut call = Call::new(call_id.clone(), origin, dn.to_string(), called, self.now);
+        call.consult_of = consult_of;
+        call.queue = matches!(target, Destination::Queue(_)).then(|| call.called.clone());
+        call.data = data;
+        call.parties = vec![
+            Party {
+                dn: dn.to_string(),
+                state: Initiated,
+            },
+            target.party(),
+        ];
         self.calls.insert(call_id.clone(), call);
         self.tell_call(&call_id, dn, Some(Cause::NewCall), NativeEvent::Originated);
+        self.reach(&call_id, &target, Cause::NewCall);
+        call_id
+    }
+
+    /// Makes the destination's party of a call act on its arrival: an
+    /// extension rings, a queue routes, an outside number rings (a new
+    /// call's Originated already says so) and may auto-answer.
+    fn reach(&mut self, call_id: &str, target: &Destination, cause: Cause) {
         match target {
             Destination::Extension(ext) => {
-                self.tell_call(&call_id, &ext, Some(Cause::NewCall), NativeEvent::Delivered);
+                self.tell_call(call_id, ext, Some(cause), NativeEvent::Delivered);
             }
             Destination::Queue(_) => self.route(),
             Destination::External(n) => {
-                if let Some(delay) = self.config.auto_answer_ms {
-                    let at = self.now + delay;
-                    self.output.timers.push(Timer::AutoAnswer {
-                        call_id: call_id.clone(),
-                        dn: n,
-                        at,
-                    });
+                if cause != Cause::NewCall {
+                    self.tell_call(call_id, n, Some(cause), NativeEvent::Delivered);
                 }
+                self.schedule_auto_answer(call_id, n);
             }
         }
-        call_id
     }
 
     /// Answers a ringing call; a call the agent was talking on is held first.
@@ -189,6 +145,7 @@ impl Switch {
         for agent_id in agents {
             if let Some(agent) = self.agents.get_mut(&agent_id) {
                 agent.wrap_up_pending = true;
+                agent.talked_on.insert(call_id.to_string());
             }
         }
         self.tell_call(call_id, dn, None, NativeEvent::Established);
@@ -326,16 +283,10 @@ impl Switch {
         held_call_id: &str,
         active_call_id: &str,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        let held = self.my_connection(&dn, held_call_id)?;
-        let active = self.my_connection(&dn, active_call_id)?;
-        if held != Held || active != Connected {
-            return Err(OpenCtiError::invalid_state(format!(
-                "cannot swap: call {held_call_id} is {} and call {active_call_id} is {}",
-                held.as_str(),
-                active.as_str()
-            )));
-        }
+        let dn = self.permit(
+            agent_id,
+            Action::new(Function::AlternateCall, &[held_call_id, active_call_id]),
+        )?;
         self.call_mut(active_call_id).set_state(&dn, Held);
         self.tell_call(active_call_id, &dn, None, NativeEvent::Held);
         self.call_mut(held_call_id).set_state(&dn, Connected);
@@ -366,21 +317,7 @@ impl Switch {
         function: Function,
         user_data: Option<&UserData>,
     ) -> Result<String, OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        check_call_action(function, call_id, self.my_connection(&dn, call_id)?)?;
-        if let Some(existing) = self
-            .calls
-            .values()
-            .find(|c| c.consult_of.as_deref() == Some(call_id) && c.state_of(&dn).is_some())
-        {
-            return Err(OpenCtiError::new(
-                ErrorCode::ConfAlreadyPresent,
-                format!(
-                    "consultation call {} is already up: complete or end it first",
-                    existing.id
-                ),
-            ));
-        }
+        let dn = self.checked_call(agent_id, function, call_id)?;
         let target = self.check_destination(&dn, destination, user_data)?;
         let mut data = self.call(call_id).data.clone();
         data.extend(user_data.cloned().unwrap_or_default());
@@ -388,36 +325,65 @@ impl Switch {
         Ok(self.originate(&dn, target, data, Some(call_id.to_string())))
     }
 
-    /// The (original, consultation) pair for a completion; the two may come
-    /// in either order, the original is the one that stays.
+    /// The (original, consultation) pair for a completion, once the rules
+    /// allow it; the two may come in either order, the original is the one
+    /// that stays.
     fn consult_pair(
         &self,
-        dn: &str,
+        agent_id: &str,
         function: Function,
         first: &str,
         second: &str,
-    ) -> Result<(String, String), OpenCtiError> {
-        for id in [first, second] {
-            match self.my_connection(dn, id)? {
-                Connected | Held => {}
-                other => {
-                    return Err(OpenCtiError::invalid_state(format!(
-                        "cannot {} call {id}: it is {}",
-                        app::protocol::functions::verb(function),
-                        other.as_str()
-                    )));
-                }
-            }
-        }
-        if first == second {
-            return Err(OpenCtiError::bad_request("name two different calls"));
-        }
+    ) -> Result<(String, String, String), OpenCtiError> {
+        let dn = self.permit(agent_id, Action::new(function, &[first, second]))?;
         let (original, consult) = if self.call(first).consult_of.as_deref() == Some(second) {
             (second, first)
         } else {
             (first, second)
         };
-        Ok((original.to_string(), consult.to_string()))
+        Ok((dn, original.to_string(), consult.to_string()))
+    }
+
+    /// Ends the consultation call and moves its parties (all but the agent on
+    /// `dn`) into the original call, which takes the consultation's data
+    /// (the original's with the consultation's laid over it). Returns the
+    /// moved parties and the consultation as it was, for
+    /// [`Switch::release_consulted`].
+    fn merge_consultation(
+        &mut self,
+        dn: &str,
+        original: &str,
+        consult: &str,
+    ) -> Result<(Vec<Party>, CallInfo), OpenCtiError> {
+        let consult_call = self
+            .calls
+            .remove(consult)
+            .ok_or_else(|| OpenCtiError::invalid_state(format!("there is no call {consult}")))?;
+        let consult_info = consult_call.info();
+        let moved: Vec<Party> = consult_call
+            .parties
+            .into_iter()
+            .filter(|p| p.dn != dn)
+            .collect();
+        let now = self.now;
+        let call = self.call_mut(original);
+        call.data = consult_call.data;
+        if let Some(queue) = moved.iter().find(|p| p.state == Queued) {
+            call.queue = Some(queue.dn.clone());
+            call.queued_at = now;
+        }
+        call.parties.extend(moved.iter().cloned());
+        Ok((moved, consult_info))
+    }
+
+    /// Tells each consulted party's agent that its consultation call is gone
+    /// (it is on the original call now).
+    fn release_consulted(&mut self, moved: &[Party], consult_info: &CallInfo, cause: Cause) {
+        for p in moved {
+            let mut gone = consult_info.clone();
+            gone.parties.retain(|q| q.dn != p.dn);
+            self.tell_cleared(&p.dn, gone, cause, NativeEvent::ConnectionCleared);
+        }
     }
 
     /// Completes a consultation as a transfer: the consulted parties join the
@@ -428,37 +394,14 @@ impl Switch {
         first: &str,
         second: &str,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        let (original, consult) =
-            self.consult_pair(&dn, Function::TransferComplete, first, second)?;
-        let Some(consult_call) = self.calls.remove(&consult) else {
-            return Err(OpenCtiError::invalid_state(format!(
-                "there is no call {consult}"
-            )));
-        };
-        let consult_info = consult_call.info();
-        let moved: Vec<Party> = consult_call
-            .parties
-            .into_iter()
-            .filter(|p| p.dn != dn)
-            .collect();
-        let now = self.now;
+        let (dn, original, consult) =
+            self.consult_pair(agent_id, Function::TransferComplete, first, second)?;
+        let (moved, consult_info) = self.merge_consultation(&dn, &original, &consult)?;
         let call = self.call_mut(&original);
         call.remove_party(&dn);
-        call.data = consult_call.data;
-        if let Some(queue) = moved.iter().find(|p| p.state == Queued) {
-            call.queue = Some(queue.dn.clone());
-            call.queued_at = now;
-        }
-        call.parties.extend(moved.iter().cloned());
         let info = call.info();
         // The transferring agent leaves both calls.
-        self.tell_cleared(
-            &dn,
-            info.clone(),
-            Cause::Transfer,
-            NativeEvent::ConnectionCleared,
-        );
+        self.tell_cleared(&dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
         self.tell_cleared(
             &dn,
             consult_info.clone(),
@@ -473,11 +416,7 @@ impl Switch {
             Some(Cause::Transfer),
             NativeEvent::Transferred,
         );
-        for p in &moved {
-            let mut gone = consult_info.clone();
-            gone.parties.retain(|q| q.dn != p.dn);
-            self.tell_cleared(&p.dn, gone, Cause::Transfer, NativeEvent::ConnectionCleared);
-        }
+        self.release_consulted(&moved, &consult_info, Cause::Transfer);
         if self.call_is_over(&original) {
             self.end_call(&original, Cause::NormalClearing);
         }
@@ -494,9 +433,8 @@ impl Switch {
         first: &str,
         second: &str,
     ) -> Result<(), OpenCtiError> {
-        let dn = self.device_of(agent_id)?;
-        let (original, consult) =
-            self.consult_pair(&dn, Function::ConferenceComplete, first, second)?;
+        let (dn, original, consult) =
+            self.consult_pair(agent_id, Function::ConferenceComplete, first, second)?;
         if let Some(p) = self
             .call(&consult)
             .parties
@@ -509,22 +447,9 @@ impl Switch {
                 p.state.as_str()
             )));
         }
-        let Some(consult_call) = self.calls.remove(&consult) else {
-            return Err(OpenCtiError::invalid_state(format!(
-                "there is no call {consult}"
-            )));
-        };
-        let consult_info = consult_call.info();
-        let moved: Vec<Party> = consult_call
-            .parties
-            .into_iter()
-            .filter(|p| p.dn != dn)
-            .collect();
+        let (moved, consult_info) = self.merge_consultation(&dn, &original, &consult)?;
         self.hold_active_calls(&dn, &original);
-        let call = self.call_mut(&original);
-        call.data = consult_call.data;
-        call.set_state(&dn, Connected);
-        call.parties.extend(moved.iter().cloned());
+        self.call_mut(&original).set_state(&dn, Connected);
         self.tell_cleared(
             &dn,
             consult_info.clone(),
@@ -537,16 +462,7 @@ impl Switch {
             Some(Cause::Conference),
             NativeEvent::Conferenced,
         );
-        for p in &moved {
-            let mut gone = consult_info.clone();
-            gone.parties.retain(|q| q.dn != p.dn);
-            self.tell_cleared(
-                &p.dn,
-                gone,
-                Cause::Conference,
-                NativeEvent::ConnectionCleared,
-            );
-        }
+        self.release_consulted(&moved, &consult_info, Cause::Conference);
         Ok(())
     }
 
@@ -584,66 +500,21 @@ impl Switch {
         let dn = self.checked_call(agent_id, Function::BlindTransfer, call_id)?;
         let target = self.check_destination(&dn, destination, user_data)?;
         let now = self.now;
-        let auto_answer = self.config.auto_answer_ms;
         let call = self.call_mut(call_id);
         call.remove_party(&dn);
         call.offered_by_queue = false;
         call.data.extend(user_data.cloned().unwrap_or_default());
-        let (party, is_queue) = match &target {
-            Destination::Extension(ext) => (
-                Party {
-                    dn: ext.clone(),
-                    state: Alerting,
-                },
-                false,
-            ),
-            Destination::Queue(q) => (
-                Party {
-                    dn: q.clone(),
-                    state: Queued,
-                },
-                true,
-            ),
-            Destination::External(n) => (
-                Party {
-                    dn: n.clone(),
-                    state: Alerting,
-                },
-                false,
-            ),
-        };
-        if is_queue {
-            call.queue = Some(party.dn.clone());
+        if let Destination::Queue(queue) = &target {
+            call.queue = Some(queue.clone());
             call.queued_at = now;
             call.rejected_by.clear();
         }
-        let target_dn = party.dn.clone();
-        call.parties.push(party);
+        call.parties.push(target.party());
         let info = call.info();
         self.tell_cleared(&dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
         // Wrap-up first, so that routing does not hand the call straight back.
         self.maybe_wrap_up(agent_id);
-        match target {
-            Destination::Extension(ext) => {
-                self.tell_call(call_id, &ext, Some(Cause::Transfer), NativeEvent::Delivered);
-            }
-            Destination::Queue(_) => self.route(),
-            Destination::External(n) => {
-                self.tell_call(
-                    call_id,
-                    &target_dn,
-                    Some(Cause::Transfer),
-                    NativeEvent::Delivered,
-                );
-                if let Some(delay) = auto_answer {
-                    self.output.timers.push(Timer::AutoAnswer {
-                        call_id: call_id.to_string(),
-                        dn: n,
-                        at: now + delay,
-                    });
-                }
-            }
-        }
+        self.reach(call_id, &target, Cause::Transfer);
         Ok(())
     }
 
@@ -680,7 +551,7 @@ impl Switch {
         members
             .iter()
             .filter_map(|id| self.agents.get(id))
-            .filter(|a| a.status == app::protocol::native::AgentStatus::Ready)
+            .filter(|a| a.status == AgentStatus::Ready)
             .filter(|a| !call.rejected_by.contains(&a.config.id))
             .filter_map(|a| a.device.as_ref().map(|dn| (a, dn)))
             .filter(|(_, dn)| !self.device_busy(dn) && call.calling != **dn)

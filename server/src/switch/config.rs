@@ -2,7 +2,7 @@
 //! and timers. [`SwitchConfig::demo`] is the embedded default (DESIGN.md §9);
 //! a TOML file can replace it.
 
-use app::protocol::functions::TelephonyMode;
+use app::opencti::functions::TelephonyMode;
 use serde::{Deserialize, Serialize};
 
 /// The switch's configuration.
@@ -15,6 +15,9 @@ pub struct SwitchConfig {
     pub queues: Vec<QueueConfig>,
     /// Not-ready reason codes agents choose from.
     pub reason_codes: Vec<String>,
+    /// Outcomes an agent may record at wrap-up ("Finish wrap-up").
+    #[serde(default = "default_dispositions")]
+    pub dispositions: Vec<String>,
     /// Length of after-call work; 0 sends agents straight back.
     #[serde(default = "default_wrap_up")]
     pub wrap_up_seconds: u64,
@@ -26,6 +29,12 @@ pub struct SwitchConfig {
 
 fn default_wrap_up() -> u64 {
     30
+}
+
+fn default_dispositions() -> Vec<String> {
+    ["Resolved", "Follow-up", "Sale", "No sale"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// One agent.
@@ -88,6 +97,7 @@ impl SwitchConfig {
             reason_codes: ["Break", "Lunch", "Meeting", "Training"]
                 .map(String::from)
                 .to_vec(),
+            dispositions: default_dispositions(),
             wrap_up_seconds: 30,
             auto_answer_ms: None,
         }
@@ -101,7 +111,7 @@ impl SwitchConfig {
             .iter()
             .chain(self.queues.iter().map(|q| &q.number))
         {
-            app::protocol::validate::destination(n).map_err(|e| e.err_message)?;
+            app::opencti::validate::destination(n).map_err(|e| e.err_message)?;
             if !numbers.insert(n) {
                 return Err(format!("number {n} is configured twice"));
             }

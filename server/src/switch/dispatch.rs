@@ -1,10 +1,9 @@
 //! One entry point for the relay: a CSTA request from an agent's session,
 //! checked against the agent's telephony mode before anything else.
 
-use app::protocol::{
-    OpenCtiError,
-    functions::Function,
-    native::{CallCreated, ConsultPurpose, CstaRequest, RequestedAgentState, ResponseValue},
+use app::{
+    opencti::{OpenCtiError, functions::Function, rules::Action},
+    wire::native::{CallCreated, ConsultPurpose, CstaRequest, RequestedAgentState, ResponseValue},
 };
 
 use super::Switch;
@@ -40,21 +39,20 @@ pub fn function_of(request: &CstaRequest) -> Function {
         CstaRequest::ConferenceCall { .. } => Function::ConferenceComplete,
         CstaRequest::SingleStepTransferCall { .. } => Function::BlindTransfer,
         CstaRequest::AlternateCall { .. } => Function::AlternateCall,
-        // Transfer targets: needed by whoever may transfer or consult.
-        CstaRequest::GetDirectory => Function::BlindTransfer,
+        CstaRequest::GetDirectory => Function::GetDirectory,
     }
 }
 
 impl Switch {
-    /// Executes a request of a logged-in agent. A function outside the
-    /// agent's telephony mode is refused with `OPENCTI_NOT_SUPPORTED` first.
+    /// Executes a request of a logged-in agent. Every service checks the
+    /// rules first (a function outside the agent's telephony mode is
+    /// refused with `OPENCTI_NOT_SUPPORTED` before anything else).
     pub fn execute(
         &mut self,
         agent_id: &str,
         request: &CstaRequest,
     ) -> Result<ResponseValue, OpenCtiError> {
         let function = function_of(request);
-        self.mode_of(agent_id)?.check(function)?;
         let done = |r: Result<(), OpenCtiError>| r.map(|()| ResponseValue::Done);
         let created = |r: Result<String, OpenCtiError>| {
             r.map(|call_id| ResponseValue::Call(CallCreated { call_id }))
@@ -120,7 +118,10 @@ impl Switch {
                 held_call_id,
                 active_call_id,
             } => done(self.alternate(agent_id, held_call_id, active_call_id)),
-            CstaRequest::GetDirectory => Ok(ResponseValue::Directory(self.directory())),
+            CstaRequest::GetDirectory => {
+                self.permit(agent_id, Action::new(function, &[]))?;
+                Ok(ResponseValue::Directory(self.directory()))
+            }
         }
     }
 }

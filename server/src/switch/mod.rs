@@ -12,11 +12,14 @@ mod sim;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use app::protocol::{
-    ErrorCode, OpenCtiError, UserData,
-    events::WorkMode,
-    functions::TelephonyMode,
-    native::{
+use app::{
+    opencti::{
+        ErrorCode, OpenCtiError, UserData,
+        events::WorkMode,
+        functions::TelephonyMode,
+        rules::{self, Action, AgentView, CallView},
+    },
+    wire::native::{
         AgentInfo, AgentSnapshot, AgentStatus, CallEvent, CallInfo, CallOrigin, Cause,
         ConnectionState, NativeEvent, Party,
     },
@@ -63,6 +66,26 @@ enum Destination {
     External(String),
 }
 
+impl Destination {
+    fn number(&self) -> &str {
+        match self {
+            Self::Extension(n) | Self::Queue(n) | Self::External(n) => n,
+        }
+    }
+
+    /// The party a call to this destination gets: a queue holds it, any
+    /// other device rings.
+    fn party(&self) -> Party {
+        Party {
+            dn: self.number().to_string(),
+            state: match self {
+                Self::Queue(_) => ConnectionState::Queued,
+                _ => ConnectionState::Alerting,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Agent {
     config: config::AgentConfig,
@@ -76,6 +99,11 @@ struct Agent {
     idle_since: u64,
     /// The agent talked on a call since its last wrap-up.
     wrap_up_pending: bool,
+    /// Calls the agent talked on and is still on.
+    talked_on: BTreeSet<String>,
+    /// Calls the agent talked on and left since its last wrap-up: what a
+    /// disposition recorded at wrap-up is about.
+    finished: Vec<FinishedCall>,
     /// After-call work: when it ends, and what the agent goes back to.
     wrap_up: Option<WrapUp>,
     wrap_up_generation: u64,
@@ -86,6 +114,16 @@ struct WrapUp {
     ends_at: u64,
     resume: AgentStatus,
     resume_reason: String,
+    /// The calls this wrap-up follows.
+    calls: Vec<FinishedCall>,
+}
+
+/// A call as the agent left it.
+#[derive(Debug, Clone)]
+struct FinishedCall {
+    call_id: String,
+    data: UserData,
+    queue: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +147,25 @@ struct Call {
 }
 
 impl Call {
+    /// A new call from `calling` with these parties, started now.
+    fn new(id: String, origin: CallOrigin, calling: String, called: String, now: u64) -> Self {
+        Self {
+            id,
+            origin,
+            consult_of: None,
+            calling,
+            called,
+            queue: None,
+            data: UserData::new(),
+            parties: vec![],
+            digits: String::new(),
+            started_at: now,
+            rejected_by: BTreeSet::new(),
+            queued_at: now,
+            offered_by_queue: false,
+        }
+    }
+
     fn state_of(&self, dn: &str) -> Option<ConnectionState> {
         self.parties.iter().find(|p| p.dn == dn).map(|p| p.state)
     }
@@ -180,6 +237,8 @@ impl Switch {
                         since: 0,
                         idle_since: 0,
                         wrap_up_pending: false,
+                        talked_on: BTreeSet::new(),
+                        finished: vec![],
                         wrap_up: None,
                         wrap_up_generation: 0,
                     },
@@ -236,13 +295,50 @@ impl Switch {
         Some(AgentSnapshot {
             agent: self.agent_info(agent),
             calls,
+            reason_codes: self.config.reason_codes.clone(),
+            dispositions: self.config.dispositions.clone(),
         })
     }
 
+    /// The agent and its calls as the rules see them.
+    fn agent_view(&self, agent_id: &str) -> AgentView<'_> {
+        let agent = self.agents.get(agent_id);
+        let dn = agent.and_then(|a| a.device.as_deref());
+        let status = agent.map_or(AgentStatus::LoggedOut, |a| a.status);
+        AgentView {
+            logged_in: dn.is_some(),
+            mode: agent.map(|a| a.mode).unwrap_or_default(),
+            ready: status == AgentStatus::Ready,
+            in_wrap_up: status == AgentStatus::WorkingAfterCall,
+            reason: agent.map_or("", |a| a.reason.as_str()),
+            this_dn: dn.unwrap_or_default(),
+            calls: match dn {
+                Some(dn) => self
+                    .calls
+                    .values()
+                    .filter_map(|c| {
+                        c.state_of(dn).map(|state| CallView {
+                            id: &c.id,
+                            state: state.call_state(),
+                        })
+                    })
+                    .collect(),
+                None => vec![],
+            },
+        }
+    }
+
+    /// Checks `action` of the agent against the rules (the same table the
+    /// panel and the Interface use); returns the agent's extension.
+    fn permit(&self, agent_id: &str, action: Action<'_>) -> Result<String, OpenCtiError> {
+        rules::check(action, &self.agent_view(agent_id))?;
+        self.device_of(agent_id)
+    }
+
     /// Agents (with their live state) and queues (with their waiting calls).
-    pub fn directory(&self) -> app::protocol::native::Directory {
-        use app::protocol::native::{DirectoryAgent, DirectoryQueue};
-        app::protocol::native::Directory {
+    pub fn directory(&self) -> app::wire::native::Directory {
+        use app::wire::native::{DirectoryAgent, DirectoryQueue};
+        app::wire::native::Directory {
             agents: self
                 .agents
                 .values()
@@ -322,23 +418,23 @@ impl Switch {
             .ok_or_else(|| not_logged_in(agent_id))
     }
 
-    /// The agent's connection state on `call_id`: unknown calls and calls the
-    /// agent is not on are the same error, so ids of others' calls leak nothing.
-    fn my_connection(&self, dn: &str, call_id: &str) -> Result<ConnectionState, OpenCtiError> {
-        self.calls
-            .get(call_id)
-            .and_then(|c| c.state_of(dn))
-            .ok_or_else(|| {
-                OpenCtiError::invalid_state(format!("there is no call {call_id} on extension {dn}"))
-            })
-    }
-
     fn call(&self, call_id: &str) -> &Call {
         &self.calls[call_id]
     }
 
     fn call_mut(&mut self, call_id: &str) -> &mut Call {
         self.calls.get_mut(call_id).expect("checked by the caller")
+    }
+
+    /// Starts the simulated far end's answer timer, if auto-answer is on.
+    fn schedule_auto_answer(&mut self, call_id: &str, dn: &str) {
+        if let Some(delay) = self.config.auto_answer_ms {
+            self.output.timers.push(Timer::AutoAnswer {
+                call_id: call_id.to_string(),
+                dn: dn.to_string(),
+                at: self.now + delay,
+            });
+        }
     }
 
     /// Agents logged in on the call's devices.
@@ -386,6 +482,15 @@ impl Switch {
         make: fn(CallEvent) -> NativeEvent,
     ) {
         if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
+            if let Some(agent) = self.agents.get_mut(&agent_id)
+                && agent.talked_on.remove(&info.call_id)
+            {
+                agent.finished.push(FinishedCall {
+                    call_id: info.call_id.clone(),
+                    data: info.data.clone(),
+                    queue: info.queue.clone(),
+                });
+            }
             let event = make(CallEvent {
                 device: dn.to_string(),
                 cause: Some(cause),

@@ -1,10 +1,9 @@
 //! The simulated far end of calls (customers on the public network): place
 //! inbound calls, answer outbound ones, hang up.
 
-use app::protocol::{
-    ErrorCode, OpenCtiError, UserData,
-    native::{CallOrigin, Cause, ConnectionState, NativeEvent, Party},
-    validate,
+use app::{
+    opencti::{ErrorCode, OpenCtiError, UserData, validate},
+    wire::native::{CallOrigin, Cause, ConnectionState, NativeEvent, Party},
 };
 use serde::Serialize;
 
@@ -93,30 +92,23 @@ impl Switch {
             }
         };
         let alerting = far.state == Alerting;
-        self.calls.insert(
+        let mut call = Call::new(
             call_id.clone(),
-            Call {
-                id: call_id.clone(),
-                origin: CallOrigin::Inbound,
-                consult_of: None,
-                calling: from.clone(),
-                called: to_number.clone(),
-                queue,
-                data,
-                parties: vec![
-                    Party {
-                        dn: from,
-                        state: Connected,
-                    },
-                    far,
-                ],
-                digits: String::new(),
-                started_at: self.now,
-                rejected_by: Default::default(),
-                queued_at: self.now,
-                offered_by_queue: false,
-            },
+            CallOrigin::Inbound,
+            from.clone(),
+            to_number.clone(),
+            self.now,
         );
+        call.queue = queue;
+        call.data = data;
+        call.parties = vec![
+            Party {
+                dn: from,
+                state: Connected,
+            },
+            far,
+        ];
+        self.calls.insert(call_id.clone(), call);
         if alerting {
             self.tell_call(
                 &call_id,

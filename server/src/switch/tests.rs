@@ -1,9 +1,13 @@
 //! Unit tests of the switch as a pure state machine.
 
-use app::protocol::{
-    ErrorCode, UserData,
-    functions::{Function, TelephonyMode},
-    native::{AgentStatus, Cause, ConnectionState, CstaRequest, NativeEvent, RequestedAgentState},
+use app::{
+    opencti::{
+        ErrorCode, UserData,
+        functions::{Function, TelephonyMode},
+    },
+    wire::native::{
+        AgentStatus, Cause, ConnectionState, CstaRequest, NativeEvent, RequestedAgentState,
+    },
 };
 
 use super::*;
@@ -174,7 +178,31 @@ fn finish_wrap_up_early_and_stale_timers_are_ignored() {
     sw.sim_hang_up(&call).unwrap();
     assert_eq!(status(&sw, "1001"), AgentStatus::WorkingAfterCall);
     let generation = sw.agents["1001"].wrap_up_generation;
-    sw.complete_wrap_up("1001", Some("sale")).unwrap();
+    // An outcome that is not configured changes nothing.
+    assert_eq!(
+        sw.complete_wrap_up("1001", Some("Maybe"))
+            .unwrap_err()
+            .err_code,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(status(&sw, "1001"), AgentStatus::WorkingAfterCall);
+    sw.take_output();
+    sw.complete_wrap_up("1001", Some("Sale")).unwrap();
+    // The disposition is recorded for the call the wrap-up follows.
+    let output = sw.take_output();
+    let dispositions: Vec<_> = output
+        .deliveries
+        .iter()
+        .filter_map(|d| match &d.event {
+            NativeEvent::Disposition(info) => Some((
+                d.agent_id.as_str(),
+                info.call_id.as_str(),
+                info.disposition.as_str(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dispositions, [("1001", call.as_str(), "Sale")]);
     let agent = sw.snapshot("1001").unwrap().agent;
     assert_eq!(
         (agent.status, agent.reason.as_str()),
@@ -595,27 +623,26 @@ fn call_action_matrix() {
         (sw, call)
     }
     type Action = fn(&mut Switch, &str) -> Result<(), OpenCtiError>;
-    let actions: [(&str, Function, Action); 9] = [
-        ("answer", Function::AnswerCall, |sw, c| sw.answer("1001", c)),
-        ("reject", Function::RejectCall, |sw, c| sw.reject("1001", c)),
-        ("hang up", Function::HangUpCall, |sw, c| {
+    // (name, the connection states in which Pega allows it, action)
+    let actions: [(&str, &[ConnectionState], Action); 9] = [
+        ("answer", &[Alerting], |sw, c| sw.answer("1001", c)),
+        ("reject", &[Alerting], |sw, c| sw.reject("1001", c)),
+        ("hang up", &[Initiated, Connected, Held], |sw, c| {
             sw.hang_up("1001", c)
         }),
-        ("hold", Function::HoldCall, |sw, c| sw.hold("1001", c)),
-        ("retrieve", Function::RetrieveCall, |sw, c| {
-            sw.retrieve("1001", c)
-        }),
-        ("dtmf", Function::SendDtmf, |sw, c| {
+        ("hold", &[Connected], |sw, c| sw.hold("1001", c)),
+        ("retrieve", &[Held], |sw, c| sw.retrieve("1001", c)),
+        ("dtmf", &[Connected], |sw, c| {
             sw.generate_digits("1001", c, "5")
         }),
-        ("blind transfer", Function::BlindTransfer, |sw, c| {
+        ("blind transfer", &[Connected, Held], |sw, c| {
             sw.single_step_transfer("1001", c, "2002", None)
         }),
-        ("consult", Function::TransferInitiate, |sw, c| {
+        ("consult", &[Connected, Held], |sw, c| {
             sw.consult("1001", c, "2002", Function::TransferInitiate, None)
                 .map(drop)
         }),
-        ("conference", Function::ConferenceInitiate, |sw, c| {
+        ("conference", &[Connected, Held], |sw, c| {
             sw.consult("1001", c, "2002", Function::ConferenceInitiate, None)
                 .map(drop)
         }),
@@ -627,13 +654,9 @@ fn call_action_matrix() {
         Some(Connected),
         Some(Held),
     ] {
-        for (name, function, action) in actions {
+        for (name, allowed_in, action) in actions {
             let (mut sw, call) = setup(state);
-            let allowed = state.is_some_and(|s| {
-                app::protocol::functions::required_connection_states(function)
-                    .unwrap()
-                    .contains(&s)
-            });
+            let allowed = state.is_some_and(|s| allowed_in.contains(&s));
             let before = sw.sim_calls();
             let result = action(&mut sw, &call);
             if allowed {

@@ -6,10 +6,12 @@
 
 use std::{collections::HashMap, net::SocketAddr, sync::OnceLock, time::Duration};
 
-use app::protocol::{
-    OpenCtiError, convert,
-    events::OpenCtiEvent,
-    native::{ClientFrame, CstaRequest, NativeEvent, ResponseValue, ServerFrame, SessionInfo},
+use app::{
+    opencti::{OpenCtiError, events::OpenCtiEvent},
+    wire::{
+        convert,
+        native::{ClientFrame, CstaRequest, NativeEvent, ResponseValue, ServerFrame, SessionInfo},
+    },
 };
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
@@ -228,7 +230,7 @@ impl Panel {
         if let NativeEvent::Snapshot(s) = &event {
             assert!(
                 !s.agent.device.is_empty()
-                    || s.agent.status == app::protocol::native::AgentStatus::LoggedOut
+                    || s.agent.status == app::wire::native::AgentStatus::LoggedOut
             );
         } else {
             assert!(
@@ -387,7 +389,7 @@ impl Panel {
     }
 
     /// Waits for an agent state event of this type.
-    pub async fn expect_agent(&mut self, name: &str) -> app::protocol::native::AgentInfo {
+    pub async fn expect_agent(&mut self, name: &str) -> app::wire::native::AgentInfo {
         let event = self
             .expect(|e| serde_json::to_value(e).unwrap()["type"] == name)
             .await;
@@ -453,6 +455,21 @@ fn schemas() -> &'static HashMap<String, jsonschema::Validator> {
 }
 
 /// Fails the test unless `event` validates against the schema of its type.
+/// Fails the test unless `value` validates against `app/schemas/{name}.schema.json`.
+pub fn validate_against(name: &str, value: &Value) {
+    let path = format!(
+        "{}/../app/schemas/{name}.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{name} {value}: {errors:?}");
+}
+
 pub fn validate_schema(event: &OpenCtiEvent) {
     let value = serde_json::to_value(event).unwrap();
     let validator = &schemas()[event.event_type()];
@@ -490,7 +507,7 @@ pub fn hang_up(call_id: &str) -> CstaRequest {
 }
 pub fn ready() -> CstaRequest {
     CstaRequest::SetAgentState {
-        state: app::protocol::native::RequestedAgentState::Ready,
+        state: app::wire::native::RequestedAgentState::Ready,
         reason: None,
         work_mode: None,
     }

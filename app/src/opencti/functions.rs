@@ -1,11 +1,10 @@
 //! The OpenCTI Desktop Interface's functions, the telephony modes that gate
-//! them, and the rules that say which action a call or agent state allows.
-//! The Interface, the panel and the switch all read these tables: one
-//! definition, so a button is never offered for an action the switch refuses.
+//! them, and what an Implementation declares about itself. Which state allows
+//! which function is [`super::rules`].
 
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorCode, OpenCtiError, native::ConnectionState};
+use super::{ErrorCode, OpenCtiError};
 
 /// One function of the OpenCTI Desktop Interface (DESIGN.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,11 +28,12 @@ pub enum Function {
     DropParty,
     AlternateCall,
     CompleteWrapUp,
+    GetDirectory,
 }
 
 impl Function {
     /// Every function, in DESIGN.md order.
-    pub const ALL: [Function; 19] = [
+    pub const ALL: [Function; 20] = [
         Self::Login,
         Self::Logout,
         Self::AgentReady,
@@ -53,6 +53,7 @@ impl Function {
         Self::DropParty,
         Self::AlternateCall,
         Self::CompleteWrapUp,
+        Self::GetDirectory,
     ];
 
     /// The JavaScript name (`window.OpenCTI.<name>`, postMessage `fn`).
@@ -77,6 +78,7 @@ impl Function {
             Self::DropParty => "dropParty",
             Self::AlternateCall => "alternateCall",
             Self::CompleteWrapUp => "completeWrapUp",
+            Self::GetDirectory => "getDirectory",
         }
     }
 
@@ -90,7 +92,8 @@ impl Function {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TelephonyMode {
-    /// Notifications only: calls and availability are handled elsewhere.
+    /// Notifications only: calls and availability are handled elsewhere
+    /// (the agent can still log out, as in every mode).
     Simple,
     /// Notifications plus the agent's own state (ready, not ready, log out).
     AgentState,
@@ -130,7 +133,7 @@ impl TelephonyMode {
                 function,
                 Login | Logout | AgentReady | AgentNotReady | CompleteWrapUp
             ),
-            Self::Simple => function == Login,
+            Self::Simple => matches!(function, Login | Logout),
         }
     }
 
@@ -148,39 +151,6 @@ impl TelephonyMode {
                 ),
             ))
         }
-    }
-}
-
-/// What a function needs of the agent's own connection to the call it names.
-/// `None` for functions that do not act on one call.
-pub fn required_connection_states(function: Function) -> Option<&'static [ConnectionState]> {
-    use ConnectionState::*;
-    Some(match function {
-        Function::AnswerCall | Function::RejectCall => &[Alerting],
-        Function::HangUpCall => &[Initiated, Connected, Held],
-        Function::HoldCall | Function::SendDtmf | Function::DropParty => &[Connected],
-        Function::RetrieveCall => &[Held],
-        Function::BlindTransfer | Function::TransferInitiate | Function::ConferenceInitiate => {
-            &[Connected, Held]
-        }
-        _ => return None,
-    })
-}
-
-/// Checks that the agent's connection in `state` allows `function` on that
-/// call; the error names the call so the agent knows which one.
-pub fn check_call_action(
-    function: Function,
-    call_id: &str,
-    state: ConnectionState,
-) -> Result<(), OpenCtiError> {
-    match required_connection_states(function) {
-        Some(allowed) if !allowed.contains(&state) => Err(OpenCtiError::invalid_state(format!(
-            "cannot {} call {call_id}: it is {}",
-            verb(function),
-            state.as_str()
-        ))),
-        _ => Ok(()),
     }
 }
 
@@ -206,6 +176,61 @@ pub fn verb(function: Function) -> &'static str {
         Function::DropParty => "drop a party from",
         Function::AlternateCall => "swap",
         Function::CompleteWrapUp => "finish wrap-up",
+        Function::GetDirectory => "list the directory",
+    }
+}
+
+/// What an Implementation says about itself: `getCapabilities()` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// e.g. `reference` or the integrator's name.
+    pub implementation: String,
+    pub version: String,
+    /// JavaScript names of the functions it supports (and `audio` and the
+    /// like for features beyond the functions).
+    pub capabilities: Vec<String>,
+}
+
+impl Declaration {
+    /// An Implementation that supports every Interface function.
+    pub fn every_function(implementation: &str, version: &str) -> Self {
+        Self {
+            implementation: implementation.into(),
+            version: version.into(),
+            capabilities: Function::ALL
+                .iter()
+                .map(|f| f.js_name().to_string())
+                .collect(),
+        }
+    }
+
+    /// No Implementation yet: nothing is supported.
+    pub fn none() -> Self {
+        Self {
+            implementation: "none".into(),
+            version: String::new(),
+            capabilities: vec![],
+        }
+    }
+
+    pub fn supports(&self, function: Function) -> bool {
+        self.capabilities.iter().any(|c| c == function.js_name())
+    }
+
+    /// `OPENCTI_NOT_SUPPORTED` unless the Implementation supports `function`.
+    pub fn check(&self, function: Function) -> Result<(), OpenCtiError> {
+        if self.supports(function) {
+            Ok(())
+        } else {
+            Err(OpenCtiError::new(
+                ErrorCode::NotSupported,
+                format!(
+                    "the {} implementation does not support {}",
+                    self.implementation,
+                    function.js_name()
+                ),
+            ))
+        }
     }
 }
 
@@ -221,7 +246,8 @@ mod tests {
         assert_eq!(Function::from_js_name("sendDtmf"), None);
     }
 
-    /// The mode × function table of DESIGN.md §9, written out in full.
+    /// The mode × function table of DESIGN.md §9 (with §10: logout in every
+    /// mode), written out in full.
     #[test]
     fn mode_table() {
         use Function::*;
@@ -233,7 +259,11 @@ mod tests {
                 agent_state.contains(&f),
                 "agent-state {f:?}"
             );
-            assert_eq!(TelephonyMode::Simple.allows(f), f == Login, "simple {f:?}");
+            assert_eq!(
+                TelephonyMode::Simple.allows(f),
+                f == Login || f == Logout,
+                "simple {f:?}"
+            );
         }
         let err = TelephonyMode::Simple.check(HoldCall).unwrap_err();
         assert_eq!(err.err_code, ErrorCode::NotSupported);
@@ -253,30 +283,5 @@ mod tests {
             TelephonyMode::parse("expert").unwrap_err().err_code,
             ErrorCode::BadRequest
         );
-    }
-
-    #[test]
-    fn call_action_table() {
-        use ConnectionState::*;
-        let states = [Initiated, Alerting, Queued, Connected, Held, Failed];
-        let expect = |f: Function, ok: &[ConnectionState]| {
-            for s in states {
-                let result = check_call_action(f, "C1", s);
-                assert_eq!(result.is_ok(), ok.contains(&s), "{f:?} in {s:?}");
-                if let Err(err) = result {
-                    assert_eq!(err.err_code, ErrorCode::InvalidObjectState);
-                }
-            }
-        };
-        expect(Function::AnswerCall, &[Alerting]);
-        expect(Function::RejectCall, &[Alerting]);
-        expect(Function::HangUpCall, &[Initiated, Connected, Held]);
-        expect(Function::HoldCall, &[Connected]);
-        expect(Function::RetrieveCall, &[Held]);
-        expect(Function::SendDtmf, &[Connected]);
-        expect(Function::DropParty, &[Connected]);
-        expect(Function::BlindTransfer, &[Connected, Held]);
-        expect(Function::TransferInitiate, &[Connected, Held]);
-        expect(Function::ConferenceInitiate, &[Connected, Held]);
     }
 }

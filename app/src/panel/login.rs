@@ -2,31 +2,25 @@
 
 use leptos::prelude::*;
 
-use crate::{
-    client::Cti,
-    interface::{Request, request::LoginOptions},
-};
+use super::state::PanelState;
+use crate::interface::{Interface, Request, request::LoginOptions};
 
 /// Where this browser remembers the last agent ID and extension (never the password).
-#[cfg(feature = "hydrate")]
 const REMEMBER_KEY: &str = "opencti.login";
 
-/// The remembered (agent ID, extension), empty when none.
+/// The remembered (agent ID, extension), empty when none (browser only:
+/// read from an effect).
 fn remembered() -> (String, String) {
-    #[cfg(feature = "hydrate")]
-    {
-        let stored = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(REMEMBER_KEY).ok().flatten())
-            .unwrap_or_default();
-        if let Some((agent, extension)) = stored.split_once('|') {
-            return (agent.to_string(), extension.to_string());
-        }
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(REMEMBER_KEY).ok().flatten())
+        .unwrap_or_default();
+    match stored.split_once('|') {
+        Some((agent, extension)) => (agent.to_string(), extension.to_string()),
+        None => (String::new(), String::new()),
     }
-    (String::new(), String::new())
 }
 
-#[cfg(feature = "hydrate")]
 fn remember(agent: &str, extension: &str) {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.set_item(REMEMBER_KEY, &format!("{agent}|{extension}"));
@@ -35,13 +29,13 @@ fn remember(agent: &str, extension: &str) {
 
 #[component]
 pub fn LoginForm() -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
     let agent_id = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let extension = RwSignal::new(String::new());
     let (problem, set_problem) = signal(None::<String>);
     let busy = RwSignal::new(false);
-    let ui = super::panel::PanelState::expect();
+    let ui = PanelState::expect();
     Effect::new(move |_| {
         // The embedding host's hint first, else what this browser remembers.
         let hint = ui.agent_hint.get();
@@ -79,10 +73,9 @@ pub fn LoginForm() -> impl IntoView {
             extension: Some(extension.get_untracked().trim().to_string()).filter(|e| !e.is_empty()),
             options: LoginOptions::default(),
         };
-        #[cfg(feature = "hydrate")]
-        wasm_bindgen_futures::spawn_local(async move {
+        leptos::task::spawn_local(async move {
             // On success the form is gone by now: `try_set` on its signals.
-            match cti.call(request).await {
+            match interface.call(request).await {
                 Ok(_) => remember(&remembered_agent, &remembered_extension),
                 Err(err) => {
                     let _ = set_problem.try_set(Some(err.err_message));
@@ -90,8 +83,6 @@ pub fn LoginForm() -> impl IntoView {
             }
             let _ = busy.try_set(false);
         });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (request, cti, remembered_agent, remembered_extension);
     };
 
     view! {

@@ -4,8 +4,15 @@
 
 use leptos::prelude::*;
 
-use super::panel::PanelState;
-use crate::{client::Cti, protocol::functions::Function};
+use super::state::PanelState;
+use crate::{
+    interface::Interface,
+    opencti::{
+        directory::{Directory, DirectoryAgent},
+        events::{AgentState, WorkMode},
+        functions::Function,
+    },
+};
 
 /// One line of the directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,77 +24,79 @@ struct Entry {
     state: &'static str,
 }
 
-#[cfg(feature = "hydrate")]
-fn agent_state(
-    status: crate::protocol::native::AgentStatus,
-    busy: bool,
-) -> (&'static str, &'static str) {
-    use crate::protocol::native::AgentStatus;
-    match (status, busy) {
-        (AgentStatus::LoggedOut, _) => ("Logged out", "off"),
-        (_, true) => ("On a call", "busy"),
-        (AgentStatus::Ready, _) => ("Ready", "ready"),
-        (AgentStatus::WorkingAfterCall, _) => ("After-call work", "acw"),
-        (AgentStatus::NotReady, _) => ("Not ready", "not-ready"),
+/// An agent's state in words, and the class of its dot.
+fn agent_state(agent: &DirectoryAgent) -> (&'static str, &'static str) {
+    match (agent.agent_state, agent.work_mode) {
+        (AgentState::Logout, _) => ("Logged out", "off"),
+        (AgentState::Busy, _) => ("On a call", "busy"),
+        (_, WorkMode::Acw) => ("After-call work", "acw"),
+        (AgentState::Ready, _) => ("Ready", "ready"),
+        _ => ("Not ready", "not-ready"),
     }
+}
+
+/// The directory's lines: agents other than the viewer, queues, then the
+/// recent numbers that are neither.
+fn entries(directory: Directory, own_dn: &str, recent: Vec<String>) -> Vec<Entry> {
+    let mut list: Vec<Entry> = directory
+        .agents
+        .into_iter()
+        .filter(|a| a.extension != own_dn)
+        .map(|a| {
+            let (words, state) = agent_state(&a);
+            Entry {
+                label: if a.name.is_empty() {
+                    format!("Agent {}", a.agent_id)
+                } else {
+                    a.name
+                },
+                detail: format!("Ext. {} · {words}", a.extension),
+                number: a.extension,
+                state,
+            }
+        })
+        .collect();
+    list.extend(directory.queues.into_iter().map(|q| Entry {
+        label: format!("{} queue", q.name),
+        detail: format!("{} · {} waiting", q.number, q.waiting),
+        number: q.number,
+        state: "queue",
+    }));
+    for number in recent {
+        if !list.iter().any(|e| e.number == number) {
+            list.push(Entry {
+                label: number.clone(),
+                detail: "Recent".into(),
+                number,
+                state: "recent",
+            });
+        }
+    }
+    list
 }
 
 #[component]
 pub fn DirectoryPanel() -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
+    let store = interface.store();
     let ui = PanelState::expect();
     let open = RwSignal::new(false);
     let query = RwSignal::new(String::new());
-    let entries = RwSignal::new(Vec::<Entry>::new());
+    let entries_now = RwSignal::new(Vec::<Entry>::new());
 
+    // An Implementation without getDirectory still lists the recent numbers.
     let refresh = move || {
-        #[cfg(feature = "hydrate")]
-        wasm_bindgen_futures::spawn_local(async move {
-            let Ok(directory) = cti.directory().await else {
-                return;
+        leptos::task::spawn_local(async move {
+            let directory = if interface.offered(Function::GetDirectory) {
+                interface.directory().await.unwrap_or_default()
+            } else {
+                Directory::default()
             };
-            let own = cti.store.with_untracked(|s| s.this_dn.clone());
-            let mut list: Vec<Entry> = directory
-                .agents
-                .into_iter()
-                .filter(|a| a.extension != own)
-                .map(|a| {
-                    let (words, state) = agent_state(a.status, a.busy);
-                    Entry {
-                        label: if a.name.is_empty() {
-                            format!("Agent {}", a.agent_id)
-                        } else {
-                            a.name
-                        },
-                        detail: format!("Ext. {} · {words}", a.extension),
-                        number: a.extension,
-                        state,
-                    }
-                })
-                .collect();
-            list.extend(directory.queues.into_iter().map(|q| Entry {
-                label: format!("{} queue", q.name),
-                detail: format!("{} · {} waiting", q.number, q.waiting),
-                number: q.number,
-                state: "queue",
-            }));
-            let recent = cti.store.with_untracked(|s| {
-                s.recent
-                    .iter()
-                    .map(|r| r.number.clone())
-                    .collect::<Vec<_>>()
+            let (own, recent) = store.with_untracked(|s| {
+                let recent = s.recent.iter().map(|r| r.number.clone()).collect();
+                (s.this_dn.clone(), recent)
             });
-            for number in recent {
-                if !list.iter().any(|e| e.number == number) {
-                    list.push(Entry {
-                        label: number.clone(),
-                        detail: "Recent".into(),
-                        number,
-                        state: "recent",
-                    });
-                }
-            }
-            let _ = entries.try_set(list);
+            let _ = entries_now.try_set(entries(directory, &own, recent));
         });
     };
     let toggle = move |_| {
@@ -98,7 +107,7 @@ pub fn DirectoryPanel() -> impl IntoView {
     };
     let shown = move || {
         let q = query.get().to_lowercase();
-        entries.with(|list| {
+        entries_now.with(|list| {
             list.iter()
                 .filter(|e| {
                     q.is_empty()
@@ -111,9 +120,9 @@ pub fn DirectoryPanel() -> impl IntoView {
         })
     };
     let offered = move || {
-        cti.offered(Function::BlindTransfer)
-            || cti.offered(Function::TransferInitiate)
-            || cti.offered(Function::MakeCall)
+        interface.offered(Function::BlindTransfer)
+            || interface.offered(Function::TransferInitiate)
+            || interface.offered(Function::MakeCall)
     };
 
     view! {

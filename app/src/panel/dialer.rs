@@ -3,16 +3,20 @@
 
 use leptos::prelude::*;
 
-use super::panel::PanelState;
+use super::state::PanelState;
 use crate::{
-    client::Cti,
-    interface::{Request, request::CallOptions},
-    protocol::{events::CallStateName, functions::Function, validate},
+    interface::{Interface, Request, request::CallOptions},
+    opencti::{
+        functions::Function,
+        rules::{Action, CallState},
+        validate,
+    },
 };
 
 #[component]
 pub fn Dialer() -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
+    let store = interface.store();
     let ui = PanelState::expect();
     let (problem, set_problem) = signal(None::<String>);
     let dial = move |ev: leptos::ev::SubmitEvent| {
@@ -20,7 +24,7 @@ pub fn Dialer() -> impl IntoView {
         match validate::destination(&ui.number.get_untracked()) {
             Ok(destination) => {
                 set_problem.set(None);
-                cti.act(Request::MakeCall {
+                interface.act(Request::MakeCall {
                     destination,
                     options: CallOptions::default(),
                 });
@@ -29,33 +33,18 @@ pub fn Dialer() -> impl IntoView {
         }
     };
     // Dialling is for a free line: with a call up, Consult is the way.
-    let line_busy = move || {
-        cti.store.with(|s| {
-            s.calls.iter().any(|c| {
-                matches!(
-                    c.call_state,
-                    CallStateName::Initiated
-                        | CallStateName::Established
-                        | CallStateName::Retrieved
-                        | CallStateName::Connected
-                )
-            })
-        })
-    };
-    let on_a_call = move || {
-        cti.store.with(|s| {
-            s.calls
-                .iter()
-                .any(|c| c.call_state != CallStateName::Alerting)
-        })
-    };
+    let line_busy = move || !interface.permits(Action::new(Function::MakeCall, &[]));
+    let on_a_call = move || store.with(|s| s.on_a_call());
     let can_pass_on = move || {
-        cti.offered(Function::BlindTransfer)
-            || cti.offered(Function::TransferInitiate)
-            || cti.offered(Function::ConferenceInitiate)
+        interface.offered(Function::BlindTransfer)
+            || interface.offered(Function::TransferInitiate)
+            || interface.offered(Function::ConferenceInitiate)
     };
-    let shown =
-        move || cti.offered(Function::MakeCall) || cti.offered(Function::SendDtmf) || can_pass_on();
+    let shown = move || {
+        interface.offered(Function::MakeCall)
+            || interface.offered(Function::SendDtmf)
+            || can_pass_on()
+    };
     view! {
         <Show when=shown>
         <form class="dialer" on:submit=dial novalidate>
@@ -63,10 +52,10 @@ pub fn Dialer() -> impl IntoView {
                 <input name="number" type="tel" inputmode="tel" autocomplete="off" bind:value=ui.number/>
             </label>
             <div class="dialer-buttons">
-                <Show when=move || cti.offered(Function::MakeCall)>
+                <Show when=move || interface.offered(Function::MakeCall)>
                     <button type="submit" class="btn btn-answer" disabled=line_busy>"Dial"</button>
                 </Show>
-                <Show when=move || cti.offered(Function::SendDtmf) || cti.offered(Function::MakeCall)>
+                <Show when=move || interface.offered(Function::SendDtmf) || interface.offered(Function::MakeCall)>
                     <button type="button" class="btn btn-secondary" aria-expanded=move || ui.keypad_open.get().to_string()
                         aria-controls="keypad" on:click=move |_| ui.keypad_open.update(|o| *o = !*o)>"Keypad"</button>
                 </Show>
@@ -100,24 +89,14 @@ const KEYS: [(&str, &str); 12] = [
 
 #[component]
 pub fn Keypad() -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
+    let store = interface.store();
     let ui = PanelState::expect();
     let press = move |digit: &'static str| {
-        let active = cti.store.with_untracked(|s| {
-            s.calls
-                .iter()
-                .find(|c| {
-                    matches!(
-                        c.call_state,
-                        CallStateName::Established
-                            | CallStateName::Retrieved
-                            | CallStateName::Connected
-                    )
-                })
-                .map(|c| c.call_id.clone())
-        });
+        let active =
+            store.with_untracked(|s| s.call_in(CallState::Connected).map(|c| c.call_id.clone()));
         match active {
-            Some(call_id) => cti.act(Request::SendDtmf {
+            Some(call_id) => interface.act(Request::SendDtmf {
                 call_id,
                 digits: digit.to_string(),
             }),

@@ -2,6 +2,8 @@
 //! events (ECMA-269) as JSON over the relay's WebSocket. The reference
 //! Implementation turns these events into OpenCTI events with
 //! [`super::convert`], the same job a vendor's implementation does.
+//! Ordering guarantee: every event a request causes is sent before that
+//! request's `Response` (docs/protocol.md).
 //!
 //! Frames are JSON objects tagged by `type`. Client to server: `Login`,
 //! `Resume`, `Request`, `Ping`. Server to client: `Response`, `Event`, `Pong`,
@@ -9,7 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode};
+use crate::opencti::{
+    OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode, rules::CallState,
+};
 
 /// Largest frame the relay accepts, in bytes; bigger ones close the socket.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -135,8 +139,8 @@ pub enum CstaRequest {
         held_call_id: String,
         active_call_id: String,
     },
-    /// Transfer targets: agents with their live state, and queues. Not an
-    /// Interface function: the panel's directory asks for it.
+    /// Transfer targets: agents with their live state, and queues
+    /// (`getDirectory()`).
     GetDirectory,
 }
 
@@ -262,6 +266,18 @@ pub enum ConnectionState {
 }
 
 impl ConnectionState {
+    /// The OpenCTI call state of a party in this connection state (a queued
+    /// call rings as far as OpenCTI is concerned).
+    pub fn call_state(self) -> CallState {
+        match self {
+            Self::Initiated => CallState::Initiated,
+            Self::Alerting | Self::Queued => CallState::Alerting,
+            Self::Connected => CallState::Connected,
+            Self::Held => CallState::Held,
+            Self::Failed => CallState::Ended,
+        }
+    }
+
     /// The lower-case wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -396,12 +412,32 @@ pub struct AgentInfo {
     pub wrap_up_ends_at: Option<u64>,
 }
 
-/// An agent's session state in full, sent after login and on resync.
+/// An agent's session state in full, sent after login and on resync, with
+/// the configuration the panel needs (reason codes, dispositions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSnapshot {
     pub agent: AgentInfo,
     pub calls: Vec<CallInfo>,
+    #[serde(default)]
+    pub reason_codes: Vec<String>,
+    #[serde(default)]
+    pub dispositions: Vec<String>,
+}
+
+/// The outcome an agent recorded for a call at the end of its wrap-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DispositionInfo {
+    pub call_id: String,
+    pub agent_id: String,
+    pub disposition: String,
+    /// The call's attached data when the agent left it.
+    #[serde(default)]
+    pub data: UserData,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    pub timestamp: u64,
 }
 
 /// A native (CSTA-named) event of the reference switch.
@@ -433,6 +469,8 @@ pub enum NativeEvent {
     AgentWorkingAfterCall(AgentInfo),
     /// The agent's whole state (after login, or when replay cannot reach back).
     Snapshot(AgentSnapshot),
+    /// The agent recorded a disposition for a call it wrapped up.
+    Disposition(DispositionInfo),
 }
 
 #[cfg(test)]

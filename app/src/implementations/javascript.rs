@@ -1,23 +1,24 @@
 //! The JavaScript Implementation: an integrator plugs in any CTI server by
 //! registering a plain object whose methods are the Interface functions
 //! (each may return a Promise), and pushes that server's events with
-//! `OpenCTI.publishEvent(event)`.
+//! `OpenCTI.publishEvent(event)`. A call resolves when the object's Promise
+//! does: events published before that are applied by then (publishEvent
+//! applies before it returns), which is the same guarantee the reference
+//! Implementation gives.
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use leptos::prelude::*;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::{
-    from_js,
-    runtime::{Implementation, LocalFuture},
-    to_js,
-};
+use super::{from_js, to_js};
 use crate::{
-    client::Cti,
-    interface::{Declaration, Request, request::parameters},
-    protocol::{ErrorCode, OpenCtiError},
+    interface::{Implementation, LocalFuture, Request, request::parameters},
+    opencti::{
+        ErrorCode, OpenCtiError,
+        directory::Directory,
+        functions::{Declaration, Function as OpenCtiFunction},
+    },
 };
 
 /// An integrator's object and what it declared.
@@ -29,7 +30,9 @@ pub struct JavaScript {
 impl JavaScript {
     /// `useImplementation(object, declaration)`: the declaration
     /// `{version, capabilities, name?}` is the second argument, or else the
-    /// object's own `version`, `capabilities` and `name` properties.
+    /// object's own `version`, `capabilities` and `name` properties. With no
+    /// `capabilities` anywhere, the Interface functions the object defines
+    /// are its capabilities (implementations written before declarations).
     pub fn new(object: JsValue, declaration: JsValue) -> Result<Self, OpenCtiError> {
         let object: Object = object
             .dyn_into()
@@ -47,9 +50,17 @@ impl JavaScript {
                 .into_iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
+            Ok(Value::Null) => OpenCtiFunction::ALL
+                .iter()
+                .map(|f| f.js_name())
+                .filter(|name| {
+                    Reflect::get(&object, &JsValue::from_str(name)).is_ok_and(|m| m.is_function())
+                })
+                .map(str::to_string)
+                .collect(),
             _ => {
                 return Err(OpenCtiError::bad_request(
-                    "declare capabilities: an array of the Interface functions the implementation supports",
+                    "capabilities must be an array of the Interface functions the implementation supports",
                 ));
             }
         };
@@ -146,6 +157,7 @@ fn request_args(request: &Request) -> serde_json::Map<String, Value> {
         }
         Request::DropParty { call_id, party } => json!({ "callId": call_id, "party": party }),
         Request::CompleteWrapUp { disposition } => json!({ "disposition": disposition }),
+        Request::GetDirectory => json!({}),
     };
     match value {
         Value::Object(map) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
@@ -172,14 +184,14 @@ impl Implementation for JavaScript {
         self.declaration.clone()
     }
 
-    fn invoke(&self, cti: Cti, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {
+    fn invoke(&self, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {
         let name = request.function().js_name();
         let method = Reflect::get(&self.object, &JsValue::from_str(name))
             .ok()
             .and_then(|m| m.dyn_into::<Function>().ok());
         let args: Array = Self::positional(&request).into_iter().collect();
         let object = self.object.clone();
-        let is_login = matches!(request, Request::Login { .. });
+        let is_directory = matches!(request, Request::GetDirectory);
         Box::pin(async move {
             let method = method.ok_or_else(|| {
                 OpenCtiError::new(
@@ -191,12 +203,14 @@ impl Implementation for JavaScript {
             let settled = JsFuture::from(Promise::resolve(&returned))
                 .await
                 .map_err(rejection)?;
-            if is_login {
-                // login resolves with the state the implementation published.
-                return serde_json::to_value(cti.store.with_untracked(|s| s.state_event()))
-                    .map_err(|e| OpenCtiError::bad_request(e.to_string()));
+            let value = from_js(&settled).map_err(OpenCtiError::bad_request)?;
+            if is_directory {
+                // The panel reads only the OpenCTI shape: check it here.
+                serde_json::from_value::<Directory>(value.clone()).map_err(|e| {
+                    OpenCtiError::bad_request(format!("getDirectory resolved with {e}"))
+                })?;
             }
-            from_js(&settled).map_err(OpenCtiError::bad_request)
+            Ok(value)
         })
     }
 }

@@ -3,16 +3,18 @@
 //! the whole call, so this is a pure function the reference Implementation
 //! runs in wasm and the tests run natively.
 
-use super::{
+use super::native::{
+    AgentInfo, AgentSnapshot, AgentStatus, CallEvent, CallInfo, CallOrigin, Cause, ConnectionState,
+    Directory as NativeDirectory, DispositionInfo, NativeEvent,
+};
+use crate::opencti::{
+    directory::{Directory, DirectoryAgent, DirectoryQueue},
     events::{
         AgentState, AgentStateEvent, AgentStateName, CallInfoEvent, CallStateEvent, CallStateName,
         CallType, DeviceState, LinkState, OpenCtiEvent, PartyInfo, PartyInfoEvent, SnapshotCall,
         SnapshotEvent, WorkMode,
     },
-    native::{
-        AgentInfo, AgentSnapshot, AgentStatus, CallEvent, CallInfo, CallOrigin, Cause,
-        ConnectionState, NativeEvent,
-    },
+    rules::agent_state_with_calls,
 };
 
 /// Converts one native event for the agent on `this_dn`. Events about calls
@@ -69,6 +71,59 @@ pub fn to_opencti(this_dn: &str, event: &NativeEvent) -> Vec<OpenCtiEvent> {
             vec![agent_state(a, AgentStateName::NotReady)]
         }
         Snapshot(s) => vec![OpenCtiEvent::SnapshotEvent(snapshot(this_dn, s))],
+        Disposition(d) => vec![disposition(d)],
+    }
+}
+
+/// A recorded disposition: the call's data again, with `pyDisposition`.
+fn disposition(d: &DispositionInfo) -> OpenCtiEvent {
+    OpenCtiEvent::CallInfoEvent(CallInfoEvent {
+        event_name: "CallInfo".into(),
+        call_id: d.call_id.clone(),
+        user_data: d.data.clone(),
+        queue: d.queue.clone(),
+        disposition: Some(d.disposition.clone()),
+    })
+}
+
+/// The switch's directory in OpenCTI's shape.
+pub fn directory(native: NativeDirectory) -> Directory {
+    Directory {
+        agents: native
+            .agents
+            .into_iter()
+            .map(|a| {
+                let base = match a.status {
+                    AgentStatus::LoggedOut => AgentState::Logout,
+                    AgentStatus::Ready => AgentState::Ready,
+                    AgentStatus::NotReady | AgentStatus::WorkingAfterCall => AgentState::NotReady,
+                };
+                DirectoryAgent {
+                    agent_id: a.agent_id,
+                    name: a.name,
+                    extension: a.extension,
+                    agent_state: if a.busy && base != AgentState::Logout {
+                        AgentState::Busy
+                    } else {
+                        base
+                    },
+                    work_mode: if a.status == AgentStatus::WorkingAfterCall {
+                        WorkMode::Acw
+                    } else {
+                        WorkMode::None
+                    },
+                }
+            })
+            .collect(),
+        queues: native
+            .queues
+            .into_iter()
+            .map(|q| DirectoryQueue {
+                number: q.number,
+                name: q.name,
+                waiting: q.waiting as u32,
+            })
+            .collect(),
     }
 }
 
@@ -81,6 +136,7 @@ fn first_sight(this_dn: &str, e: &CallEvent, name: CallStateName) -> Vec<OpenCti
             call_id: e.call.call_id.clone(),
             user_data: e.call.data.clone(),
             queue: e.call.queue.clone(),
+            disposition: None,
         }),
         call_state(this_dn, e, name),
     ]
@@ -169,22 +225,8 @@ pub fn snapshot(this_dn: &str, s: &AgentSnapshot) -> SnapshotEvent {
         timestamp: s.agent.since,
         wrap_up_ends_at: s.agent.wrap_up_ends_at,
         calls,
-    }
-}
-
-/// `pyAgentState` for a snapshot: `Busy` while the agent talks, dials or
-/// holds a call, whatever its ACD state.
-pub fn agent_state_with_calls(base: AgentState, calls: &[SnapshotCall]) -> AgentState {
-    let on_a_call = calls.iter().any(|c| {
-        !matches!(
-            c.call_state,
-            CallStateName::Alerting | CallStateName::Disconnected | CallStateName::Abandoned
-        )
-    });
-    if on_a_call && base != AgentState::Logout {
-        AgentState::Busy
-    } else {
-        base
+        reason_codes: s.reason_codes.clone(),
+        dispositions: s.dispositions.clone(),
     }
 }
 
@@ -197,14 +239,8 @@ fn work_mode(agent: &AgentInfo) -> WorkMode {
 }
 
 /// `pyCallState` for the agent's connection state.
-pub fn call_state_name(state: ConnectionState) -> CallStateName {
-    match state {
-        ConnectionState::Initiated => CallStateName::Initiated,
-        ConnectionState::Alerting | ConnectionState::Queued => CallStateName::Alerting,
-        ConnectionState::Connected => CallStateName::Established,
-        ConnectionState::Held => CallStateName::Held,
-        ConnectionState::Failed => CallStateName::Disconnected,
-    }
+fn call_state_name(state: ConnectionState) -> CallStateName {
+    state.call_state().event_name()
 }
 
 fn call_type(call: &CallInfo) -> CallType {
@@ -247,7 +283,7 @@ fn parties(call: &CallInfo) -> Vec<PartyInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{functions::TelephonyMode, native::Party};
+    use crate::{opencti::functions::TelephonyMode, wire::native::Party};
 
     fn call(parties: &[(&str, ConnectionState)]) -> CallInfo {
         CallInfo {
@@ -546,6 +582,8 @@ mod tests {
     #[test]
     fn snapshot_lists_only_this_extensions_calls_and_reports_busy() {
         let s = AgentSnapshot {
+            reason_codes: vec!["Break".into()],
+            dispositions: vec![],
             agent: agent(AgentStatus::Ready),
             calls: vec![
                 call(&[(CALLER, Connected), ("2001", Held)]),
@@ -561,11 +599,14 @@ mod tests {
         assert_eq!(snap.agent_state, AgentState::Busy);
         assert_eq!(snap.device_state, DeviceState::Opened);
         assert_eq!(snap.link_state, LinkState::Connected);
+        assert_eq!(snap.reason_codes, ["Break"]);
         let idle = snapshot(
             "2001",
             &AgentSnapshot {
                 agent: agent(AgentStatus::Ready),
                 calls: vec![],
+                reason_codes: vec![],
+                dispositions: vec![],
             },
         );
         assert_eq!(idle.agent_state, AgentState::Ready);

@@ -4,9 +4,11 @@
 use leptos::prelude::*;
 
 use crate::{
-    client::Cti,
-    interface::Store,
-    protocol::events::{AgentState, CallStateName, LinkState},
+    interface::{Interface, Store},
+    opencti::{
+        events::{AgentState, LinkState},
+        rules::CallState,
+    },
 };
 
 /// The agent state in the words of the buttons.
@@ -14,11 +16,7 @@ pub fn state_words(store: &Store) -> &'static str {
     if !store.logged_in() {
         return "Logged out";
     }
-    let talking = store
-        .calls
-        .iter()
-        .any(|c| !matches!(c.call_state, CallStateName::Alerting));
-    if talking {
+    if store.on_a_call() {
         "On a call"
     } else if store.in_wrap_up() {
         "After-call work"
@@ -33,22 +31,18 @@ pub fn state_words(store: &Store) -> &'static str {
 /// (a ringing call), not a history.
 #[component]
 pub fn StatusRegion() -> impl IntoView {
-    let cti = Cti::expect();
+    let store = Interface::expect().store();
     let text = move || {
-        cti.store.with(|s| {
+        store.with(|s| {
             let state = state_words(s);
-            match s
-                .calls
-                .iter()
-                .find(|c| c.call_state == CallStateName::Alerting)
-            {
+            match s.call_in(CallState::Alerting) {
                 Some(ringing) => format!("{state}. Incoming call from {}", ringing.ani),
                 None => state.to_string(),
             }
         })
     };
     let class = move || {
-        let words = cti.store.with(state_words);
+        let words = store.with(state_words);
         format!(
             "status state-{}",
             words.to_lowercase().replace([' ', '-'], "_")
@@ -60,11 +54,8 @@ pub fn StatusRegion() -> impl IntoView {
 /// Shown while the link to the CTI server is down (logged-in agents only).
 #[component]
 pub fn LinkBanner() -> impl IntoView {
-    let cti = Cti::expect();
-    let down = move || {
-        cti.store
-            .with(|s| s.logged_in() && s.link_state == LinkState::Disconnected)
-    };
+    let store = Interface::expect().store();
+    let down = move || store.with(|s| s.logged_in() && s.link_state == LinkState::Disconnected);
     view! {
         <Show when=down>
             <div class="banner banner-warning" role="alert">"Connection lost. Reconnecting…"</div>
@@ -76,13 +67,13 @@ pub fn LinkBanner() -> impl IntoView {
 /// The latest failed action, with its OpenCTI code; dismissible.
 #[component]
 pub fn Toast() -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
     view! {
-        {move || cti.problem.get().map(|err| view! {
+        {move || interface.problem().get().map(|err| view! {
             <div class="toast" role="alert">
                 <span class="toast-message">{err.err_message.clone()}</span>
                 <code class="toast-code">{err.err_code.to_string()}</code>
-                <button class="btn btn-ghost" aria-label="Dismiss" on:click=move |_| cti.problem.set(None)>"×"</button>
+                <button class="btn btn-ghost" aria-label="Dismiss" on:click=move |_| interface.dismiss_problem()>"×"</button>
             </div>
         })}
     }

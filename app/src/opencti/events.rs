@@ -61,7 +61,7 @@ pub enum AgentStateName {
 }
 
 /// `pyWorkMode`: how the agent takes calls; `ACW` is after-call work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum WorkMode {
     #[serde(rename = "MODE_NONE")]
     #[default]
@@ -170,6 +170,21 @@ pub struct SnapshotEvent {
     pub wrap_up_ends_at: Option<u64>,
     #[serde(rename = "pyCalls", default)]
     pub calls: Vec<SnapshotCall>,
+    /// The not-ready reason codes the CTI server accepts (the panel's "Not
+    /// ready" menu). Empty: the server takes no reasons.
+    #[serde(
+        rename = "pyReasonCodes",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub reason_codes: Vec<String>,
+    /// The dispositions an agent may record at wrap-up.
+    #[serde(
+        rename = "pyDispositions",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub dispositions: Vec<String>,
 }
 
 fn snapshot_name() -> String {
@@ -280,7 +295,8 @@ fn party_info_name() -> String {
 }
 
 /// A call's attached data: the screen pop. Sent no later than the call's
-/// Alerting (or Initiated) event.
+/// Alerting (or Initiated) event, and again with `pyDisposition` when the
+/// agent records the call's outcome at wrap-up (the call may be over then).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallInfoEvent {
     #[serde(rename = "pyEventName", default = "call_info_name")]
@@ -291,6 +307,13 @@ pub struct CallInfoEvent {
     pub user_data: UserData,
     #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    /// The outcome the agent chose at wrap-up ("Finish wrap-up").
+    #[serde(
+        rename = "pyDisposition",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub disposition: Option<String>,
 }
 
 fn call_info_name() -> String {

@@ -2,11 +2,13 @@
 
 use leptos::prelude::*;
 
-use super::{agent_bar::duration, calls::type_label, panel::PanelState};
+use super::{
+    calls::type_label,
+    state::{PanelState, duration},
+};
 use crate::{
-    client::Cti,
-    interface::{Request, request::CallOptions, store::RecentCall},
-    protocol::{events::CallStateName, functions::Function, validate},
+    interface::{Interface, Request, request::CallOptions, store::RecentCall},
+    opencti::{events::CallStateName, functions::Function, validate},
 };
 
 fn outcome(call: &RecentCall) -> &'static str {
@@ -19,14 +21,12 @@ fn outcome(call: &RecentCall) -> &'static str {
 
 #[component]
 pub fn RecentCalls() -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
+    let store = interface.store();
     let ui = PanelState::expect();
-    let recent = move || {
-        cti.store
-            .with(|s| s.recent.iter().take(10).cloned().collect::<Vec<_>>())
-    };
+    let recent = move || store.with(|s| s.recent.iter().take(10).cloned().collect::<Vec<_>>());
     view! {
-        <Show when=move || cti.store.with(|s| !s.recent.is_empty())>
+        <Show when=move || store.with(|s| !s.recent.is_empty())>
             <section class="recent" aria-label="Recent calls">
                 <h3 class="section-title">"Recent calls"</h3>
                 <ul class="recent-list">
@@ -37,7 +37,7 @@ pub fn RecentCalls() -> impl IntoView {
                         let redial = move |_| {
                             ui.number.set(number.clone());
                             if let Ok(destination) = validate::destination(&number) {
-                                cti.act(Request::MakeCall { destination, options: CallOptions::default() });
+                                interface.act(Request::MakeCall { destination, options: CallOptions::default() });
                             }
                         };
                         view! {
@@ -45,8 +45,9 @@ pub fn RecentCalls() -> impl IntoView {
                                 <span class="recent-number">{call.number.clone()}</span>
                                 <span class="recent-meta">
                                     {type_label(call.call_type)} " · " {outcome(&call)} " · " {duration(call.ended - call.started)}
+                                    {call.disposition.clone().map(|d| format!(" · {d}"))}
                                 </span>
-                                <Show when=move || cti.offered(Function::MakeCall)>
+                                <Show when=move || interface.offered(Function::MakeCall)>
                                     <button class="btn btn-ghost btn-small" aria-label=label.clone() on:click=redial.clone()>"Call back"</button>
                                 </Show>
                             </li>

@@ -1,15 +1,17 @@
 //! The reference Implementation: a WebSocket client of this project's relay.
 //! It sends CSTA requests, converts the switch's native events into OpenCTI
 //! events with the shared converter, reconnects with exponential backoff and
-//! jitter, resumes from the last applied sequence number, reports the link
-//! state as `pyLinkState`, and keeps a heartbeat.
+//! jitter, resumes from the last applied sequence number (which only it
+//! knows: numbering is the transport's business), reports the link state as
+//! `pyLinkState`, and keeps a heartbeat. The relay sends every event a
+//! request causes before the request's response, so a call resolves with
+//! the store already up to date.
 //!
 //! Multi-tab policy: every tab of an agent logs in to the same session (the
 //! server joins them) and sees the same events; logging out in one tab ends
 //! the session in all. A reload resumes the tab's session from
 //! `sessionStorage`.
 
-use leptos::prelude::*;
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use futures_channel::oneshot;
@@ -19,14 +21,19 @@ use wasm_bindgen::{JsCast, closure::Closure};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::runtime::{Implementation, LocalFuture, publish};
 use crate::{
-    client::{Cti, reference_declaration},
-    interface::{Declaration, Request},
-    protocol::{
-        ErrorCode, OpenCtiError, convert,
+    interface::{EventSink, Implementation, LocalFuture, Request, request::CallOptions},
+    opencti::{
+        ErrorCode, OpenCtiError,
         events::{AgentStateEvent, AgentStateName, LinkState, OpenCtiEvent, WorkMode},
-        native::{ClientFrame, CstaRequest, Directory, NativeEvent, ResponseValue, ServerFrame},
+        functions::Declaration,
+    },
+    wire::{
+        convert,
+        native::{
+            ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState,
+            ResponseValue, ServerFrame,
+        },
     },
 };
 
@@ -47,7 +54,7 @@ pub struct Reference {
 }
 
 struct Link {
-    cti: Cti,
+    sink: EventSink,
     url: String,
     socket: Option<WebSocket>,
     open: bool,
@@ -56,7 +63,10 @@ struct Link {
     /// Resolved by the snapshot that follows a login's response.
     login_snapshot: Option<oneshot::Sender<()>>,
     token: Option<String>,
+    agent_id: String,
     this_dn: String,
+    /// Number of the last session event applied (the resume point).
+    last_seq: u64,
     id_prefix: String,
     next_id: u64,
     attempt: u32,
@@ -81,7 +91,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 impl Reference {
     /// A client of the relay at `/ws` on the page's own host. If this tab
     /// had a session before a reload, it resumes it.
-    pub fn new(cti: Cti) -> Self {
+    pub fn new(sink: EventSink) -> Self {
         let location = web_sys::window().map(|w| w.location());
         let host = location
             .as_ref()
@@ -94,7 +104,7 @@ impl Reference {
         let id_prefix = format!("{:x}", (js_sys::Math::random() * 1e12) as u64);
         let reference = Self {
             link: Rc::new(RefCell::new(Link {
-                cti,
+                sink,
                 url,
                 socket: None,
                 open: false,
@@ -102,7 +112,9 @@ impl Reference {
                 pending: HashMap::new(),
                 login_snapshot: None,
                 token: None,
+                agent_id: String::new(),
                 this_dn: String::new(),
+                last_seq: 0,
                 id_prefix,
                 next_id: 0,
                 attempt: 0,
@@ -180,8 +192,7 @@ impl Reference {
     /// Re-attaches to the session: the server replays what this tab missed
     /// (or sends a snapshot); then the link is shown as up again.
     async fn resume(&self, token: String) {
-        let cti = self.link.borrow().cti;
-        let last_seq = cti.store.with_untracked(|s| s.last_seq);
+        let last_seq = self.link.borrow().last_seq;
         let id = self.next_id();
         match self
             .send_and_wait(
@@ -194,7 +205,7 @@ impl Reference {
             )
             .await
         {
-            Ok(_) => self.publish_link(LinkState::Connected),
+            Ok(_) => self.link.borrow().sink.link_state(LinkState::Connected),
             Err(err) if err.err_code == ErrorCode::Unauthorized => self.session_ended(),
             Err(_) => {}
         }
@@ -238,15 +249,21 @@ impl Reference {
         }
     }
 
+    /// Applies numbered event `seq` once: old or repeated numbers (a replay
+    /// that overlaps what was applied) are dropped; a snapshot always applies.
     fn on_event(&self, seq: u64, event: NativeEvent) {
-        let (cti, this_dn) = {
+        let (sink, this_dn) = {
             let mut link = self.link.borrow_mut();
             if let NativeEvent::Snapshot(s) = &event {
                 link.this_dn = s.agent.device.clone();
+                link.agent_id = s.agent.agent_id.clone();
+            } else if seq <= link.last_seq {
+                return;
             }
-            (link.cti, link.this_dn.clone())
+            link.last_seq = seq;
+            (link.sink, link.this_dn.clone())
         };
-        publish(cti, Some(seq), convert::to_opencti(&this_dn, &event));
+        sink.publish(convert::to_opencti(&this_dn, &event));
         match event {
             NativeEvent::Snapshot(_) => {
                 let waiter = self.link.borrow_mut().login_snapshot.take();
@@ -277,7 +294,7 @@ impl Reference {
             let _ = waiter.send(Err(link_down("cannot reach the CTI server")));
         }
         if had_session {
-            self.publish_link(LinkState::Disconnected);
+            self.link.borrow().sink.link_state(LinkState::Disconnected);
             self.schedule_reconnect();
         }
     }
@@ -328,38 +345,22 @@ impl Reference {
         });
     }
 
-    /// Shows the link state through the store (a SnapshotEvent, so that
-    /// listeners see it as OpenCTI reports it).
-    fn publish_link(&self, state: LinkState) {
-        let cti = self.link.borrow().cti;
-        let mut snapshot = cti.store.with_untracked(|s| s.snapshot());
-        if !cti.store.with_untracked(|s| s.logged_in()) || snapshot.link_state == state {
-            return;
-        }
-        snapshot.link_state = state;
-        publish(cti, None, vec![OpenCtiEvent::SnapshotEvent(snapshot)]);
-    }
-
     /// The server no longer knows the session (e.g. it restarted).
     fn session_ended(&self) {
-        let cti = self.link.borrow().cti;
-        let (agent_id, this_dn) = cti
-            .store
-            .with_untracked(|s| (s.agent_id.clone(), s.this_dn.clone()));
+        let (sink, agent_id, this_dn) = {
+            let link = self.link.borrow();
+            (link.sink, link.agent_id.clone(), link.this_dn.clone())
+        };
         self.forget_session();
-        publish(
-            cti,
-            None,
-            vec![OpenCtiEvent::AgentStateEvent(AgentStateEvent {
-                event_name: AgentStateName::Logout,
-                agent_id,
-                reason_code: String::new(),
-                work_mode: WorkMode::None,
-                this_dn,
-                timestamp: now() as u64,
-                wrap_up_ends_at: None,
-            })],
-        );
+        sink.publish(vec![OpenCtiEvent::AgentStateEvent(AgentStateEvent {
+            event_name: AgentStateName::Logout,
+            agent_id,
+            reason_code: String::new(),
+            work_mode: WorkMode::None,
+            this_dn,
+            timestamp: now() as u64,
+            wrap_up_ends_at: None,
+        })]);
     }
 
     fn forget_session(&self) {
@@ -453,70 +454,150 @@ impl Reference {
                 return Err(err);
             }
         };
-        let cti = {
+        {
             let mut link = self.link.borrow_mut();
             link.token = Some(session.token.clone());
+            link.agent_id = session.agent_id.clone();
             link.this_dn = session.extension.clone();
             link.server_version = Some(session.server_version.clone());
-            link.cti
-        };
+        }
         if let Some(storage) = session_storage() {
             let _ = storage.set_item(SESSION_KEY, &session.token);
         }
-        cti.declaration
-            .update(|d| d.version = session.server_version.clone());
         snapshot
             .await
             .map_err(|_| link_down("the connection to the CTI server was lost"))?;
-        serde_json::to_value(cti.store.with_untracked(|s| s.state_event()))
-            .map_err(|e| OpenCtiError::bad_request(e.to_string()))
+        Ok(Value::Null)
     }
 
     async fn request(&self, request: Request) -> Result<Value, OpenCtiError> {
-        let csta = request
-            .to_csta()
-            .ok_or_else(|| OpenCtiError::bad_request("not a switch request"))?;
+        let csta =
+            to_csta(request).ok_or_else(|| OpenCtiError::bad_request("not a switch request"))?;
         let id = self.next_id();
-        match self
+        let value = match self
             .send_and_wait(id.clone(), ClientFrame::Request { id, request: csta })
             .await?
         {
-            Some(ResponseValue::Call(created)) => {
-                Ok(serde_json::json!({ "callId": created.call_id }))
+            Some(ResponseValue::Call(created)) => serde_json::json!({ "callId": created.call_id }),
+            Some(ResponseValue::Directory(directory)) => {
+                serde_json::to_value(convert::directory(directory))
+                    .map_err(|e| OpenCtiError::bad_request(e.to_string()))?
             }
-            _ => Ok(Value::Null),
-        }
+            _ => Value::Null,
+        };
+        Ok(value)
     }
+}
+
+/// The reference switch's request for an Interface call (`None` for
+/// `login`, which opens the session instead).
+fn to_csta(request: Request) -> Option<CstaRequest> {
+    let data = |o: CallOptions| o.user_data;
+    Some(match request {
+        Request::Login { .. } => return None,
+        Request::Logout { reason_code } => CstaRequest::SetAgentState {
+            state: RequestedAgentState::LoggedOff,
+            reason: reason_code,
+            work_mode: None,
+        },
+        Request::AgentReady { work_mode } => CstaRequest::SetAgentState {
+            state: RequestedAgentState::Ready,
+            reason: None,
+            work_mode,
+        },
+        Request::AgentNotReady {
+            work_mode,
+            reason_code,
+        } => CstaRequest::SetAgentState {
+            state: RequestedAgentState::NotReady,
+            reason: reason_code,
+            work_mode,
+        },
+        Request::MakeCall {
+            destination,
+            options,
+        } => CstaRequest::MakeCall {
+            destination,
+            user_data: data(options),
+        },
+        Request::AnswerCall { call_id } => CstaRequest::AnswerCall { call_id },
+        Request::RejectCall { call_id } => CstaRequest::RejectCall { call_id },
+        Request::HangUpCall { call_id } => CstaRequest::ClearConnection {
+            call_id,
+            device: None,
+        },
+        Request::HoldCall { call_id } => CstaRequest::HoldCall { call_id },
+        Request::RetrieveCall { call_id } => CstaRequest::RetrieveCall { call_id },
+        Request::SendDtmf { call_id, digits } => CstaRequest::GenerateDigits { call_id, digits },
+        Request::BlindTransfer {
+            call_id,
+            destination,
+            options,
+        } => CstaRequest::SingleStepTransferCall {
+            call_id,
+            destination,
+            user_data: data(options),
+        },
+        Request::TransferInitiate {
+            call_id,
+            destination,
+            options,
+        } => CstaRequest::ConsultationCall {
+            call_id,
+            destination,
+            purpose: ConsultPurpose::Transfer,
+            user_data: data(options),
+        },
+        Request::ConferenceInitiate {
+            call_id,
+            destination,
+            options,
+        } => CstaRequest::ConsultationCall {
+            call_id,
+            destination,
+            purpose: ConsultPurpose::Conference,
+            user_data: data(options),
+        },
+        Request::TransferComplete {
+            held_call_id,
+            consult_call_id,
+        } => CstaRequest::TransferCall {
+            original_call_id: held_call_id,
+            consult_call_id,
+        },
+        Request::ConferenceComplete {
+            held_call_id,
+            consult_call_id,
+        } => CstaRequest::ConferenceCall {
+            original_call_id: held_call_id,
+            consult_call_id,
+        },
+        Request::DropParty { call_id, party } => CstaRequest::ClearConnection {
+            call_id,
+            device: Some(party),
+        },
+        Request::AlternateCall {
+            held_call_id,
+            active_call_id,
+        } => CstaRequest::AlternateCall {
+            held_call_id,
+            active_call_id,
+        },
+        Request::CompleteWrapUp { disposition } => CstaRequest::CompleteWrapUp { disposition },
+        Request::GetDirectory => CstaRequest::GetDirectory,
+    })
 }
 
 impl Implementation for Reference {
     fn declaration(&self) -> Declaration {
-        let mut declaration = reference_declaration();
-        if let Some(version) = self.link.borrow().server_version.clone() {
-            declaration.version = version;
-        }
-        declaration
+        let version = self.link.borrow().server_version.clone();
+        Declaration::every_function(
+            "reference",
+            version.as_deref().unwrap_or(env!("CARGO_PKG_VERSION")),
+        )
     }
 
-    fn directory(&self) -> LocalFuture<Result<Directory, OpenCtiError>> {
-        let this = self.clone();
-        Box::pin(async move {
-            let id = this.next_id();
-            let frame = ClientFrame::Request {
-                id: id.clone(),
-                request: CstaRequest::GetDirectory,
-            };
-            match this.send_and_wait(id, frame).await? {
-                Some(ResponseValue::Directory(directory)) => Ok(directory),
-                _ => Ok(Directory {
-                    agents: vec![],
-                    queues: vec![],
-                }),
-            }
-        })
-    }
-
-    fn invoke(&self, _cti: Cti, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {
+    fn invoke(&self, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {
         let this = self.clone();
         Box::pin(async move {
             match request {

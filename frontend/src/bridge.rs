@@ -11,12 +11,11 @@ use serde_json::{Value, json};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::MessageEvent;
 
-use super::{from_js, runtime, to_js};
-use crate::{
+use app::{
     ALLOWED_ORIGINS_META,
-    client::Cti,
-    interface::{Request, request::CallOptions},
-    protocol::{OpenCtiError, events::OpenCtiEvent, validate},
+    implementations::{from_js, to_js},
+    interface::{Interface, Request, request::CallOptions},
+    opencti::{OpenCtiError, events::OpenCtiEvent, validate},
 };
 
 /// The allowlist the server rendered into the page, plus the page's own origin.
@@ -120,7 +119,7 @@ fn command(message: &Value) -> Result<Request, OpenCtiError> {
 
 /// Starts the bridge: answers allowed hosts' commands, forwards every applied
 /// event, and announces `opencti:ready`.
-pub fn install(cti: Cti) {
+pub fn install(interface: Interface) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -166,7 +165,7 @@ pub fn install(cti: Cti) {
             let id = message.get("id").cloned().unwrap_or(Value::Null);
             match command(&message) {
                 Ok(request) => wasm_bindgen_futures::spawn_local(async move {
-                    let outcome = cti.call(request).await;
+                    let outcome = interface.call(request).await;
                     post(&source, &result(&id, outcome), &origin);
                 }),
                 Err(err) => post(&source, &result(&id, Err(err)), &origin),
@@ -181,7 +180,7 @@ pub fn install(cti: Cti) {
     }
     {
         let origins = origins.clone();
-        runtime::listen(Rc::new(move |event: &OpenCtiEvent| {
+        interface.listen(Rc::new(move |event: &OpenCtiEvent| {
             let message = Object::new();
             let _ = Reflect::set(&message, &"type".into(), &"opencti:event".into());
             let _ = Reflect::set(&message, &"event".into(), &to_js(event));

@@ -3,16 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::{
-    agent_bar::{clock, duration},
-    panel::PanelState,
-};
+use super::state::{PanelState, duration};
 use crate::{
-    client::Cti,
-    interface::{Request, connection_state, request::CallOptions},
-    protocol::{
+    interface::{Interface, Request, request::CallOptions},
+    opencti::{
         events::{CallStateName, CallType, SnapshotCall},
-        functions::{Function, required_connection_states},
+        functions::Function,
+        rules::{Action, CallState},
         validate,
     },
 };
@@ -66,9 +63,9 @@ pub fn consultation(calls: &[SnapshotCall]) -> Option<(String, String)> {
 
 #[component]
 pub fn CallList() -> impl IntoView {
-    let cti = Cti::expect();
+    let store = Interface::expect().store();
     let ids = move || {
-        cti.store.with(|s| {
+        store.with(|s| {
             s.calls
                 .iter()
                 .map(|c| c.call_id.clone())
@@ -89,11 +86,12 @@ pub fn CallList() -> impl IntoView {
 /// completions and Swap are offered.
 #[component]
 pub fn ConsultBar() -> impl IntoView {
-    let cti = Cti::expect();
-    let pair = Memo::new(move |_| cti.store.with(|s| consultation(&s.calls)));
+    let interface = Interface::expect();
+    let store = interface.store();
+    let pair = Memo::new(move |_| store.with(|s| consultation(&s.calls)));
     let complete = move |transfer: bool| {
         if let Some((held_call_id, consult_call_id)) = pair.get_untracked() {
-            cti.act(if transfer {
+            interface.act(if transfer {
                 Request::TransferComplete {
                     held_call_id,
                     consult_call_id,
@@ -106,36 +104,48 @@ pub fn ConsultBar() -> impl IntoView {
             });
         }
     };
+    // Swap: the held call and the active one, while there are both.
+    let swap_pair = Memo::new(move |_| {
+        store.with(|s| {
+            let held = s.call_in(CallState::Held)?.call_id.clone();
+            let active = s.call_in(CallState::Connected)?.call_id.clone();
+            Some((held, active))
+        })
+    });
     let swap = move |_| {
-        let calls = cti.store.with_untracked(|s| s.calls.clone());
-        let held = calls.iter().find(|c| c.call_state == CallStateName::Held);
-        let active = calls.iter().find(|c| c.call_state != CallStateName::Held);
-        if let (Some(held), Some(active)) = (held, active) {
-            cti.act(Request::AlternateCall {
-                held_call_id: held.call_id.clone(),
-                active_call_id: active.call_id.clone(),
+        if let Some((held_call_id, active_call_id)) = swap_pair.get_untracked() {
+            interface.act(Request::AlternateCall {
+                held_call_id,
+                active_call_id,
             });
         }
     };
     let can_swap = move || {
-        cti.store.with(|s| {
-            s.calls.iter().any(|c| c.call_state == CallStateName::Held)
-                && s.calls.iter().any(|c| {
-                    connection_state(c.call_state)
-                        == crate::protocol::native::ConnectionState::Connected
-                })
+        swap_pair.with(|pair| {
+            pair.as_ref().is_some_and(|(held, active)| {
+                interface.permits(Action::new(Function::AlternateCall, &[held, active]))
+            })
+        })
+    };
+    let can_complete = move |function| {
+        pair.with(|pair| {
+            pair.as_ref().is_some_and(|(original, consult)| {
+                interface.permits(Action::new(function, &[original, consult]))
+            })
         })
     };
     view! {
         <Show when=move || pair.get().is_some()>
             <div class="consult-bar" role="group" aria-label="Consultation">
-                <Show when=move || cti.offered(Function::TransferComplete)>
-                    <button class="btn btn-primary" on:click=move |_| complete(true)>"Complete transfer"</button>
+                <Show when=move || interface.offered(Function::TransferComplete)>
+                    <button class="btn btn-primary" disabled=move || !can_complete(Function::TransferComplete)
+                        on:click=move |_| complete(true)>"Complete transfer"</button>
                 </Show>
-                <Show when=move || cti.offered(Function::ConferenceComplete)>
-                    <button class="btn btn-primary" on:click=move |_| complete(false)>"Complete conference"</button>
+                <Show when=move || interface.offered(Function::ConferenceComplete)>
+                    <button class="btn btn-primary" disabled=move || !can_complete(Function::ConferenceComplete)
+                        on:click=move |_| complete(false)>"Complete conference"</button>
                 </Show>
-                <Show when=move || cti.offered(Function::AlternateCall)>
+                <Show when=move || interface.offered(Function::AlternateCall)>
                     <button class="btn btn-secondary" disabled=move || !can_swap() on:click=swap>"Swap"</button>
                 </Show>
             </div>
@@ -146,42 +156,34 @@ pub fn ConsultBar() -> impl IntoView {
 
 #[component]
 fn CallCard(call_id: String) -> impl IntoView {
-    let cti = Cti::expect();
+    let interface = Interface::expect();
+    let store = interface.store();
     let ui = PanelState::expect();
-    let now = clock();
+    let now = ui.now;
     let id = call_id.clone();
-    let call = Memo::new(move |_| cti.store.with(|s| s.call(&id).cloned()));
+    let call = Memo::new(move |_| store.with(|s| s.call(&id).cloned()));
     let call_id = StoredValue::new(call_id);
     let field = move |f: fn(&SnapshotCall) -> String| {
         move || call.with(|c| c.as_ref().map(f).unwrap_or_default())
     };
-    let consult_up = Memo::new(move |_| cti.store.with(|s| s.calls.len() > 1));
     let has_number = move || ui.number.with(|n| validate::destination(n).is_ok());
+    // The rules decide; the panel adds only that passing a call on needs a number.
     let allowed = move |function: Function| {
-        let state_ok = call.with(|c| {
-            c.as_ref().is_some_and(|c| {
-                let state = connection_state(c.call_state);
-                required_connection_states(function).is_none_or(|ok| ok.contains(&state))
-            })
-        });
         let needs_number = matches!(
             function,
             Function::BlindTransfer | Function::TransferInitiate | Function::ConferenceInitiate
         );
-        let needs_no_consult = matches!(
-            function,
-            Function::TransferInitiate | Function::ConferenceInitiate
-        );
-        state_ok && (!needs_number || has_number()) && (!needs_no_consult || !consult_up.get())
+        call_id.with_value(|id| interface.permits(Action::new(function, &[id.as_str()])))
+            && (!needs_number || has_number())
     };
     let button = move |label: &'static str,
                        class: &'static str,
                        function: Function,
                        make: fn(String, String, CallOptions) -> Request| {
         view! {
-            <Show when=move || cti.offered(function)>
+            <Show when=move || interface.offered(function)>
                 <button class=format!("btn {class}") disabled=move || !allowed(function)
-                    on:click=move |_| cti.act(make(call_id.get_value(), ui.number.get_untracked(), ui.call_options()))>{label}</button>
+                    on:click=move |_| interface.act(make(call_id.get_value(), ui.number.get_untracked(), ui.call_options()))>{label}</button>
             </Show>
         }
         .into_any()
@@ -205,7 +207,7 @@ fn CallCard(call_id: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let this_dn = move || cti.store.with(|s| s.this_dn.clone());
+    let this_dn = move || store.with(|s| s.this_dn.clone());
     let conference_parties = move || {
         call.with(|c| {
             c.as_ref()
@@ -241,9 +243,9 @@ fn CallCard(call_id: String) -> impl IntoView {
                             <li class="party">
                                 <span class="party-dn">{p.dn.clone()}{own.then_some(" (you)")}</span>
                                 <span class="party-state">{p.state.clone()}</span>
-                                {(!own && cti.offered(Function::DropParty)).then(|| view! {
+                                {(!own && interface.offered(Function::DropParty)).then(|| view! {
                                     <button class="btn btn-ghost btn-small" disabled=move || !allowed(Function::DropParty)
-                                        on:click=move |_| cti.act(Request::DropParty { call_id: call_id.get_value(), party: dn.clone() })>
+                                        on:click=move |_| interface.act(Request::DropParty { call_id: call_id.get_value(), party: dn.clone() })>
                                         {format!("Drop {}", p.dn)}
                                     </button>
                                 })}

@@ -1,10 +1,18 @@
 //! Telling the agent about a ringing call when the panel is not in view: a
 //! ringtone made with WebAudio (autoplay rules may block it: then it stays
 //! silent, never throws) and a desktop notification while the tab is hidden
-//! (only with the permission the agent gave from the panel).
+//! (only with the permission the agent gave from the panel). Driven by the
+//! Interface's applied events.
 
 use std::{cell::RefCell, rc::Rc};
 
+use app::{
+    interface::Interface,
+    opencti::{
+        events::{CallStateName, OpenCtiEvent},
+        rules::CallState,
+    },
+};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
@@ -50,8 +58,23 @@ fn ring_once() -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Rings while any call alerts, and notifies each new ringing call.
+pub fn install(interface: Interface) {
+    interface.listen(Rc::new(move |event: &OpenCtiEvent| {
+        if let OpenCtiEvent::CallStateEvent(call) = event
+            && call.event_name == CallStateName::Alerting
+        {
+            notify_incoming(&call.ani);
+        }
+        let alerting = interface
+            .store()
+            .with_untracked(|s| s.call_in(CallState::Alerting).is_some());
+        set_ringing(alerting);
+    }));
+}
+
 /// Starts or stops the ringtone (a ring every 3 s while anything alerts).
-pub fn set_ringing(on: bool) {
+fn set_ringing(on: bool) {
     let flag = RINGING.with(Rc::clone);
     let was = std::mem::replace(&mut *flag.borrow_mut(), on);
     if on && !was {
@@ -64,24 +87,9 @@ pub fn set_ringing(on: bool) {
     }
 }
 
-/// Whether the panel should offer to enable desktop alerts.
-pub fn can_ask_for_notifications() -> bool {
-    js_sys::Reflect::has(&js_sys::global(), &"Notification".into()).unwrap_or(false)
-        && Notification::permission() == NotificationPermission::Default
-}
-
-/// Asks for the permission (from a click, as browsers require).
-pub fn ask_for_notifications() {
-    if let Ok(promise) = Notification::request_permission() {
-        spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        });
-    }
-}
-
 /// A desktop notification for a ringing call, if the tab is hidden and the
 /// agent allowed them.
-pub fn notify_incoming(number: &str) {
+fn notify_incoming(number: &str) {
     let hidden = web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden());

@@ -1,13 +1,13 @@
-//! Browser-only parts of the Interface (compiled with the `hydrate`
-//! feature): the runtime that holds the active Implementation, the two
-//! Implementations, and the `window.OpenCTI` JavaScript API.
+//! OpenCTI Desktop Implementations that ship with the panel:
+//! - [`reference`]: a WebSocket client of this project's relay; the only
+//!   user of [`crate::wire`] in the browser.
+//! - [`javascript`]: an integrator's object of Interface functions, for any
+//!   CTI server reachable from JavaScript.
+//!
+//! Both run in the browser only; the entry point (`frontend`) installs them.
 
-pub mod alerts;
-pub mod bridge;
 pub mod javascript;
-pub mod js_api;
 pub mod reference;
-pub mod runtime;
 
 use wasm_bindgen::JsValue;
 

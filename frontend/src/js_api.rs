@@ -4,18 +4,16 @@
 //! `getState`, `getCapabilities`, `useImplementation` and `publishEvent`.
 //! Installed once the panel has hydrated and can take commands.
 
-use leptos::prelude::*;
 use std::{cell::RefCell, rc::Rc};
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::future_to_promise;
 
-use super::{from_js, javascript::JavaScript, runtime, to_js};
-use crate::{
-    client::Cti,
-    interface::Request,
-    protocol::{OpenCtiError, events::OpenCtiEvent, functions},
+use app::{
+    implementations::{from_js, javascript::JavaScript, to_js},
+    interface::{Interface, Request},
+    opencti::{OpenCtiError, events::OpenCtiEvent, functions},
 };
 
 fn reject(err: &OpenCtiError) -> Promise {
@@ -23,7 +21,7 @@ fn reject(err: &OpenCtiError) -> Promise {
 }
 
 /// Calls an Interface function from positional JavaScript arguments.
-fn dispatch(cti: Cti, name: &str, args: Array) -> Promise {
+fn dispatch(interface: Interface, name: &str, args: Array) -> Promise {
     let values: Result<Vec<serde_json::Value>, String> = args.iter().map(|a| from_js(&a)).collect();
     let request = values
         .map_err(|e| OpenCtiError::bad_request(format!("{name}: {e}")))
@@ -33,7 +31,7 @@ fn dispatch(cti: Cti, name: &str, args: Array) -> Promise {
         Err(err) => return reject(&err),
     };
     future_to_promise(async move {
-        match cti.call(request).await {
+        match interface.call(request).await {
             Ok(value) => Ok(to_js(&value)),
             Err(err) => Err(to_js(&err)),
         }
@@ -42,12 +40,12 @@ fn dispatch(cti: Cti, name: &str, args: Array) -> Promise {
 
 /// `publishEvent(event)`: applies a valid OpenCTI event before returning; an
 /// invalid one is logged with `console.error` and rejected.
-fn publish_event(cti: Cti, event: JsValue) -> Promise {
+fn publish_event(interface: Interface, event: JsValue) -> Promise {
     let parsed = from_js(&event)
         .and_then(|v| serde_json::from_value::<OpenCtiEvent>(v).map_err(|e| e.to_string()));
     match parsed {
         Ok(event) => {
-            runtime::publish(cti, None, vec![event]);
+            interface.sink().publish(vec![event]);
             Promise::resolve(&JsValue::NULL)
         }
         Err(message) => {
@@ -62,7 +60,7 @@ fn publish_event(cti: Cti, event: JsValue) -> Promise {
 }
 
 /// Installs `window.OpenCTI` (once).
-pub fn install(cti: Cti) {
+pub fn install(interface: Interface) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -78,7 +76,7 @@ pub fn install(cti: Cti) {
     // and its (variadic) arguments.
     let dispatcher =
         Closure::<dyn Fn(String, Array) -> Promise>::new(move |name: String, args: Array| {
-            dispatch(cti, &name, args)
+            dispatch(interface, &name, args)
         });
     let wrap = Function::new_with_args(
         "dispatch, name",
@@ -96,27 +94,27 @@ pub fn install(cti: Cti) {
     }
     dispatcher.forget();
 
-    let get_state = Closure::<dyn Fn() -> JsValue>::new(move || {
-        to_js(&cti.store.with_untracked(|s| s.state_event()))
-    });
+    let get_state = Closure::<dyn Fn() -> JsValue>::new(move || to_js(&interface.state_event()));
     set("getState", get_state.as_ref());
     get_state.forget();
 
-    let get_capabilities =
-        Closure::<dyn Fn() -> JsValue>::new(move || to_js(&cti.declaration.get_untracked()));
+    let get_capabilities = Closure::<dyn Fn() -> JsValue>::new(move || {
+        to_js(&interface.declaration().get_untracked())
+    });
     set("getCapabilities", get_capabilities.as_ref());
     get_capabilities.forget();
 
-    let publish =
-        Closure::<dyn Fn(JsValue) -> Promise>::new(move |event: JsValue| publish_event(cti, event));
+    let publish = Closure::<dyn Fn(JsValue) -> Promise>::new(move |event: JsValue| {
+        publish_event(interface, event)
+    });
     set("publishEvent", publish.as_ref());
     publish.forget();
 
     let use_implementation = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(
         move |object: JsValue, declaration: JsValue| match JavaScript::new(object, declaration) {
             Ok(implementation) => {
-                runtime::use_implementation(cti, Rc::new(implementation));
-                Promise::resolve(&to_js(&cti.declaration.get_untracked()))
+                interface.use_implementation(Rc::new(implementation));
+                Promise::resolve(&to_js(&interface.declaration().get_untracked()))
             }
             Err(err) => reject(&err),
         },
@@ -135,7 +133,7 @@ pub fn install(cti: Cti) {
             };
             let filter = event_type.clone();
             let target = callback.clone();
-            let id = runtime::listen(Rc::new(move |event: &OpenCtiEvent| {
+            let id = interface.listen(Rc::new(move |event: &OpenCtiEvent| {
                 if (filter == "*" || filter == event.event_type())
                     && let Err(err) = target.call1(&JsValue::NULL, &to_js(event))
                 {
@@ -152,7 +150,7 @@ pub fn install(cti: Cti) {
             subscriptions.borrow_mut().retain(|(t, f, id)| {
                 let same = *t == event_type && Object::is(f, &callback);
                 if same {
-                    runtime::unlisten(*id);
+                    interface.unlisten(*id);
                 }
                 !same
             });

@@ -1,0 +1,141 @@
+//! The agent's own state: Ready, Not ready (with a reason), after-call work
+//! with its countdown and "Finish wrap-up", and Log out.
+
+use leptos::prelude::*;
+
+use super::{
+    state::{PanelState, duration},
+    status::state_words,
+};
+use crate::{
+    interface::{Interface, Request},
+    opencti::{events::WorkMode, functions::Function, rules::Action},
+};
+
+/// The work mode as agents say it (empty when there is none).
+pub fn work_mode_words(mode: WorkMode) -> &'static str {
+    match mode {
+        WorkMode::AutoIn => "Auto-in",
+        WorkMode::ManualIn => "Manual-in",
+        WorkMode::AuxWork => "Aux work",
+        WorkMode::Acw => "Wrap-up",
+        WorkMode::Busy => "Busy",
+        WorkMode::None => "",
+    }
+}
+
+#[component]
+pub fn AgentBar() -> impl IntoView {
+    let interface = Interface::expect();
+    let ui = PanelState::expect();
+    let now = ui.now;
+    let menu_open = ui.not_ready_menu;
+    let disposition = RwSignal::new(String::new());
+    let store = interface.store();
+    let words = move || store.with(state_words);
+    let since = move || {
+        let (since, now) = (store.with(|s| s.since), now.get());
+        if since == 0 || now < since {
+            String::new()
+        } else {
+            duration(now - since)
+        }
+    };
+    let wrap_up_left = move || {
+        store
+            .with(|s| s.wrap_up_ends_at.filter(|_| s.in_wrap_up()))
+            .map(|end| duration(end.saturating_sub(now.get()) + 999))
+    };
+    let permits = move |function| interface.permits(Action::new(function, &[]));
+    let reason_permitted = move |reason: &str| {
+        interface.permits(Action {
+            reason: Some(reason),
+            ..Action::new(Function::AgentNotReady, &[])
+        })
+    };
+    // The configured reasons; a CTI server that names none takes Not ready as it is.
+    let reasons = move || store.with(|s| s.reason_codes.clone());
+    let not_ready = move |_| {
+        if reasons().is_empty() {
+            interface.act(Request::AgentNotReady {
+                work_mode: None,
+                reason_code: None,
+            });
+        } else {
+            menu_open.update(|o| *o = !*o);
+        }
+    };
+
+    view! {
+        <div class="agent-bar">
+            <div class="agent-who">
+                <span class="agent-id">{move || store.with(|s| format!("Agent {}", s.agent_id))}</span>
+                <span class="agent-ext">{move || store.with(|s| format!("Ext. {}", s.this_dn))}</span>
+            </div>
+            <div class=move || format!("agent-state state-{}", words().to_lowercase().replace([' ', '-'], "_"))>
+                <span class="agent-state-words">{words}</span>
+                <span class="timer">{since}</span>
+                {move || store.with(|s| (!s.reason_code.is_empty() && !s.in_wrap_up()).then(|| format!("({})", s.reason_code)))}
+                <span class="work-mode">{move || store.with(|s| work_mode_words(s.work_mode))}</span>
+            </div>
+            <div class="agent-actions">
+                <Show when=move || interface.offered(Function::AgentReady)>
+                    <button class="btn btn-ready" disabled=move || !permits(Function::AgentReady) on:click=move |_| interface.act(Request::AgentReady { work_mode: None })>"Ready"</button>
+                </Show>
+                <Show when=move || interface.offered(Function::AgentNotReady)>
+                    <div class="menu-anchor">
+                        <button class="btn btn-not-ready" aria-haspopup=move || (!reasons().is_empty()).then_some("menu")
+                            aria-expanded=move || (!reasons().is_empty()).then(|| menu_open.get().to_string())
+                            on:click=not_ready>"Not ready"</button>
+                        <Show when=move || menu_open.get() && !reasons().is_empty()>
+                            <ul class="menu" role="menu" aria-label="Not-ready reasons">
+                                <For each=reasons key=|reason| reason.clone() let:reason>
+                                    {
+                                        let label = reason.clone();
+                                        let current = reason.clone();
+                                        view! {
+                                            <li role="none">
+                                                <button role="menuitem" class="menu-item" aria-disabled=move || (!reason_permitted(&current)).to_string()
+                                                    on:click=move |_| {
+                                                        menu_open.set(false);
+                                                        interface.act(Request::AgentNotReady { work_mode: None, reason_code: Some(reason.clone()) });
+                                                    }>{label}</button>
+                                            </li>
+                                        }
+                                    }
+                                </For>
+                            </ul>
+                        </Show>
+                    </div>
+                </Show>
+                <Show when=move || interface.offered(Function::Logout)>
+                    <button class="btn btn-ghost" disabled=move || !permits(Function::Logout)
+                        on:click=move |_| interface.act(Request::Logout { reason_code: None })>"Log out"</button>
+                </Show>
+            </div>
+            <Show when=move || store.with(|s| s.in_wrap_up())>
+                <div class="wrap-up" role="group" aria-label="After-call work">
+                    <span>"After-call work"</span>
+                    <span class="timer countdown">{wrap_up_left}</span>
+                    <Show when=move || interface.offered(Function::CompleteWrapUp)>
+                        <Show when=move || store.with(|s| !s.dispositions.is_empty())>
+                            <label class="disposition">"Disposition"
+                                <select on:change=move |ev| disposition.set(event_target_value(&ev))>
+                                    <option value="">"—"</option>
+                                    <For each=move || store.with(|s| s.dispositions.clone()) key=|d| d.clone() let:d>
+                                        <option value=d.clone()>{d.clone()}</option>
+                                    </For>
+                                </select>
+                            </label>
+                        </Show>
+                        <button class="btn btn-primary" on:click=move |_| {
+                            let chosen = disposition.get_untracked();
+                            interface.act(Request::CompleteWrapUp { disposition: (!chosen.is_empty()).then_some(chosen) });
+                        }>"Finish wrap-up"</button>
+                    </Show>
+                </div>
+            </Show>
+        </div>
+    }
+    .into_any()
+}

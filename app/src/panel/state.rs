@@ -1,0 +1,68 @@
+//! The panel's own UI state, shared by its parts (not CTI state: that is the
+//! Interface's store).
+
+use leptos::prelude::*;
+
+use crate::interface::request::CallOptions;
+
+#[derive(Clone, Copy)]
+pub struct PanelState {
+    /// The "Phone number" field: dialling, transfer and consult targets.
+    pub number: RwSignal<String>,
+    pub keypad_open: RwSignal<bool>,
+    /// A note for the next agent: travels with a transfer or consultation
+    /// as the call's attached data (`note`).
+    pub note: RwSignal<String>,
+    /// Agent ID to pre-fill in the login form (`/embed?agentId=…`).
+    pub agent_hint: RwSignal<String>,
+    /// The "Not ready" reasons menu.
+    pub not_ready_menu: RwSignal<bool>,
+    /// The keyboard shortcuts overlay.
+    pub help_open: RwSignal<bool>,
+    /// Milliseconds since the epoch, ticking every second in the browser (0
+    /// on the server, so that server rendering and hydration agree). One
+    /// clock for every timer of the panel.
+    pub now: RwSignal<u64>,
+}
+
+impl PanelState {
+    pub fn new() -> Self {
+        Self {
+            number: RwSignal::new(String::new()),
+            keypad_open: RwSignal::new(false),
+            note: RwSignal::new(String::new()),
+            agent_hint: RwSignal::new(String::new()),
+            not_ready_menu: RwSignal::new(false),
+            help_open: RwSignal::new(false),
+            now: RwSignal::new(0),
+        }
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// `options` for Transfer, Consult and Conference: the note, if any.
+    pub fn call_options(&self) -> CallOptions {
+        let note = self.note.get_untracked().trim().to_string();
+        CallOptions {
+            user_data: (!note.is_empty()).then(|| [("note".to_string(), note)].into()),
+        }
+    }
+}
+
+impl Default for PanelState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `m:ss` (or `h:mm:ss`) for a duration in milliseconds.
+pub fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
