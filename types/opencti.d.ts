@@ -35,6 +35,10 @@ export interface SnapshotEvent {
   pyDeviceState: 'OPENED' | 'CLOSED'; pyLinkState: 'CONNECTED' | 'DISCONNECTED';
   pyThisDN: string; pyTelephonyMode: TelephonyMode; pyTimestamp?: number; pyWrapUpEndsAt?: number;
   pyCalls: SnapshotCall[];
+  /** Not-ready reason codes the CTI server accepts (the "Not ready" menu). */
+  pyReasonCodes?: string[];
+  /** Outcomes an agent may record at wrap-up. */
+  pyDispositions?: string[];
 }
 
 export interface AgentStateEvent {
@@ -50,7 +54,11 @@ export interface CallStateEvent {
 }
 
 export interface PartyInfoEvent { pyEventType: 'PartyInfoEvent'; pyEventName: 'PartyInfo'; pyCallId: string; pyThisDN?: string; pyParties: Party[]; }
-export interface CallInfoEvent { pyEventType: 'CallInfoEvent'; pyEventName: 'CallInfo'; pyCallId: string; pyUserData: UserData; pyQueue?: string; }
+export interface CallInfoEvent {
+  pyEventType: 'CallInfoEvent'; pyEventName: 'CallInfo'; pyCallId: string; pyUserData: UserData; pyQueue?: string;
+  /** The outcome recorded at wrap-up (the call may be over by then). */
+  pyDisposition?: string;
+}
 
 export type OpenCtiEvent = SnapshotEvent | AgentStateEvent | CallStateEvent | PartyInfoEvent | CallInfoEvent;
 
@@ -63,7 +71,13 @@ export type FunctionName =
   | 'login' | 'logout' | 'agentReady' | 'agentNotReady' | 'makeCall' | 'answerCall' | 'rejectCall'
   | 'hangUpCall' | 'holdCall' | 'retrieveCall' | 'sendDTMF' | 'blindTransfer' | 'transferInitiate'
   | 'transferComplete' | 'conferenceInitiate' | 'conferenceComplete' | 'dropParty' | 'alternateCall'
-  | 'completeWrapUp';
+  | 'completeWrapUp' | 'getDirectory';
+
+/** What `getDirectory()` resolves with: transfer targets (app/schemas/Directory.schema.json). */
+export interface Directory {
+  pyAgents: { pyAgentId: string; pyName?: string; pyThisDN: string; pyAgentState: SnapshotEvent['pyAgentState']; pyWorkMode?: WorkMode }[];
+  pyQueues: { pyQueue: string; pyName?: string; pyCallsWaiting?: number }[];
+}
 
 export interface Declaration { version?: string; capabilities: FunctionName[]; name?: string; }
 export interface Capabilities { implementation: string; version: string; capabilities: FunctionName[]; }
@@ -91,6 +105,7 @@ export interface OpenCTI {
   dropParty(callId: string, party: string): Promise<null>;
   alternateCall(heldCallId: string, activeCallId: string): Promise<null>;
   completeWrapUp(disposition?: string): Promise<null>;
+  getDirectory(): Promise<Directory>;
 
   on(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;
   off(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;

@@ -14,8 +14,11 @@ export async function simCalls(request: APIRequestContext) {
   return (await res.json()) as Array<{ callId: string; parties: { dn: string; state: string }[]; data: Record<string, string>; digits: string }>;
 }
 
+/** The simulated far end hangs up; fails the test unless the server agrees. */
 export async function simHangUp(request: APIRequestContext, callId: string) {
-  return request.post(`${PANEL}/api/sim/calls/${callId}/hangup`);
+  const res = await request.post(`${PANEL}/api/sim/calls/${callId}/hangup`);
+  expect(res.status(), `hang up ${callId}`).toBe(200);
+  return res;
 }
 
 /** Hangs up every simulated caller, so tests do not leak calls. */
@@ -64,12 +67,28 @@ export async function api(page: Page, fn: string, ...args: unknown[]) {
   );
 }
 
-/** Logs the agent out if logged in (ending its calls first). */
+/** Calls `window.OpenCTI[fn](...args)`, fails the test unless it resolves,
+ * and returns what it resolved with. */
+export async function ok(page: Page, fn: string, ...args: unknown[]) {
+  const result = await api(page, fn, ...args);
+  expect(result, `${fn}(${args.map((a) => JSON.stringify(a)).join(', ')})`).toMatchObject({ ok: true });
+  return result.value;
+}
+
+/** Logs the agent out if logged in, ending its calls first; fails the test
+ * when any of it is refused (a test must not leave a session behind). */
 export async function logOut(page: Page) {
-  await page.evaluate(async () => {
+  const failures = await page.evaluate(async () => {
     const api = window.OpenCTI;
-    if (!api) return;
-    for (const call of api.getState().pyCalls) await api.hangUpCall(call.pyCallId).catch(() => {});
-    if (api.getState().pyAgentState !== 'Logout') await api.logout().catch(() => {});
+    if (!api) return ['window.OpenCTI is not defined'];
+    const failures: unknown[] = [];
+    for (let i = 0; i < 10 && api.getState().pyCalls.length > 0; i++) {
+      const call = api.getState().pyCalls[0];
+      const end = call.pyCallState === 'Alerting' ? api.rejectCall : api.hangUpCall;
+      await end(call.pyCallId).catch((e) => failures.push([call.pyCallId, e]));
+    }
+    if (api.getState().pyAgentState !== 'Logout') await api.logout().catch((e) => failures.push(['logout', e]));
+    return failures;
   });
+  expect(failures).toEqual([]);
 }

@@ -4,7 +4,7 @@
 import { test, expect, hydrated } from './fixtures';
 import type { Page } from '@playwright/test';
 import { MODES } from '../playwright.config';
-import { api, clearCalls, logOut, openPanel, placeCall, simCalls } from './helpers';
+import { api, clearCalls, logOut, ok, openPanel, placeCall, simCalls, waitForEvent } from './helpers';
 
 test.describe('telephony modes', () => {
   test.use({ baseURL: MODES });
@@ -55,6 +55,32 @@ test.describe('telephony modes', () => {
     await expect(page.getByRole('button', { name: 'Dial' })).toHaveCount(0);
     expect(await api(page, 'answerCall', callId)).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
     expect(await api(page, 'makeCall', '2003')).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
+    // The panel cannot end the call in this mode: the caller does.
+    expect((await request.post(`${MODES}/api/sim/calls/${callId}/hangup`)).status()).toBe(200);
+    await expect(page.locator(`[data-call-id="${callId}"]`)).toHaveCount(0);
+  });
+
+  test('reason codes and dispositions come from the configuration', async ({ page, request, consoleErrors }) => {
+    await openPanel(page);
+    await ok(page, 'login', '1004', 'demo');
+    await page.getByRole('button', { name: 'Not ready' }).click();
+    await expect(page.getByRole('menuitem')).toHaveText(['Coaching', 'Outbound']);
+    await page.getByRole('menuitem', { name: 'Outbound' }).click();
+    await expect(page.locator('.agent-state')).toContainText('(Outbound)');
+    // A reason this server does not know is refused by the switch.
+    expect(await api(page, 'agentNotReady', undefined, undefined, 'Break')).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_BAD_REQUEST' } });
+    const callId = await ring(page, request, '2004');
+    await page.getByRole('button', { name: 'Answer' }).click();
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await expect(page.getByRole('status')).toHaveText('After-call work');
+    const options = page.getByLabel('Disposition').locator('option');
+    await expect(options).toHaveText(['—', 'Callback', 'Closed']);
+    await page.getByLabel('Disposition').selectOption('Closed');
+    await page.getByRole('button', { name: 'Finish wrap-up' }).click();
+    // The disposition is the call's own event, and Recent calls shows it.
+    await waitForEvent(page, { pyEventType: 'CallInfoEvent', pyCallId: callId, pyDisposition: 'Closed' });
+    await expect(page.getByRole('region', { name: 'Recent calls' })).toContainText('Closed');
+    await expect(page.getByRole('status')).toHaveText('Not ready');
   });
 
   test('the mode can be chosen at login, and changed at the next login', async ({ page, request, consoleErrors }) => {
@@ -65,7 +91,8 @@ test.describe('telephony modes', () => {
     expect(first).toMatchObject({ ok: true, value: { pyTelephonyMode: 'agent-state' } });
     await ring(page, request, '2003');
     await expect(page.getByRole('button', { name: 'Answer' })).toHaveCount(0);
-    await request.post(`${MODES}/api/sim/calls/${(await (await request.get(`${MODES}/api/sim/calls`)).json())[0].callId}/hangup`);
+    const waiting = await (await request.get(`${MODES}/api/sim/calls`)).json();
+    expect((await request.post(`${MODES}/api/sim/calls/${waiting[0].callId}/hangup`)).status()).toBe(200);
     await expect(page.locator('.call-card')).toHaveCount(0);
     expect((await api(page, 'logout')).ok).toBe(true);
     const second = await api(page, 'login', '1003', 'demo', undefined, { telephonyMode: 'full' });
@@ -97,7 +124,7 @@ test('a JavaScript implementation without conference support: no Conference butt
   await expect(page.getByRole('button', { name: 'Dial' })).toHaveCount(0);
   const err = await api(page, 'conferenceInitiate', 'J1', '9002');
   expect(err).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
-  await page.evaluate(() => window.OpenCTI!.publishEvent({ pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'js-1', pyWorkMode: 'MODE_NONE' } as any));
+  expect(await api(page, 'publishEvent', { pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'js-1', pyWorkMode: 'MODE_NONE' })).toEqual({ ok: true, value: null });
 });
 
 test('a note travels with a consult transfer, laid over the call data', async ({ page, browser, request, consoleErrors }) => {

@@ -13,12 +13,12 @@ test('window.OpenCTI exists once hydrated and has every typed function', async (
   const typings = readFileSync(join(__dirname, '..', '..', 'types', 'opencti.d.ts'), 'utf8');
   const body = typings.slice(typings.indexOf('export interface OpenCTI {'));
   const names = [...body.matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]);
-  expect(names.length).toBe(25);
+  expect(names.length).toBe(26);
   const missing = await page.evaluate((names) => names.filter((n) => typeof (window.OpenCTI as any)[n] !== 'function'), names);
   expect(missing).toEqual([]);
   const caps = await page.evaluate(() => window.OpenCTI!.getCapabilities());
   expect(caps.implementation).toBe('reference');
-  expect(caps.capabilities).toHaveLength(19);
+  expect(caps.capabilities).toHaveLength(20);
   // Promises, never a synchronous throw, and plain rejection objects.
   const early = await api(page, 'holdCall', 'C1');
   expect(early).toMatchObject({ ok: false, isError: false, error: { errCode: 'OPENCTI_AGENT_NOT_LOGGED_IN' } });
@@ -63,8 +63,67 @@ test('a call from ringing to wrap-up through window.OpenCTI', async ({ page, req
   const acw = await waitForEvent(page, { pyEventType: 'AgentStateEvent', pyWorkMode: 'ACW' });
   expect(acw).toMatchObject({ pyEventName: 'NotReady' });
   expect(await page.evaluate(() => window.OpenCTI!.getState())).toMatchObject({ pyWorkMode: 'ACW', pyCalls: [] });
-  expect((await api(page, 'completeWrapUp')).ok).toBe(true);
-  await page.waitForFunction(() => window.OpenCTI!.getState().pyAgentState === 'Ready');
+  // The snapshot names the configured dispositions; the chosen one comes
+  // back as the call's own event.
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyDispositions)).toContain('Sale');
+  expect(await api(page, 'completeWrapUp', 'Sale')).toMatchObject({ ok: true, value: null });
+  expect(await countEvents(page, { pyEventType: 'CallInfoEvent', pyCallId: callId, pyDisposition: 'Sale' })).toBe(1);
+  expect(await page.evaluate(() => window.OpenCTI!.getState().pyAgentState)).toBe('Ready');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a resolved Promise means the store has caught up: dependent calls chain with no waiting', async ({ page, request, consoleErrors }) => {
+  await openPanel(page);
+  expect((await api(page, 'login', '1003', 'demo', '2003')).ok).toBe(true);
+  const second = await page.context().newPage();
+  await openPanel(second);
+  expect((await api(second, 'login', '1004', 'demo', '2004')).ok).toBe(true);
+  const callId = await placeCall(request, '2003');
+  await waitForEvent(page, { pyCallId: callId, pyEventName: 'Alerting' });
+  // Every pair of dependent calls, each started the moment the one before
+  // resolves; a Promise that resolved before its events were applied would
+  // make the next call fail the Interface's local check.
+  const outcome = await page.evaluate(async (callId) => {
+    const api = window.OpenCTI!;
+    const steps: string[] = [];
+    try {
+      await api.answerCall(callId); steps.push('answer');
+      await api.holdCall(callId); steps.push('hold');
+      await api.retrieveCall(callId); steps.push('retrieve');
+      for (let i = 0; i < 5; i++) {
+        await api.holdCall(callId); await api.retrieveCall(callId);
+      }
+      steps.push('hold-retrieve x5');
+      const consult = await api.transferInitiate(callId, '2004'); steps.push('consult');
+      // The consulted agent answers from its own page.
+      return { steps, consult: consult.callId, state: api.getState().pyCalls.map((c) => c.pyCallState) };
+    } catch (e) {
+      return { steps, error: e };
+    }
+  }, callId);
+  expect(outcome).toMatchObject({ steps: ['answer', 'hold', 'retrieve', 'hold-retrieve x5', 'consult'], state: ['Held', 'Initiated'] });
+  const consultId = (outcome as { consult: string }).consult;
+  await waitForEvent(second, { pyCallId: consultId, pyEventName: 'Alerting' });
+  expect((await api(second, 'answerCall', consultId)).ok).toBe(true);
+  await waitForEvent(page, { pyCallId: consultId, pyEventName: 'Established' });
+  const completed = await page.evaluate(async ([callId, consultId]) => {
+    const api = window.OpenCTI!;
+    try {
+      await api.alternateCall(callId, consultId);
+      await api.alternateCall(consultId, callId);
+      await api.conferenceComplete(callId, consultId);
+      await api.dropParty(callId, '2004');
+      await api.holdCall(callId);
+      await api.retrieveCall(callId);
+      await api.hangUpCall(callId);
+      return { ok: true, calls: api.getState().pyCalls.length, workMode: api.getState().pyWorkMode };
+    } catch (e) {
+      return { ok: false, error: e };
+    }
+  }, [callId, consultId]);
+  expect(completed).toEqual({ ok: true, calls: 0, workMode: 'ACW' });
+  await logOut(second);
+  await second.close();
   expect(consoleErrors).toEqual([]);
 });
 
@@ -109,7 +168,7 @@ test('a JavaScript implementation drives the panel with no server involved', asy
   await expect(page.getByRole('status')).toHaveText('Not ready');
 
   // The integrator's server rings a call: store, panel and callbacks follow.
-  await page.evaluate(() => window.OpenCTI!.publishEvent((window as any).__call('Alerting', 'X1')));
+  expect(await page.evaluate(() => window.OpenCTI!.publishEvent((window as any).__call('Alerting', 'X1')))).toBeNull();
   expect(await page.evaluate(() => window.OpenCTI!.getState().pyCalls.map((c) => [c.pyCallId, c.pyCallState]))).toEqual([['X1', 'Alerting']]);
   await waitForEvent(page, { pyCallId: 'X1', pyEventName: 'Alerting' });
   await expect(page.getByRole('status')).toContainText('Incoming call from +15550001111');
@@ -131,7 +190,66 @@ test('a JavaScript implementation drives the panel with no server involved', asy
   expect((await api(page, 'hangUpCall', 'X1')).ok).toBe(true);
   expect(await page.evaluate(() => window.OpenCTI!.getState().pyCalls)).toEqual([]);
   // Hand the panel back to a clean logged-out state for afterEach.
-  await page.evaluate(() => window.OpenCTI!.publishEvent({ pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'ext-7', pyWorkMode: 'MODE_NONE' }));
+  const out = await api(page, 'publishEvent', { pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'ext-7', pyWorkMode: 'MODE_NONE' });
+  expect(out).toEqual({ ok: true, value: null });
+});
+
+test('a JavaScript implementation without a declaration supports the functions it defines', async ({ page }) => {
+  await openPanel(page);
+  const declared = await page.evaluate(() => {
+    const publish = (e: any) => window.OpenCTI!.publishEvent(e);
+    // Written before declarations existed: no capabilities, no version.
+    const legacy = {
+      async login(agentId: string, _password: string, extension: string) {
+        await publish({
+          pyEventType: 'SnapshotEvent', pyEventName: 'Snapshot', pyAgentId: agentId, pyAgentState: 'Ready',
+          pyWorkMode: 'MODE_AUTO_IN', pyReasonCode: '', pyDeviceState: 'OPENED', pyLinkState: 'CONNECTED',
+          pyThisDN: extension, pyTelephonyMode: 'full', pyCalls: [], pyReasonCodes: ['Coaching'],
+        });
+      },
+      async logout(agentId: string) {
+        await publish({ pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: agentId ?? 'x', pyWorkMode: 'MODE_NONE' });
+      },
+      async getDirectory() {
+        return { pyAgents: [{ pyAgentId: 'a9', pyName: 'Grace', pyThisDN: '7009', pyAgentState: 'Ready' }], pyQueues: [] };
+      },
+      notAFunction: 42,
+    };
+    return window.OpenCTI!.useImplementation(legacy);
+  });
+  expect(declared).toEqual({ implementation: 'javascript', version: 'unknown', capabilities: ['login', 'logout', 'getDirectory'] });
+  // An explicit declaration still wins.
+  const explicit = await page.evaluate(() => window.OpenCTI!.useImplementation({ login() {}, logout() {} }, { capabilities: ['login'] }));
+  expect(explicit.capabilities).toEqual(['login']);
+  const badDeclaration = await page.evaluate(() =>
+    window.OpenCTI!.useImplementation({ login() {} }, { capabilities: 'login' } as any).then(() => null, (e) => e.errCode));
+  expect(badDeclaration).toBe('OPENCTI_BAD_REQUEST');
+  // Back to the inferred one: its directory is the panel's directory.
+  await page.evaluate(() => {
+    const publish = (e: any) => window.OpenCTI!.publishEvent(e);
+    return window.OpenCTI!.useImplementation({
+      async login(agentId: string, _p: string, extension: string) {
+        await publish({
+          pyEventType: 'SnapshotEvent', pyEventName: 'Snapshot', pyAgentId: agentId, pyAgentState: 'Ready',
+          pyWorkMode: 'MODE_AUTO_IN', pyReasonCode: '', pyDeviceState: 'OPENED', pyLinkState: 'CONNECTED',
+          pyThisDN: extension, pyTelephonyMode: 'full', pyCalls: [],
+        });
+      },
+      async logout(agentId: string) {
+        await publish({ pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: agentId ?? 'x', pyWorkMode: 'MODE_NONE' });
+      },
+      async makeCall() { return { callId: 'Z1' }; },
+      async getDirectory() {
+        return { pyAgents: [{ pyAgentId: 'a9', pyName: 'Grace', pyThisDN: '7009', pyAgentState: 'Ready' }], pyQueues: [] };
+      },
+    });
+  });
+  expect((await api(page, 'login', 'js-1', 'x', '7001')).ok).toBe(true);
+  expect(await api(page, 'getDirectory')).toMatchObject({ ok: true, value: { pyAgents: [{ pyAgentId: 'a9' }] } });
+  await page.getByRole('button', { name: 'Directory' }).click();
+  await expect(page.getByRole('list', { name: 'Directory' })).toContainText('Grace');
+  expect((await api(page, 'logout')).ok).toBe(true);
+  await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
 });
 
 test('a dropped socket mid-call resyncs to the server truth, each event once', async ({ page, request, consoleErrors }) => {

@@ -156,7 +156,7 @@ test('blind transfer to a queue, and an outbound call answered by the simulator'
   await page.getByRole('button', { name: 'Dial' }).click();
   await expect(page.locator('.call-card')).toContainText('Dialing');
   const outbound = (await simCalls(request)).find((c) => c.parties.some((p) => p.dn === '+15559990000'))!;
-  await request.post(`/api/sim/calls/${outbound.callId}/answer`);
+  expect((await request.post(`/api/sim/calls/${outbound.callId}/answer`)).status()).toBe(200);
   await expect(card(page, outbound.callId)).toContainText('Connected');
   await expect(page.getByRole('button', { name: 'Dial' })).toBeDisabled();
 });

@@ -1,9 +1,9 @@
 // The panel for people: keyboard shortcuts and their help, the directory,
 // and an axe-core accessibility scan of the main states.
 import { join } from 'node:path';
-import { test, expect, hydrated } from './fixtures';
+import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
-import { api, clearCalls, logOut, openPanel, placeCall } from './helpers';
+import { api, clearCalls, logOut, openPanel, placeCall, ok } from './helpers';
 
 test.afterEach(async ({ page, request }) => {
   await logOut(page);
@@ -24,8 +24,8 @@ test('no serious accessibility violations: logged out, ready, alerting, on a cal
     await page.emulateMedia({ colorScheme: scheme });
     await openPanel(page);
     expect(await axe(page), `logged out, ${scheme}`).toEqual([]);
-    await api(page, 'login', '1003', 'demo');
-    await api(page, 'agentReady');
+    await ok(page, 'login', '1003', 'demo');
+    await ok(page, 'agentReady');
     await expect(page.getByRole('status')).toHaveText('Ready');
     expect(await axe(page), `ready, ${scheme}`).toEqual([]);
     const callId = await placeCall(request, '2003', { account: '42' });
@@ -34,15 +34,15 @@ test('no serious accessibility violations: logged out, ready, alerting, on a cal
     await page.getByRole('button', { name: 'Answer' }).click();
     await expect(page.getByRole('status')).toHaveText('On a call');
     expect(await axe(page), `on a call, ${scheme}`).toEqual([]);
-    await api(page, 'hangUpCall', callId);
-    await api(page, 'completeWrapUp');
+    await ok(page, 'hangUpCall', callId);
+    await ok(page, 'completeWrapUp');
     await logOut(page);
   }
 });
 
 test('keyboard: shortcuts answer, hold and hang up; ? shows the help', async ({ page, request, consoleErrors }) => {
   await openPanel(page);
-  await api(page, 'login', '1003', 'demo');
+  await ok(page, 'login', '1003', 'demo');
   await page.keyboard.press('Alt+r');
   await expect(page.getByRole('status')).toHaveText('Ready');
   await page.keyboard.press('?');
@@ -62,21 +62,36 @@ test('keyboard: shortcuts answer, hold and hang up; ? shows the help', async ({ 
   await expect(page.getByRole('status')).toHaveText('After-call work');
   await page.keyboard.press('Alt+n');
   await expect(page.getByRole('menuitem', { name: 'Break' })).toBeVisible();
-  // Everything is reachable by Tab: the first control takes focus.
+  // Every enabled control is reachable by Tab, in one pass through the page.
   await page.keyboard.press('Escape');
-  await page.locator('body').focus();
-  await page.keyboard.press('Tab');
-  await expect(page.locator(':focus')).toHaveCount(1);
+  const count = await page.evaluate(() => {
+    const controls = [...document.querySelectorAll<HTMLElement>('.ccp button, .ccp input, .ccp select, .ccp a[href], .ccp [tabindex]')]
+      .filter((el) => !(el as HTMLButtonElement).disabled && el.tabIndex >= 0 && el.getClientRects().length > 0);
+    controls.forEach((el, i) => (el.dataset.walk = String(i)));
+    return controls.length;
+  });
+  expect(count).toBeGreaterThan(8);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const reached = new Set<string>();
+  for (let i = 0; i < count + 5 && reached.size < count; i++) {
+    await page.keyboard.press('Tab');
+    const walk = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.walk);
+    if (walk !== undefined) reached.add(walk);
+  }
+  const missed = await page.evaluate((reached) => [...document.querySelectorAll<HTMLElement>('[data-walk]')]
+    .filter((el) => !reached.includes(el.dataset.walk!))
+    .map((el) => el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName), [...reached]);
+  expect(missed).toEqual([]);
 });
 
 test('the directory shows agents with their state and queues, and fills the number', async ({ page, browser, consoleErrors }) => {
   const context = await browser.newContext();
   const other = await context.newPage();
   await openPanel(other);
-  await api(other, 'login', '1004', 'demo');
-  await api(other, 'agentReady');
+  await ok(other, 'login', '1004', 'demo');
+  await ok(other, 'agentReady');
   await openPanel(page);
-  await api(page, 'login', '1003', 'demo');
+  await ok(page, 'login', '1003', 'demo');
   await page.getByRole('button', { name: 'Directory' }).click();
   const list = page.getByRole('list', { name: 'Directory' });
   await expect(list).toContainText('Agent 1004');
@@ -89,5 +104,4 @@ test('the directory shows agents with their state and queues, and fills the numb
   await expect(page.getByLabel('Phone number')).toHaveValue('5001');
   await logOut(other);
   await context.close();
-  void hydrated;
 });

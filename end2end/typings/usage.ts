@@ -20,7 +20,9 @@ export async function softphone(api: OpenCTI): Promise<string> {
   await api.answerCall(callId);
   await api.rejectCall(callId);
   await api.hangUpCall(callId);
-  await api.completeWrapUp('sale');
+  await api.completeWrapUp('Sale');
+  const directory = await api.getDirectory();
+  directory.pyQueues.map((q) => q.pyCallsWaiting);
   await api.logout();
   const onEvent = (event: OpenCtiEvent) => {
     if (event.pyEventType === 'CallStateEvent') console.log(event.pyCallId, event.pyEventName);
@@ -28,6 +30,7 @@ export async function softphone(api: OpenCTI): Promise<string> {
   api.on('*', onEvent);
   api.off('*', onEvent);
   await api.useImplementation({ login: async () => null, capabilities: ['login'] }, { version: '1', capabilities: ['login'] });
+  await api.useImplementation({ login: async () => null, getDirectory: async () => ({ pyAgents: [], pyQueues: [] }) });
   await api.publishEvent(api.getState());
   api.getCapabilities().capabilities.includes('login');
   try {

@@ -14,6 +14,7 @@ use app::{
     },
 };
 use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{

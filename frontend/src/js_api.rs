@@ -15,6 +15,7 @@ use app::{
     interface::{Interface, Request},
     opencti::{OpenCtiError, events::OpenCtiEvent, functions},
 };
+use leptos::prelude::*;
 
 fn reject(err: &OpenCtiError) -> Promise {
     Promise::reject(&to_js(err))

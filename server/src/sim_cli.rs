@@ -134,6 +134,12 @@ impl Client {
 
 /// Runs one `server sim` command, printing its result on stdout.
 pub async fn run(args: SimArgs) -> Result<(), SimCliError> {
+    run_to(args, &mut std::io::stdout()).await
+}
+
+/// Runs one `server sim` command, writing its result to `out`: the new call
+/// id for `call`, the calls as JSON for `list`.
+pub async fn run_to(args: SimArgs, out: &mut impl std::io::Write) -> Result<(), SimCliError> {
     let client = Client {
         http: reqwest::Client::new(),
         base: args.url.trim_end_matches('/').to_string(),
@@ -144,7 +150,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimCliError> {
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect();
-            println!("{}", client.place(&from, &to, Value::Object(data)).await?);
+            let call_id = client.place(&from, &to, Value::Object(data)).await?;
+            let _ = writeln!(out, "{call_id}");
         }
         SimAction::Hangup { call_id } => {
             client.post(&call_id, "hangup").await?;
@@ -155,7 +162,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimCliError> {
         SimAction::List => {
             let url = format!("{}/api/sim/calls", client.base);
             let calls = client.send(client.http.get(url)).await?;
-            println!(
+            let _ = writeln!(
+                out,
                 "{}",
                 serde_json::to_string_pretty(&calls).unwrap_or_default()
             );

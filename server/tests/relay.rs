@@ -258,7 +258,11 @@ async fn reconnect_mid_call_replays_exactly_the_missed_events() {
     let mut other = server.agent("1002").await;
     other.ok(ready()).await;
     let second = server.place_call("5001", json!({})).await;
-    other.expect_ringing().await;
+    assert_eq!(
+        other.expect_ringing().await,
+        second,
+        "the other agent gets it"
+    );
     let mut witness_seq = witness.last_seq();
     witness.ok(hold(&call)).await;
     witness.expect_call_state(&call, "Held").await;
@@ -290,7 +294,6 @@ async fn reconnect_mid_call_replays_exactly_the_missed_events() {
         seqs.windows(2).all(|w| w[1] == w[0] + 1),
         "gapless and no duplicates: {seqs:?}"
     );
-    let _ = second;
 }
 
 #[tokio::test]
@@ -643,7 +646,6 @@ async fn simulator_api_contract() {
     // A direct call to a busy extension: the extension's party failed.
     let busy = server.place_call("2001", json!({})).await;
     assert_eq!(server.parties(&busy).await[1], party("2001", "failed"));
-    let _ = Cause::Busy;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use server::sim_cli::{SimAction, SimArgs, run};
+use server::sim_cli::{SimAction, SimArgs, run, run_to};
 
 fn args(server: &TestServer, action: SimAction) -> SimArgs {
     SimArgs {
@@ -21,13 +21,28 @@ async fn the_cli_drives_the_simulator() {
         from: "+15557654321".into(),
         data: vec![("account".into(), "9".into())],
     };
-    run(args(&server, action)).await.unwrap();
+    let mut printed = Vec::new();
+    run_to(args(&server, action), &mut printed).await.unwrap();
     let calls = server.calls().await;
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["from"], "+15557654321");
     assert_eq!(calls[0]["data"]["account"], "9");
     let call_id = calls[0]["callId"].as_str().unwrap().to_string();
-    run(args(&server, SimAction::List)).await.unwrap();
+    assert_eq!(
+        String::from_utf8(printed).unwrap().trim(),
+        call_id,
+        "call prints the id"
+    );
+    let mut listed = Vec::new();
+    run_to(args(&server, SimAction::List), &mut listed)
+        .await
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed).expect("list prints JSON");
+    assert_eq!(
+        listed,
+        serde_json::Value::Array(calls.clone()),
+        "list prints the calls"
+    );
     // Nobody outside is ringing: the server's refusal is the CLI's error.
     let err = run(args(
         &server,

@@ -493,6 +493,11 @@ impl Reference {
 /// `login`, which opens the session instead).
 fn to_csta(request: Request) -> Option<CstaRequest> {
     let data = |o: CallOptions| o.user_data;
+    // Either consultation may be completed either way; the purpose is logged.
+    let purpose = match &request {
+        Request::ConferenceInitiate { .. } => ConsultPurpose::Conference,
+        _ => ConsultPurpose::Transfer,
+    };
     Some(match request {
         Request::Login { .. } => return None,
         Request::Logout { reason_code } => CstaRequest::SetAgentState {
@@ -542,20 +547,15 @@ fn to_csta(request: Request) -> Option<CstaRequest> {
             call_id,
             destination,
             options,
-        } => CstaRequest::ConsultationCall {
-            call_id,
-            destination,
-            purpose: ConsultPurpose::Transfer,
-            user_data: data(options),
-        },
-        Request::ConferenceInitiate {
+        }
+        | Request::ConferenceInitiate {
             call_id,
             destination,
             options,
         } => CstaRequest::ConsultationCall {
             call_id,
             destination,
-            purpose: ConsultPurpose::Conference,
+            purpose,
             user_data: data(options),
         },
         Request::TransferComplete {

@@ -162,28 +162,19 @@ pub struct SnapshotEvent {
     #[serde(rename = "pyTimestamp", default)]
     pub timestamp: u64,
     /// While in after-call work: when it ends by itself.
-    #[serde(
-        rename = "pyWrapUpEndsAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pyWrapUpEndsAt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrap_up_ends_at: Option<u64>,
     #[serde(rename = "pyCalls", default)]
     pub calls: Vec<SnapshotCall>,
     /// The not-ready reason codes the CTI server accepts (the panel's "Not
     /// ready" menu). Empty: the server takes no reasons.
-    #[serde(
-        rename = "pyReasonCodes",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "pyReasonCodes")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reason_codes: Vec<String>,
     /// The dispositions an agent may record at wrap-up.
-    #[serde(
-        rename = "pyDispositions",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "pyDispositions")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dispositions: Vec<String>,
 }
 
@@ -237,11 +228,8 @@ pub struct AgentStateEvent {
     #[serde(rename = "pyTimestamp", default)]
     pub timestamp: u64,
     /// In after-call work (`pyWorkMode` ACW): when it ends by itself.
-    #[serde(
-        rename = "pyWrapUpEndsAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pyWrapUpEndsAt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrap_up_ends_at: Option<u64>,
 }
 
@@ -308,11 +296,8 @@ pub struct CallInfoEvent {
     #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
     /// The outcome the agent chose at wrap-up ("Finish wrap-up").
-    #[serde(
-        rename = "pyDisposition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pyDisposition")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition: Option<String>,
 }
 

@@ -58,28 +58,12 @@ impl Function {
 
     /// The JavaScript name (`window.OpenCTI.<name>`, postMessage `fn`).
     pub fn js_name(self) -> &'static str {
-        match self {
-            Self::Login => "login",
-            Self::Logout => "logout",
-            Self::AgentReady => "agentReady",
-            Self::AgentNotReady => "agentNotReady",
-            Self::MakeCall => "makeCall",
-            Self::AnswerCall => "answerCall",
-            Self::RejectCall => "rejectCall",
-            Self::HangUpCall => "hangUpCall",
-            Self::HoldCall => "holdCall",
-            Self::RetrieveCall => "retrieveCall",
-            Self::SendDtmf => "sendDTMF",
-            Self::BlindTransfer => "blindTransfer",
-            Self::TransferInitiate => "transferInitiate",
-            Self::TransferComplete => "transferComplete",
-            Self::ConferenceInitiate => "conferenceInitiate",
-            Self::ConferenceComplete => "conferenceComplete",
-            Self::DropParty => "dropParty",
-            Self::AlternateCall => "alternateCall",
-            Self::CompleteWrapUp => "completeWrapUp",
-            Self::GetDirectory => "getDirectory",
-        }
+        NAMES[self as usize].1
+    }
+
+    /// How the function reads in an error message ("cannot hold call C1").
+    pub fn verb(self) -> &'static str {
+        NAMES[self as usize].2
     }
 
     /// The function with this JavaScript name, if any.
@@ -154,31 +138,42 @@ impl TelephonyMode {
     }
 }
 
-/// How a function reads in an error message ("cannot hold call C1").
-pub fn verb(function: Function) -> &'static str {
-    match function {
-        Function::Login => "log in",
-        Function::Logout => "log out",
-        Function::AgentReady => "go ready",
-        Function::AgentNotReady => "go not ready",
-        Function::MakeCall => "dial",
-        Function::AnswerCall => "answer",
-        Function::RejectCall => "reject",
-        Function::HangUpCall => "hang up",
-        Function::HoldCall => "hold",
-        Function::RetrieveCall => "retrieve",
-        Function::SendDtmf => "send digits on",
-        Function::BlindTransfer => "transfer",
-        Function::TransferInitiate => "consult on",
-        Function::TransferComplete => "complete the transfer of",
-        Function::ConferenceInitiate => "conference from",
-        Function::ConferenceComplete => "complete the conference of",
-        Function::DropParty => "drop a party from",
-        Function::AlternateCall => "swap",
-        Function::CompleteWrapUp => "finish wrap-up",
-        Function::GetDirectory => "list the directory",
-    }
-}
+/// Each function's JavaScript name and its verb in error messages, in
+/// declaration order (indexed by the enum's discriminant).
+const NAMES: [(Function, &str, &str); 20] = [
+    (Function::Login, "login", "log in"),
+    (Function::Logout, "logout", "log out"),
+    (Function::AgentReady, "agentReady", "go ready"),
+    (Function::AgentNotReady, "agentNotReady", "go not ready"),
+    (Function::MakeCall, "makeCall", "dial"),
+    (Function::AnswerCall, "answerCall", "answer"),
+    (Function::RejectCall, "rejectCall", "reject"),
+    (Function::HangUpCall, "hangUpCall", "hang up"),
+    (Function::HoldCall, "holdCall", "hold"),
+    (Function::RetrieveCall, "retrieveCall", "retrieve"),
+    (Function::SendDtmf, "sendDTMF", "send digits on"),
+    (Function::BlindTransfer, "blindTransfer", "transfer"),
+    (Function::TransferInitiate, "transferInitiate", "consult on"),
+    (
+        Function::TransferComplete,
+        "transferComplete",
+        "complete the transfer of",
+    ),
+    (
+        Function::ConferenceInitiate,
+        "conferenceInitiate",
+        "conference from",
+    ),
+    (
+        Function::ConferenceComplete,
+        "conferenceComplete",
+        "complete the conference of",
+    ),
+    (Function::DropParty, "dropParty", "drop a party from"),
+    (Function::AlternateCall, "alternateCall", "swap"),
+    (Function::CompleteWrapUp, "completeWrapUp", "finish wrap-up"),
+    (Function::GetDirectory, "getDirectory", "list the directory"),
+];
 
 /// What an Implementation says about itself: `getCapabilities()` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,7 +235,8 @@ mod tests {
 
     #[test]
     fn js_names_round_trip() {
-        for f in Function::ALL {
+        for (i, f) in Function::ALL.into_iter().enumerate() {
+            assert_eq!(NAMES[i].0, f, "the name table follows the enum");
             assert_eq!(Function::from_js_name(f.js_name()), Some(f));
         }
         assert_eq!(Function::from_js_name("sendDtmf"), None);

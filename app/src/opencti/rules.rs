@@ -10,7 +10,7 @@
 use super::{
     ErrorCode, OpenCtiError,
     events::{AgentState, CallStateName, SnapshotCall},
-    functions::{Function, TelephonyMode, verb},
+    functions::{Function, TelephonyMode},
 };
 
 /// The state of one of the agent's calls, as far as the rules care.
@@ -220,7 +220,7 @@ pub fn check(action: Action<'_>, agent: &AgentView<'_>) -> Result<(), OpenCtiErr
         if !allowed.contains(&state) {
             return Err(OpenCtiError::invalid_state(format!(
                 "cannot {} call {id}: it is {}",
-                verb(function),
+                function.verb(),
                 state.as_str()
             )));
         }

@@ -287,22 +287,8 @@ mod tests {
 
     fn call(parties: &[(&str, ConnectionState)]) -> CallInfo {
         CallInfo {
-            call_id: "C1".into(),
-            origin: CallOrigin::Inbound,
-            consult_of: None,
-            calling_device: "+15551230001".into(),
-            called_device: "5000".into(),
-            queue: Some("5000".into()),
-            data: [("account".to_string(), "42".to_string())].into(),
-            parties: parties
-                .iter()
-                .map(|(dn, state)| Party {
-                    dn: dn.to_string(),
-                    state: *state,
-                })
-                .collect(),
-            digits: String::new(),
             started_at: 100,
+            ..crate::wire::native::sample_call(parties)
         }
     }
 

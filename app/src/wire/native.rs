@@ -473,6 +473,29 @@ pub enum NativeEvent {
     Disposition(DispositionInfo),
 }
 
+/// An inbound call to queue 5000 with attached data, for tests.
+#[cfg(test)]
+pub(crate) fn sample_call(parties: &[(&str, ConnectionState)]) -> CallInfo {
+    CallInfo {
+        call_id: "C1".into(),
+        origin: CallOrigin::Inbound,
+        consult_of: None,
+        calling_device: "+15551230001".into(),
+        called_device: "5000".into(),
+        queue: Some("5000".into()),
+        data: [("account".to_string(), "42".to_string())].into(),
+        parties: parties
+            .iter()
+            .map(|(dn, state)| Party {
+                dn: dn.to_string(),
+                state: *state,
+            })
+            .collect(),
+        digits: String::new(),
+        started_at: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,27 +554,10 @@ mod tests {
         let event = NativeEvent::Delivered(CallEvent {
             device: "2001".into(),
             cause: Some(Cause::NewCall),
-            call: CallInfo {
-                call_id: "C1".into(),
-                origin: CallOrigin::Inbound,
-                consult_of: None,
-                calling_device: "+15551230001".into(),
-                called_device: "5000".into(),
-                queue: Some("5000".into()),
-                data: [("account".to_string(), "42".to_string())].into(),
-                parties: vec![
-                    Party {
-                        dn: "+15551230001".into(),
-                        state: ConnectionState::Connected,
-                    },
-                    Party {
-                        dn: "2001".into(),
-                        state: ConnectionState::Alerting,
-                    },
-                ],
-                digits: String::new(),
-                started_at: 1,
-            },
+            call: sample_call(&[
+                ("+15551230001", ConnectionState::Connected),
+                ("2001", ConnectionState::Alerting),
+            ]),
             timestamp: 2,
         });
         let frame = ServerFrame::Event { seq: 4, event };

@@ -160,8 +160,7 @@ impl Switch {
             .map(|c| c.id.clone())
             .collect();
         for id in active {
-            self.call_mut(&id).set_state(dn, Held);
-            self.tell_call(&id, dn, None, NativeEvent::Held);
+            self.change_connection(&id, dn, Held, NativeEvent::Held);
         }
     }
 
@@ -262,8 +261,7 @@ impl Switch {
 
     pub fn hold(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
         let dn = self.checked_call(agent_id, Function::HoldCall, call_id)?;
-        self.call_mut(call_id).set_state(&dn, Held);
-        self.tell_call(call_id, &dn, None, NativeEvent::Held);
+        self.change_connection(call_id, &dn, Held, NativeEvent::Held);
         Ok(())
     }
 
@@ -271,8 +269,7 @@ impl Switch {
     pub fn retrieve(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
         let dn = self.checked_call(agent_id, Function::RetrieveCall, call_id)?;
         self.hold_active_calls(&dn, call_id);
-        self.call_mut(call_id).set_state(&dn, Connected);
-        self.tell_call(call_id, &dn, None, NativeEvent::Retrieved);
+        self.change_connection(call_id, &dn, Connected, NativeEvent::Retrieved);
         Ok(())
     }
 
@@ -287,10 +284,8 @@ impl Switch {
             agent_id,
             Action::new(Function::AlternateCall, &[held_call_id, active_call_id]),
         )?;
-        self.call_mut(active_call_id).set_state(&dn, Held);
-        self.tell_call(active_call_id, &dn, None, NativeEvent::Held);
-        self.call_mut(held_call_id).set_state(&dn, Connected);
-        self.tell_call(held_call_id, &dn, None, NativeEvent::Retrieved);
+        self.change_connection(active_call_id, &dn, Held, NativeEvent::Held);
+        self.change_connection(held_call_id, &dn, Connected, NativeEvent::Retrieved);
         Ok(())
     }
 

@@ -472,6 +472,19 @@ impl Switch {
         }
     }
 
+    /// Puts `dn`'s connection to the call in `state` and tells the agents on
+    /// the call (hold, retrieve, swap).
+    fn change_connection(
+        &mut self,
+        call_id: &str,
+        dn: &str,
+        state: ConnectionState,
+        make: fn(CallEvent) -> NativeEvent,
+    ) {
+        self.call_mut(call_id).set_state(dn, state);
+        self.tell_call(call_id, dn, None, make);
+    }
+
     /// Tells the agent on `dn` (if any) that its connection to a call that
     /// is described by `info` is gone.
     fn tell_cleared(

@@ -121,6 +121,25 @@ fn ring_and_abandon(hub: &Hub) {
     hub.sim_hang_up(&call).unwrap();
 }
 
+/// Logs in on one socket, drops it, lets `rounds` calls ring and end, and
+/// resumes on a new socket from the last number the first one saw; returns
+/// the new socket (its resume answered) and that number.
+async fn drop_then_resume(hub: &Hub, rounds: usize) -> (Client, u64) {
+    let mut first = Client::connect(hub);
+    let (token, seq) = first.login().await;
+    drop(first);
+    for _ in 0..rounds {
+        ring_and_abandon(hub);
+    }
+    let mut second = Client::connect(hub);
+    second.send(json!({"type": "Resume", "id": "R", "token": token, "lastSeq": seq}));
+    assert!(matches!(
+        second.frame().await,
+        ServerFrame::Response { ok: true, .. }
+    ));
+    (second, seq)
+}
+
 #[tokio::test]
 async fn login_answers_with_the_session_then_a_snapshot() {
     let hub = hub(64);
@@ -183,16 +202,7 @@ async fn events_a_request_causes_come_before_its_response() {
 #[tokio::test]
 async fn resume_replays_exactly_the_missed_events() {
     let hub = hub(64);
-    let mut first = Client::connect(&hub);
-    let (token, seq) = first.login().await;
-    drop(first);
-    ring_and_abandon(&hub);
-    let mut second = Client::connect(&hub);
-    second.send(json!({"type": "Resume", "id": "R", "token": token, "lastSeq": seq}));
-    assert!(matches!(
-        second.frame().await,
-        ServerFrame::Response { ok: true, .. }
-    ));
+    let (mut second, seq) = drop_then_resume(&hub, 1).await;
     let replay = [second.event().await, second.event().await];
     assert_eq!(
         replay.map(|(seq, event)| (seq, name(&event))),
@@ -209,18 +219,7 @@ async fn resume_replays_exactly_the_missed_events() {
 #[tokio::test]
 async fn resume_past_the_replay_buffer_gets_a_snapshot() {
     let hub = hub(4);
-    let mut first = Client::connect(&hub);
-    let (token, seq) = first.login().await;
-    drop(first);
-    for _ in 0..5 {
-        ring_and_abandon(&hub);
-    }
-    let mut second = Client::connect(&hub);
-    second.send(json!({"type": "Resume", "id": "R", "token": token, "lastSeq": seq}));
-    assert!(matches!(
-        second.frame().await,
-        ServerFrame::Response { ok: true, .. }
-    ));
+    let (mut second, seq) = drop_then_resume(&hub, 5).await;
     let (snapshot_seq, event) = second.event().await;
     assert!(matches!(event, NativeEvent::Snapshot(_)), "{event:?}");
     assert_eq!(snapshot_seq, seq + 10, "numbered as the latest event");
