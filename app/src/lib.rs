@@ -81,7 +81,7 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Full-window page: a header around the panel.
+/// `/`: the panel in a full window, under a header.
 #[component]
 fn Standalone() -> impl IntoView {
     view! {
@@ -90,19 +90,13 @@ fn Standalone() -> impl IntoView {
                 <span class="brand">"OpenCTI"</span>
                 <span class="page-title">"Call Control Panel"</span>
             </header>
-            <main class="page-main">
-                <Panel/>
-            </main>
+            <main class="page-main"><Panel/></main>
         </div>
     }
 }
 
-/// Iframe page: the panel alone, filling the frame.
+/// `/embed`: the panel alone, filling an iframe.
 #[component]
 fn Embedded() -> impl IntoView {
-    view! {
-        <main class="embed">
-            <Panel/>
-        </main>
-    }
+    view! { <main class="embed"><Panel/></main> }
 }

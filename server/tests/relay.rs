@@ -7,8 +7,7 @@ mod common;
 use app::{
     opencti::ErrorCode,
     wire::native::{
-        Cause, ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState,
-        ServerFrame,
+        ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState, ServerFrame,
     },
 };
 use common::*;
@@ -684,10 +683,9 @@ async fn the_directory_reaches_the_panel_in_the_opencti_shape() {
             ("1004", json!("Logout"))
         ]
     );
-    let waiting: Vec<_> = directory
-        .queues
-        .iter()
-        .map(|q| (q.number.as_str(), q.waiting))
-        .collect();
-    assert_eq!(waiting, [("5000", 0), ("5001", 1)]);
+    assert_eq!(
+        serde_json::to_value(&directory.queues).unwrap(),
+        json!([{"pyQueue": "5000", "pyName": "Sales", "pyCallsWaiting": 0},
+               {"pyQueue": "5001", "pyName": "Support", "pyCallsWaiting": 1}])
+    );
 }

@@ -92,77 +92,52 @@ impl JavaScript {
 /// A request's arguments keyed by their JavaScript parameter names.
 fn request_args(request: &Request) -> serde_json::Map<String, Value> {
     use serde_json::json;
-    let opts = |o: &crate::interface::request::CallOptions| match &o.user_data {
-        Some(data) => json!({ "userData": data }),
-        None => Value::Null,
+    let mut args = serde_json::Map::new();
+    let mut set = |name: &str, value: Value| {
+        if !value.is_null() {
+            args.insert(name.to_string(), value);
+        }
     };
-    let value = match request {
+    // The call ids fill the parameters that name calls, in order.
+    let call_params = parameters(request.function())
+        .iter()
+        .filter(|p| p.to_ascii_lowercase().ends_with("callid"));
+    for (name, id) in call_params.zip(request.call_ids()) {
+        set(name, json!(id));
+    }
+    if let Some((destination, options)) = request.dial() {
+        set("destination", json!(destination));
+        if let Some(data) = &options.user_data {
+            set("options", json!({ "userData": data }));
+        }
+    }
+    match request {
         Request::Login {
             agent_id,
             password,
             extension,
             options,
-        } => json!({
-            "agentId": agent_id, "password": password, "extension": extension,
-            "options": {"telephonyMode": options.telephony_mode}
-        }),
-        Request::Logout { reason_code } => json!({ "reasonCode": reason_code }),
-        Request::AgentReady { work_mode } => json!({ "workMode": work_mode }),
+        } => {
+            set("agentId", json!(agent_id));
+            set("password", json!(password));
+            set("extension", json!(extension));
+            set("options", json!({"telephonyMode": options.telephony_mode}));
+        }
+        Request::Logout { reason_code } => set("reasonCode", json!(reason_code)),
+        Request::AgentReady { work_mode } => set("workMode", json!(work_mode)),
         Request::AgentNotReady {
             work_mode,
             reason_code,
-        } => json!({ "workMode": work_mode, "reasonCode": reason_code }),
-        Request::MakeCall {
-            destination,
-            options,
-        } => json!({ "destination": destination, "options": opts(options) }),
-        Request::AnswerCall { call_id }
-        | Request::RejectCall { call_id }
-        | Request::HangUpCall { call_id }
-        | Request::HoldCall { call_id }
-        | Request::RetrieveCall { call_id } => json!({ "callId": call_id }),
-        Request::SendDtmf { call_id, digits } => json!({ "callId": call_id, "digits": digits }),
-        Request::BlindTransfer {
-            call_id,
-            destination,
-            options,
-        }
-        | Request::TransferInitiate {
-            call_id,
-            destination,
-            options,
-        }
-        | Request::ConferenceInitiate {
-            call_id,
-            destination,
-            options,
         } => {
-            json!({ "callId": call_id, "destination": destination, "options": opts(options) })
+            set("workMode", json!(work_mode));
+            set("reasonCode", json!(reason_code));
         }
-        Request::TransferComplete {
-            held_call_id,
-            consult_call_id,
-        }
-        | Request::ConferenceComplete {
-            held_call_id,
-            consult_call_id,
-        } => {
-            json!({ "heldCallId": held_call_id, "consultCallId": consult_call_id })
-        }
-        Request::AlternateCall {
-            held_call_id,
-            active_call_id,
-        } => {
-            json!({ "heldCallId": held_call_id, "activeCallId": active_call_id })
-        }
-        Request::DropParty { call_id, party } => json!({ "callId": call_id, "party": party }),
-        Request::CompleteWrapUp { disposition } => json!({ "disposition": disposition }),
-        Request::GetDirectory => json!({}),
-    };
-    match value {
-        Value::Object(map) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
-        _ => serde_json::Map::new(),
+        Request::SendDtmf { digits, .. } => set("digits", json!(digits)),
+        Request::DropParty { party, .. } => set("party", json!(party)),
+        Request::CompleteWrapUp { disposition } => set("disposition", json!(disposition)),
+        _ => {}
     }
+    args
 }
 
 /// A rejection from integrator code: its `{errCode, errMessage}` when it has

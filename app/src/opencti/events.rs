@@ -178,10 +178,6 @@ pub struct SnapshotEvent {
     pub dispositions: Vec<String>,
 }
 
-fn snapshot_name() -> String {
-    "Snapshot".into()
-}
-
 /// One call in a SnapshotEvent; `pyCallState` is the `pyEventName` of the
 /// call's last CallStateEvent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,25 +257,17 @@ pub struct CallStateEvent {
     pub cause: Option<String>,
 }
 
-fn phone() -> String {
-    "Phone".into()
-}
-
 /// The parties of a call changed (conference, transfer, consultation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyInfoEvent {
-    #[serde(rename = "pyEventName", default = "party_info_name")]
-    pub event_name: String,
     #[serde(rename = "pyCallId")]
     pub call_id: String,
-    #[serde(rename = "pyThisDN", default)]
-    pub this_dn: String,
     #[serde(rename = "pyParties")]
     pub parties: Vec<PartyInfo>,
-}
-
-fn party_info_name() -> String {
-    "PartyInfo".into()
+    #[serde(rename = "pyThisDN", default)]
+    pub this_dn: String,
+    #[serde(rename = "pyEventName", default = "party_info_name")]
+    pub event_name: String,
 }
 
 /// A call's attached data: the screen pop. Sent no later than the call's
@@ -301,8 +289,19 @@ pub struct CallInfoEvent {
     pub disposition: Option<String>,
 }
 
+/// Defaults of the fixed `pyEventName`s and `pyMedia`, for events that leave
+/// them out.
+fn snapshot_name() -> String {
+    "Snapshot".into()
+}
+fn party_info_name() -> String {
+    "PartyInfo".into()
+}
 fn call_info_name() -> String {
     "CallInfo".into()
+}
+fn phone() -> String {
+    "Phone".into()
 }
 
 #[cfg(test)]

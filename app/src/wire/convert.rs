@@ -316,12 +316,11 @@ mod tests {
 
     #[test]
     fn delivered_to_this_extension_pops_data_before_alerting() {
-        let e = event(
+        let ringing = call(&[(CALLER, Connected), ("2001", Alerting)]);
+        let out = to_opencti(
             "2001",
-            None,
-            call(&[(CALLER, Connected), ("2001", Alerting)]),
+            &NativeEvent::Delivered(event("2001", None, ringing)),
         );
-        let out = to_opencti("2001", &NativeEvent::Delivered(e));
         assert_eq!(names(&out), ["CallInfoEvent", "Alerting"]);
         let OpenCtiEvent::CallInfoEvent(info) = &out[0] else {
             panic!()
@@ -340,11 +339,8 @@ mod tests {
 
     #[test]
     fn events_about_calls_elsewhere_convert_to_nothing() {
-        let e = event(
-            "2002",
-            None,
-            call(&[(CALLER, Connected), ("2002", Alerting)]),
-        );
+        let elsewhere = call(&[(CALLER, Connected), ("2002", Alerting)]);
+        let e = event("2002", None, elsewhere);
         assert!(to_opencti("2001", &NativeEvent::Delivered(e.clone())).is_empty());
         assert!(to_opencti("2001", &NativeEvent::Established(e)).is_empty());
     }
@@ -442,22 +438,11 @@ mod tests {
     #[test]
     fn transferred_call_appears_at_the_new_agent_with_its_data_and_parties() {
         let after = call(&[(CALLER, Connected), ("2002", Connected)]);
-        let out = to_opencti(
-            "2002",
-            &NativeEvent::Transferred(event("2001", Some(Cause::Transfer), after.clone())),
-        );
-        assert_eq!(
-            names(&out),
-            ["CallInfoEvent", "Established", "PartyInfoEvent"]
-        );
+        let transferred = NativeEvent::Transferred(event("2001", Some(Cause::Transfer), after));
+        let expected = ["CallInfoEvent", "Established", "PartyInfoEvent"];
+        assert_eq!(names(&to_opencti("2002", &transferred)), expected);
         // The transferring agent is no longer on the call: its own clearing says so.
-        assert!(
-            to_opencti(
-                "2001",
-                &NativeEvent::Transferred(event("2001", Some(Cause::Transfer), after))
-            )
-            .is_empty()
-        );
+        assert!(to_opencti("2001", &transferred).is_empty());
     }
 
     #[test]
@@ -467,10 +452,8 @@ mod tests {
             ("2001", Connected),
             ("2002", Connected),
         ]);
-        let out = to_opencti(
-            "2001",
-            &NativeEvent::Conferenced(event("2001", Some(Cause::Conference), conf.clone())),
-        );
+        let conferenced = NativeEvent::Conferenced(event("2001", Some(Cause::Conference), conf));
+        let out = to_opencti("2001", &conferenced);
         assert_eq!(
             names(&out),
             ["CallInfoEvent", "Established", "PartyInfoEvent"]
@@ -528,32 +511,21 @@ mod tests {
 
     #[test]
     fn agent_events() {
+        use {AgentStateName as N, AgentStatus as S, NativeEvent as E, WorkMode as M};
         let cases = [
+            (E::AgentLoggedOn(agent(S::NotReady)), N::Login, M::AuxWork),
+            (E::AgentReady(agent(S::Ready)), N::Ready, M::AutoIn),
             (
-                NativeEvent::AgentLoggedOn(agent(AgentStatus::NotReady)),
-                AgentStateName::Login,
-                WorkMode::AuxWork,
+                E::AgentNotReady(agent(S::NotReady)),
+                N::NotReady,
+                M::AuxWork,
             ),
             (
-                NativeEvent::AgentReady(agent(AgentStatus::Ready)),
-                AgentStateName::Ready,
-                WorkMode::AutoIn,
+                E::AgentWorkingAfterCall(agent(S::WorkingAfterCall)),
+                N::NotReady,
+                M::Acw,
             ),
-            (
-                NativeEvent::AgentNotReady(agent(AgentStatus::NotReady)),
-                AgentStateName::NotReady,
-                WorkMode::AuxWork,
-            ),
-            (
-                NativeEvent::AgentWorkingAfterCall(agent(AgentStatus::WorkingAfterCall)),
-                AgentStateName::NotReady,
-                WorkMode::Acw,
-            ),
-            (
-                NativeEvent::AgentLoggedOff(agent(AgentStatus::LoggedOut)),
-                AgentStateName::Logout,
-                WorkMode::None,
-            ),
+            (E::AgentLoggedOff(agent(S::LoggedOut)), N::Logout, M::None),
         ];
         for (native, name, mode) in cases {
             let out = to_opencti("2001", &native);

@@ -343,7 +343,7 @@ impl Switch {
     /// `dn`) into the original call, which takes the consultation's data
     /// (the original's with the consultation's laid over it). Returns the
     /// moved parties and the consultation as it was, for
-    /// [`Switch::release_consulted`].
+    /// [`Switch::announce_completion`].
     fn merge_consultation(
         &mut self,
         dn: &str,
@@ -371,9 +371,30 @@ impl Switch {
         Ok((moved, consult_info))
     }
 
-    /// Tells each consulted party's agent that its consultation call is gone
-    /// (it is on the original call now).
-    fn release_consulted(&mut self, moved: &[Party], consult_info: &CallInfo, cause: Cause) {
+    /// Tells everybody how a completed consultation came out: the agent on
+    /// `dn` leaves the consultation call, everybody on the original call sees
+    /// it as it is now (Transferred or Conferenced), and each consulted
+    /// party's agent loses its consultation call (it is on the original now).
+    fn announce_completion(
+        &mut self,
+        dn: &str,
+        original: &str,
+        moved: &[Party],
+        consult_info: CallInfo,
+        cause: Cause,
+    ) {
+        let make = if cause == Cause::Conference {
+            NativeEvent::Conferenced
+        } else {
+            NativeEvent::Transferred
+        };
+        self.tell_cleared(
+            dn,
+            consult_info.clone(),
+            cause,
+            NativeEvent::ConnectionCleared,
+        );
+        self.tell_call(original, dn, Some(cause), make);
         for p in moved {
             let mut gone = consult_info.clone();
             gone.parties.retain(|q| q.dn != p.dn);
@@ -381,37 +402,41 @@ impl Switch {
         }
     }
 
-    /// Completes a consultation as a transfer: the consulted parties join the
-    /// original call (which keeps its id and data) and the agent leaves both.
-    pub fn transfer(
+    /// Completes a consultation (`function` is `TransferComplete` or
+    /// `ConferenceComplete`); `first` and `second` name the original call and
+    /// the consultation in either order.
+    pub fn complete(
         &mut self,
         agent_id: &str,
+        function: Function,
         first: &str,
         second: &str,
     ) -> Result<(), OpenCtiError> {
-        let (dn, original, consult) =
-            self.consult_pair(agent_id, Function::TransferComplete, first, second)?;
-        let (moved, consult_info) = self.merge_consultation(&dn, &original, &consult)?;
+        let (dn, original, consult) = self.consult_pair(agent_id, function, first, second)?;
+        if function == Function::ConferenceComplete {
+            self.conference(&dn, &original, &consult)
+        } else {
+            self.transfer(agent_id, &dn, &original, &consult)
+        }
+    }
+
+    /// Completes a consultation as a transfer: the consulted parties join the
+    /// original call (which keeps its id and data) and the agent leaves both.
+    fn transfer(
+        &mut self,
+        agent_id: &str,
+        dn: &str,
+        original: &str,
+        consult: &str,
+    ) -> Result<(), OpenCtiError> {
+        let (dn, original) = (dn.to_string(), original.to_string());
+        let (moved, consult_info) = self.merge_consultation(&dn, &original, consult)?;
         let call = self.call_mut(&original);
         call.remove_party(&dn);
         let info = call.info();
         // The transferring agent leaves both calls.
         self.tell_cleared(&dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
-        self.tell_cleared(
-            &dn,
-            consult_info.clone(),
-            Cause::Transfer,
-            NativeEvent::ConnectionCleared,
-        );
-        // Everybody on the original call sees it as it is now; the consulted
-        // agents then lose their consultation call.
-        self.tell_call(
-            &original,
-            &dn,
-            Some(Cause::Transfer),
-            NativeEvent::Transferred,
-        );
-        self.release_consulted(&moved, &consult_info, Cause::Transfer);
+        self.announce_completion(&dn, &original, &moved, consult_info, Cause::Transfer);
         if self.call_is_over(&original) {
             self.end_call(&original, Cause::NormalClearing);
         }
@@ -422,16 +447,10 @@ impl Switch {
 
     /// Completes a consultation as a conference: the consulted parties join
     /// the original call, which the agent retrieves.
-    pub fn conference(
-        &mut self,
-        agent_id: &str,
-        first: &str,
-        second: &str,
-    ) -> Result<(), OpenCtiError> {
-        let (dn, original, consult) =
-            self.consult_pair(agent_id, Function::ConferenceComplete, first, second)?;
+    fn conference(&mut self, dn: &str, original: &str, consult: &str) -> Result<(), OpenCtiError> {
+        let (dn, original) = (dn.to_string(), original.to_string());
         if let Some(p) = self
-            .call(&consult)
+            .call(consult)
             .parties
             .iter()
             .find(|p| p.dn != dn && p.state != Connected)
@@ -442,22 +461,10 @@ impl Switch {
                 p.state.as_str()
             )));
         }
-        let (moved, consult_info) = self.merge_consultation(&dn, &original, &consult)?;
+        let (moved, consult_info) = self.merge_consultation(&dn, &original, consult)?;
         self.hold_active_calls(&dn, &original);
         self.call_mut(&original).set_state(&dn, Connected);
-        self.tell_cleared(
-            &dn,
-            consult_info.clone(),
-            Cause::Conference,
-            NativeEvent::ConnectionCleared,
-        );
-        self.tell_call(
-            &original,
-            &dn,
-            Some(Cause::Conference),
-            NativeEvent::Conferenced,
-        );
-        self.release_consulted(&moved, &consult_info, Cause::Conference);
+        self.announce_completion(&dn, &original, &moved, consult_info, Cause::Conference);
         Ok(())
     }
 

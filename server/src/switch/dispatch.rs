@@ -102,11 +102,11 @@ impl Switch {
             CstaRequest::TransferCall {
                 original_call_id,
                 consult_call_id,
-            } => done(self.transfer(agent_id, original_call_id, consult_call_id)),
-            CstaRequest::ConferenceCall {
+            }
+            | CstaRequest::ConferenceCall {
                 original_call_id,
                 consult_call_id,
-            } => done(self.conference(agent_id, original_call_id, consult_call_id)),
+            } => done(self.complete(agent_id, function, original_call_id, consult_call_id)),
             CstaRequest::SingleStepTransferCall {
                 call_id,
                 destination,

@@ -287,7 +287,8 @@ fn consult_then_transfer_keeps_the_original_call_id_and_merged_data() {
     );
     sw.take_output();
     // Arguments in either order: the original call stays.
-    sw.transfer("1001", &consult, &call).unwrap();
+    sw.complete("1001", Function::TransferComplete, &consult, &call)
+        .unwrap();
     let calls = sw.sim_calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].call_id, call);
@@ -329,11 +330,14 @@ fn conference_of_three_then_drop_a_party() {
         .unwrap();
     // Not before the consulted party answers.
     assert_eq!(
-        sw.conference("1001", &call, &consult).unwrap_err().err_code,
+        sw.complete("1001", Function::ConferenceComplete, &call, &consult)
+            .unwrap_err()
+            .err_code,
         ErrorCode::InvalidObjectState
     );
     sw.answer("1002", &consult).unwrap();
-    sw.conference("1001", &call, &consult).unwrap();
+    sw.complete("1001", Function::ConferenceComplete, &call, &consult)
+        .unwrap();
     assert_eq!(
         parties(&sw, &call),
         [
@@ -360,7 +364,8 @@ fn conference_of_three_then_drop_a_party() {
         )
         .unwrap();
     sw.sim_answer(&consult).unwrap();
-    sw.conference("1001", &call, &consult).unwrap();
+    sw.complete("1001", Function::ConferenceComplete, &call, &consult)
+        .unwrap();
     sw.hang_up("1001", &call).unwrap();
     assert_eq!(
         parties(&sw, &call),
