@@ -14,6 +14,10 @@ use tokio::sync::broadcast;
 
 use super::Sequenced;
 
+/// Events a socket's live feed holds before it lags (and catches up from
+/// the replay buffer, which the same numbers index).
+const FEED_CAPACITY: usize = 64;
+
 /// The events a socket must send before its feed, and the feed.
 pub type Subscription = (Vec<Sequenced>, broadcast::Receiver<Sequenced>);
 
@@ -52,8 +56,10 @@ impl Sessions {
             .or_insert_with(|| Session {
                 token: uuid::Uuid::new_v4().simple().to_string(),
                 seq: 0,
-                buffer: VecDeque::with_capacity(capacity.min(64)),
-                feed: broadcast::channel(capacity).0,
+                buffer: VecDeque::new(),
+                // The feed only has to cover a socket's short stalls: one
+                // that falls further behind catches up from `buffer`.
+                feed: broadcast::channel(FEED_CAPACITY.min(capacity)).0,
                 replies: HashMap::new(),
                 reply_order: VecDeque::new(),
             })

@@ -30,6 +30,12 @@ use tokio::{
 use super::{Attached, Hub, Sequenced, session_reply};
 use crate::origins::Origins;
 
+/// The socket's read buffer; it grows for a bigger frame (up to the cap).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Unsent bytes a socket may pile up before its writes fail and it closes
+/// (a client that stopped reading).
+const MAX_PENDING_WRITE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Shared state of the WebSocket route.
 #[derive(Clone)]
 pub struct SocketState {
@@ -61,8 +67,13 @@ pub async fn upgrade(
     }
     // The protocol layer refuses bigger frames too; `Connection` checks
     // again so that the limit holds whatever carries the messages.
+    // Small buffers: an idle session should cost kilobytes, not the
+    // defaults' 128 KiB read buffer. Frames are small; writes go out at once.
     ws.max_message_size(MAX_FRAME_BYTES + 1)
         .max_frame_size(MAX_FRAME_BYTES + 1)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_PENDING_WRITE_BYTES)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
             Connection::new(state.hub, sink, stream).run()

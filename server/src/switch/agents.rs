@@ -98,6 +98,7 @@ impl Switch {
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return Err(not_logged_in(agent_id));
         };
+        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
         self.extensions.insert(dn, None);
         agent.device = None;
         agent.status = AgentStatus::LoggedOut;
@@ -247,7 +248,11 @@ impl Switch {
             return;
         };
         agent.wrap_up_pending = false;
+        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
         agent.idle_since = now;
+        if agent.status == AgentStatus::Ready {
+            self.ready.insert((now, agent_id.to_string()));
+        }
         // A wrap-up that starts during another one follows both's calls.
         let mut calls = agent
             .wrap_up
@@ -287,6 +292,22 @@ impl Switch {
         });
     }
 
+    /// Lists a Ready agent whose extension has no call left as one routing
+    /// may offer calls to.
+    pub(super) fn list_if_free(&mut self, agent_id: &str) {
+        let Some(agent) = self.agents.get(agent_id) else {
+            return;
+        };
+        let free = agent.status == AgentStatus::Ready
+            && agent
+                .device
+                .as_deref()
+                .is_some_and(|dn| !self.device_busy(dn));
+        if free {
+            self.ready.insert((agent.idle_since, agent_id.to_string()));
+        }
+    }
+
     /// Moves the agent to `status` and tells its session.
     fn enter(&mut self, agent_id: &str, status: AgentStatus, reason: String, work_mode: WorkMode) {
         let now = self.now;
@@ -296,8 +317,12 @@ impl Switch {
         if status != AgentStatus::WorkingAfterCall {
             agent.wrap_up = None;
         }
+        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
         if status == AgentStatus::Ready && agent.status != AgentStatus::Ready {
             agent.idle_since = now;
+        }
+        if status == AgentStatus::Ready {
+            self.ready.insert((agent.idle_since, agent_id.to_string()));
         }
         agent.status = status;
         agent.reason = reason;

@@ -523,20 +523,31 @@ impl Switch {
     /// Offers waiting queue calls, oldest first, to the longest-idle Ready
     /// agent serving the queue who has no call and has not rejected it.
     pub(super) fn route(&mut self) {
-        loop {
+        while !self.ready.is_empty() {
             let mut waiting: Vec<(&Call, &str)> = self
                 .calls
                 .values()
                 .filter_map(|c| c.queued_party().map(|q| (c, q)))
                 .collect();
+            if waiting.is_empty() {
+                return;
+            }
             waiting.sort_by_key(|(c, _)| (c.queued_at, c.id.clone()));
+            let mut busy = Vec::new();
             let offer = waiting.iter().find_map(|(call, queue)| {
-                self.longest_idle_agent(queue, call)
-                    .map(|(agent, dn)| (call.id.clone(), queue.to_string(), agent, dn))
+                let (agent, dn) = self.longest_idle_agent(queue, call, &mut busy)?;
+                Some((call.id.clone(), queue.to_string(), agent, dn))
             });
-            let Some((call_id, queue, _agent, dn)) = offer else {
+            // Agents met on a call leave the idle order until their call ends.
+            for key in busy {
+                self.ready.remove(&key);
+            }
+            let Some((call_id, queue, agent, dn)) = offer else {
                 return;
             };
+            if let Some(idle_since) = self.agents.get(&agent).map(|a| a.idle_since) {
+                self.ready.remove(&(idle_since, agent));
+            }
             let call = self.call_mut(&call_id);
             call.remove_party(&queue);
             call.offered_by_queue = true;
@@ -548,16 +559,31 @@ impl Switch {
         }
     }
 
-    fn longest_idle_agent(&self, queue: &str, call: &Call) -> Option<(String, String)> {
-        let members = &self.queues.get(queue)?.agents;
-        members
-            .iter()
-            .filter_map(|id| self.agents.get(id))
-            .filter(|a| a.status == AgentStatus::Ready)
-            .filter(|a| !call.rejected_by.contains(&a.config.id))
-            .filter_map(|a| a.device.as_ref().map(|dn| (a, dn)))
-            .filter(|(_, dn)| !self.device_busy(dn) && call.calling != **dn)
-            .min_by_key(|(a, _)| (a.idle_since, a.config.id.clone()))
-            .map(|(a, dn)| (a.config.id.clone(), dn.clone()))
+    /// The longest-idle Ready agent serving `queue` who is free, has not
+    /// rejected the call and is not its caller: the first in the idle order.
+    /// Agents found on a call are added to `busy`.
+    fn longest_idle_agent(
+        &self,
+        queue: &str,
+        call: &Call,
+        busy: &mut Vec<(u64, String)>,
+    ) -> Option<(String, String)> {
+        for (idle_since, id) in &self.ready {
+            let Some(agent) = self.agents.get(id) else {
+                continue;
+            };
+            let Some(dn) = agent.device.as_deref() else {
+                continue;
+            };
+            if agent.status != AgentStatus::Ready || self.device_busy(dn) {
+                busy.push((*idle_since, id.clone()));
+                continue;
+            }
+            if agent.queues.contains(queue) && !call.rejected_by.contains(id) && call.calling != dn
+            {
+                return Some((id.clone(), dn.to_string()));
+            }
+        }
+        None
     }
 }

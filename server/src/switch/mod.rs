@@ -97,6 +97,8 @@ struct Agent {
     since: u64,
     /// Longest idle first: when the agent last became free for calls.
     idle_since: u64,
+    /// The queues this agent serves.
+    queues: BTreeSet<String>,
     /// The agent talked on a call since its last wrap-up.
     wrap_up_pending: bool,
     /// Calls the agent talked on and is still on.
@@ -214,6 +216,11 @@ pub struct Switch {
     /// Queue number → agents serving it.
     queues: BTreeMap<String, config::QueueConfig>,
     calls: BTreeMap<String, Call>,
+    /// Ready agents, longest idle first: where routing looks for an agent,
+    /// so that its cost does not grow with the number of agents. It may
+    /// still hold agents that took a call since (routing drops them when it
+    /// meets them; an agent is listed again when its last call ends).
+    ready: BTreeSet<(u64, String)>,
     next_call: u64,
     output: Output,
 }
@@ -236,6 +243,12 @@ impl Switch {
                         device: None,
                         since: 0,
                         idle_since: 0,
+                        queues: config
+                            .queues
+                            .iter()
+                            .filter(|q| q.agents.contains(&a.id))
+                            .map(|q| q.number.clone())
+                            .collect(),
                         wrap_up_pending: false,
                         talked_on: BTreeSet::new(),
                         finished: vec![],
@@ -258,6 +271,7 @@ impl Switch {
                 .collect(),
             agents,
             calls: BTreeMap::new(),
+            ready: BTreeSet::new(),
             next_call: 1,
             now: 0,
             output: Output::default(),
@@ -504,6 +518,7 @@ impl Switch {
                     queue: info.queue.clone(),
                 });
             }
+            self.list_if_free(&agent_id);
             let event = make(CallEvent {
                 device: dn.to_string(),
                 cause: Some(cause),

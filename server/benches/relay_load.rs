@@ -1,0 +1,529 @@
+//! Relay load generator (a benchmark, not a test): logs N agents in over N
+//! WebSockets against a real server process, drives simulator traffic at a
+//! steady rate with every agent answering and hanging up, and prints the
+//! delivery latency (simulator call → `Delivered` at the agent's socket),
+//! events per second, server memory per idle session and errors. In the same
+//! run it measures a baseline — a bare axum WebSocket server (its own
+//! process, `TCP_NODELAY`, one channel per socket) pushing frames of the same
+//! size to the same number of sockets at the same rate — and prints our
+//! figures as ratios to it.
+//!
+//! `scripts/bench.sh relay` runs it at 100, 1,000 and 10,000 agents; one run:
+//! `cargo bench -p server --bench relay_load -- --agents 1000 --rate 200 --seconds 10`.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    extract::{State, WebSocketUpgrade, ws::Message as AxumMessage},
+    routing::get,
+};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+/// What one run is asked to do.
+#[derive(Clone, Copy)]
+struct Load {
+    agents: usize,
+    /// Calls per second the simulator places.
+    rate: f64,
+    seconds: f64,
+    /// How long an agent talks before hanging up.
+    talk: Duration,
+}
+
+/// What one run measured.
+struct Figures {
+    latencies_ms: Vec<f64>,
+    events: u64,
+    elapsed: Duration,
+    errors: u64,
+    undelivered: usize,
+    rss_per_session_kib: Option<f64>,
+}
+
+impl Figures {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return f64::NAN;
+        }
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    }
+
+    fn events_per_second(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+fn now_ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+fn rss_kib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A configuration with `n` agents on extensions 100000+i, all serving
+/// queue 5000, with no wrap-up (agents are free again at once).
+fn config(n: usize) -> String {
+    let mut toml = String::from("reason_codes = [\"Break\"]\nwrap_up_seconds = 0\nextensions = [");
+    toml.push_str(
+        &(0..n)
+            .map(|i| format!("\"{}\"", 100_000 + i))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    toml.push_str("]\n");
+    for i in 0..n {
+        toml.push_str(&format!(
+            "[[agents]]\nid = \"a{i}\"\npassword = \"demo\"\nextension = \"{}\"\n",
+            100_000 + i
+        ));
+    }
+    toml.push_str("[[queues]]\nnumber = \"5000\"\nname = \"Load\"\nagents = [");
+    toml.push_str(
+        &(0..n)
+            .map(|i| format!("\"a{i}\""))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    toml.push_str("]\n");
+    toml
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(agents: usize) -> ServerProcess {
+    let dir = std::env::temp_dir().join(format!("relay-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("agents-{agents}.toml"));
+    std::fs::write(&path, config(agents)).expect("config written");
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--addr", &addr.to_string(), "--config"])
+        .arg(&path)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let http = reqwest::Client::new();
+    for _ in 0..600 {
+        if http
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
+            return ServerProcess { child, addr };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await; // polling a starting process
+    }
+    panic!("the server did not come up");
+}
+
+/// Shared by the agents of one run.
+struct Shared {
+    start: Instant,
+    /// When each call was placed, and when it reached its agent.
+    placed: Mutex<HashMap<String, f64>>,
+    delivered: Mutex<HashMap<String, f64>>,
+    events: AtomicU64,
+    errors: AtomicU64,
+    /// Every agent task, aborted at the end of the run (closing the sockets).
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+/// One agent: logs in, goes Ready, answers what rings and hangs up after
+/// `talk`. Returns once logged in and Ready (the rest runs in a task).
+async fn agent(addr: SocketAddr, i: usize, talk: Duration, shared: Arc<Shared>) -> bool {
+    let Ok((socket, _)) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await else {
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+        return false;
+    };
+    let (mut tx, mut rx) = socket.split();
+    let dn = format!("{}", 100_000 + i);
+    let send = |frame: Value| Message::Text(frame.to_string().into());
+    let login = json!({"type": "Login", "id": "l", "agentId": format!("a{i}"), "password": "demo"});
+    let ready = json!({"type": "Request", "id": "r", "request": {"type": "SetAgentState", "state": "Ready"}});
+    if tx.send(send(login)).await.is_err() || tx.send(send(ready)).await.is_err() {
+        return false;
+    }
+    // Wait for the answer to Ready.
+    while let Some(Ok(message)) = rx.next().await {
+        if let Message::Text(text) = message {
+            let frame: Value = serde_json::from_str(&text).unwrap_or_default();
+            if frame["type"] == "Response" && frame["id"] == "r" {
+                if frame["ok"] != true {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                }
+                break;
+            }
+        }
+    }
+    let (to_socket, mut outbox) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let tasks = shared.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = outbox.recv().await {
+            if tx.send(send(frame)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let reader = tokio::spawn(async move {
+        let mut next = 0u64;
+        while let Some(Ok(message)) = rx.next().await {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let frame: Value = serde_json::from_str(&text).unwrap_or_default();
+            match frame["type"].as_str() {
+                Some("Event") => {
+                    shared.events.fetch_add(1, Ordering::Relaxed);
+                    let event = &frame["event"];
+                    if event["type"] == "Delivered" && event["device"] == dn.as_str() {
+                        let call = event["call"]["callId"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string();
+                        shared
+                            .delivered
+                            .lock()
+                            .unwrap()
+                            .insert(call.clone(), now_ms(shared.start));
+                        next += 1;
+                        let answer = json!({"type": "Request", "id": format!("a{next}"),
+                            "request": {"type": "AnswerCall", "callId": call}});
+                        let _ = to_socket.send(answer);
+                        let to_socket = to_socket.clone();
+                        let id = format!("h{next}");
+                        tokio::spawn(async move {
+                            tokio::time::sleep(talk).await; // the agent talks
+                            let hang_up = json!({"type": "Request", "id": id,
+                                "request": {"type": "ClearConnection", "callId": call}});
+                            let _ = to_socket.send(hang_up);
+                        });
+                    }
+                }
+                Some("Response") if frame["ok"] != true => {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
+            }
+        }
+    });
+    tasks.tasks.lock().unwrap().extend([writer, reader]);
+    true
+}
+
+async fn run_relay(load: Load) -> Figures {
+    let server = start_server(load.agents).await;
+    let pid = server.child.id();
+    let before = rss_kib(pid);
+    let shared = Arc::new(Shared {
+        start: Instant::now(),
+        placed: Mutex::default(),
+        delivered: Mutex::default(),
+        events: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        tasks: Mutex::default(),
+    });
+    // Log the agents in, 200 at a time.
+    for chunk in (0..load.agents).collect::<Vec<_>>().chunks(200) {
+        let joins: Vec<_> = chunk
+            .iter()
+            .map(|&i| tokio::spawn(agent(server.addr, i, load.talk, shared.clone())))
+            .collect();
+        for join in joins {
+            if !join.await.unwrap_or(false) {
+                shared.errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    let after = rss_kib(pid);
+    let rss_per_session_kib = before.zip(after).map(|(b, a)| (a - b) / load.agents as f64);
+    shared.events.store(0, Ordering::Relaxed);
+
+    let http = reqwest::Client::new();
+    let calls = (load.rate * load.seconds).round() as usize;
+    let interval = Duration::from_secs_f64(1.0 / load.rate);
+    let mut ticker = tokio::time::interval(interval);
+    let began = Instant::now();
+    let mut posts = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        ticker.tick().await;
+        let http = http.clone();
+        let shared = shared.clone();
+        let url = format!("http://{}/api/sim/calls", server.addr);
+        posts.push(tokio::spawn(async move {
+            let t0 = now_ms(shared.start);
+            let res = http
+                .post(url)
+                .json(&json!({"from": "+15550000000", "to": "5000"}))
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status().as_u16() == 201 => {
+                    let body: Value = r.json().await.unwrap_or_default();
+                    let id = body["callId"].as_str().unwrap_or_default().to_string();
+                    shared.placed.lock().unwrap().insert(id, t0);
+                }
+                _ => {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for post in posts {
+        let _ = post.await;
+    }
+    // Give the last calls up to 3 s to arrive (bounded wait on a condition).
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        let done = {
+            let placed = shared.placed.lock().unwrap();
+            let delivered = shared.delivered.lock().unwrap();
+            placed.keys().all(|id| delivered.contains_key(id))
+        };
+        if done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await; // polling shared counters
+    }
+    let elapsed = began.elapsed();
+    shared.tasks.lock().unwrap().iter().for_each(|t| t.abort());
+    let placed = shared.placed.lock().unwrap();
+    let delivered = shared.delivered.lock().unwrap();
+    let latencies_ms: Vec<f64> = placed
+        .iter()
+        .filter_map(|(id, t0)| delivered.get(id).map(|t1| (t1 - t0).max(0.0)))
+        .collect();
+    Figures {
+        undelivered: placed.len() - latencies_ms.len(),
+        latencies_ms,
+        events: shared.events.load(Ordering::Relaxed),
+        elapsed,
+        errors: shared.errors.load(Ordering::Relaxed),
+        rss_per_session_kib,
+    }
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The baseline's sockets, by client index: each gets its frames directly.
+type Sockets = Arc<Mutex<HashMap<usize, tokio::sync::mpsc::UnboundedSender<String>>>>;
+
+/// The baseline server (run in its own process by [`run_baseline`]): a bare
+/// axum WebSocket route, and `/start`, which pushes frames of `bytes` bytes
+/// (a send timestamp, then padding) to one socket per event at `rate`.
+async fn serve_baseline(addr: SocketAddr) {
+    let sockets: Sockets = Arc::default();
+    let app = Router::new()
+        .route(
+            "/ws",
+            get(|State(sockets): State<Sockets>, ws: WebSocketUpgrade| async move {
+                ws.on_upgrade(move |mut socket| async move {
+                    // The client's first message is its index.
+                    let Some(Ok(AxumMessage::Text(me))) = socket.recv().await else {
+                        return;
+                    };
+                    let me: usize = me.parse().unwrap_or(usize::MAX);
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+                    sockets.lock().unwrap().insert(me, tx);
+                    while let Some(frame) = rx.recv().await {
+                        if socket.send(AxumMessage::Text(frame.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+            }),
+        )
+        .route(
+            "/start",
+            get(
+                |State(sockets): State<Sockets>,
+                 axum::extract::Query(q): axum::extract::Query<HashMap<String, f64>>| async move {
+                    let agents = q["agents"] as usize;
+                    while sockets.lock().unwrap().len() < agents {
+                        tokio::time::sleep(Duration::from_millis(10)).await; // polling a counter
+                    }
+                    let calls = (q["rate"] * q["seconds"]).round() as usize;
+                    let mut ticker =
+                        tokio::time::interval(Duration::from_secs_f64(1.0 / q["rate"]));
+                    for n in 0..calls {
+                        ticker.tick().await;
+                        let stamp = format!("{:.3} ", epoch_ms());
+                        let padding = "x".repeat((q["bytes"] as usize).saturating_sub(stamp.len()));
+                        if let Some(socket) = sockets.lock().unwrap().get(&(n % agents)) {
+                            let _ = socket.send(stamp + &padding);
+                        }
+                    }
+                    calls.to_string()
+                },
+            ),
+        )
+        .with_state(sockets);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("baseline port");
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let _ = axum::serve(listener, app).await;
+}
+
+/// The baseline, measured like the relay: the same number of sockets and
+/// events per second, frames of the same size, the server in its own process.
+async fn run_baseline(load: Load, frame_bytes: usize) -> Figures {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let _server = ServerProcess {
+        child: Command::new(std::env::current_exe().expect("this bench"))
+            .args(["--serve-baseline", &addr.to_string()])
+            .spawn()
+            .expect("the baseline server starts"),
+        addr,
+    };
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let received = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..load.agents {
+        let socket = loop {
+            match tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await {
+                Ok((socket, _)) => break socket,
+                Err(_) if i == 0 => tokio::time::sleep(Duration::from_millis(50)).await, // starting
+                Err(err) => panic!("baseline socket: {err}"),
+            }
+        };
+        let (mut tx, mut rx) = socket.split();
+        tx.send(Message::Text(i.to_string().into())).await.unwrap();
+        let latencies = latencies.clone();
+        let received = received.clone();
+        tasks.push(tokio::spawn(async move {
+            let _keep = tx;
+            while let Some(Ok(Message::Text(text))) = rx.next().await {
+                let sent: f64 = text[..text.find(' ').unwrap_or(0)].parse().unwrap_or(0.0);
+                latencies.lock().unwrap().push(epoch_ms() - sent);
+                received.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let began = Instant::now();
+    let calls: usize = reqwest::get(format!(
+        "http://{addr}/start?agents={}&rate={}&seconds={}&bytes={frame_bytes}",
+        load.agents, load.rate, load.seconds
+    ))
+    .await
+    .expect("baseline start")
+    .text()
+    .await
+    .unwrap_or_default()
+    .parse()
+    .unwrap_or(0);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while received.load(Ordering::Relaxed) < calls as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await; // polling a counter
+    }
+    let elapsed = began.elapsed();
+    tasks.iter().for_each(|t| t.abort());
+    let latencies_ms = latencies.lock().unwrap().clone();
+    Figures {
+        undelivered: calls.saturating_sub(latencies_ms.len()),
+        latencies_ms,
+        events: received.load(Ordering::Relaxed),
+        elapsed,
+        errors: 0,
+        rss_per_session_kib: None,
+    }
+}
+
+fn arg(args: &[String], name: &str, default: f64) -> f64 {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    if let Some(i) = args.iter().position(|a| a == "--serve-baseline") {
+        let addr = args[i + 1].parse().expect("--serve-baseline HOST:PORT");
+        runtime.block_on(serve_baseline(addr));
+        return;
+    }
+    let load = Load {
+        agents: arg(&args, "--agents", 1000.0) as usize,
+        rate: arg(&args, "--rate", 200.0),
+        seconds: arg(&args, "--seconds", 10.0),
+        talk: Duration::from_secs_f64(arg(&args, "--talk", 2.0)),
+    };
+    runtime.block_on(async {
+        println!(
+            "relay load: {} agents, {} calls/s for {} s, talk {:?}",
+            load.agents, load.rate, load.seconds, load.talk
+        );
+        let ours = run_relay(load).await;
+        // A Delivered frame of this bench is about 600 bytes.
+        let base = run_baseline(load, 600).await;
+        let line = |name: &str, f: &Figures| {
+            println!(
+                "{name:>9}: delivery p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {:.0} events/s; {} undelivered; {} errors{}",
+                f.percentile(0.5),
+                f.percentile(0.99),
+                f.percentile(1.0),
+                f.events_per_second(),
+                f.undelivered,
+                f.errors,
+                f.rss_per_session_kib
+                    .map(|k| format!("; server RSS {k:.1} KiB per idle session"))
+                    .unwrap_or_default()
+            );
+        };
+        line("relay", &ours);
+        line("baseline", &base);
+        let delivered = |f: &Figures| f.latencies_ms.len() as f64 / f.elapsed.as_secs_f64();
+        println!(
+            "    ratio: deliveries/s {:.2}x baseline, p99 {:.2}x baseline",
+            delivered(&ours) / delivered(&base),
+            ours.percentile(0.99) / base.percentile(0.99)
+        );
+    });
+}
