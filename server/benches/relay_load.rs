@@ -130,13 +130,16 @@ async fn start_server(agents: usize) -> ServerProcess {
     let path = dir.join(format!("agents-{agents}.toml"));
     std::fs::write(&path, config(agents)).expect("config written");
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--addr", &addr.to_string(), "--config"])
-        .arg(&path)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the server starts");
+    let server = ServerProcess {
+        child: Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--addr", &addr.to_string(), "--config"])
+            .arg(&path)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the server starts"),
+        addr,
+    };
     let http = reqwest::Client::new();
     for _ in 0..600 {
         if http
@@ -145,7 +148,7 @@ async fn start_server(agents: usize) -> ServerProcess {
             .await
             .is_ok()
         {
-            return ServerProcess { child, addr };
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await; // polling a starting process
     }
