@@ -24,8 +24,9 @@ step "TypeScript typings (tsc --noEmit over their usage file)"
 
 step "release build (server + wasm)"
 cargo leptos build --release
-wasm=target/site/pkg/ccp.wasm
-printf 'wasm: %s bytes raw, %s bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"
+
+step "panel weight (gzip budget)"
+scripts/weight.sh
 
 step "Playwright (Debian Chromium)"
 cd end2end

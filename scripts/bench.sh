@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints their figures (they assert nothing; see
+# BENCHMARKS.md for what they measure and the latest results).
+#   scripts/bench.sh relay    relay load: 100, 1,000 and 10,000 agents, with an in-run baseline
+#   scripts/bench.sh panel    click → DOM and navigation → interactive in headless Chromium
+#   scripts/bench.sh weight   the panel's bytes (raw and gzip) and the wasm's largest items
+#   scripts/bench.sh          all three
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+
+relay() {
+  # 10,000 agents need 10,000 sockets on each side.
+  ulimit -n "$(ulimit -Hn)"
+  cargo bench -q -p server --bench relay_load --no-run
+  for run in "100 20" "1000 200" "10000 200" "10000 720"; do
+    set -- $run
+    cargo bench -q -p server --bench relay_load -- --agents "$1" --rate "$2" --seconds 10
+  done
+}
+
+panel() {
+  cargo leptos build --release
+  (cd end2end && node bench/panel.mjs 200 20)
+}
+
+weight() {
+  cargo leptos build --release
+  scripts/weight.sh
+  if ! command -v twiggy >/dev/null; then
+    cargo install twiggy --locked
+  fi
+  twiggy top -n 25 target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm
+}
+
+case "${1:-all}" in
+  relay) relay ;;
+  panel) panel ;;
+  weight) weight ;;
+  all) relay; panel; weight ;;
+  *) echo "usage: scripts/bench.sh [relay|panel|weight]" >&2; exit 2 ;;
+esac
