@@ -109,7 +109,10 @@ impl Switch {
             Destination::Extension(ext) => {
                 self.tell_call(call_id, ext, Some(cause), NativeEvent::Delivered);
             }
-            Destination::Queue(_) => self.route(),
+            Destination::Queue(_) => {
+                self.enqueue(call_id);
+                self.route();
+            }
             Destination::External(n) => {
                 if cause != Cause::NewCall {
                     self.tell_call(call_id, n, Some(cause), NativeEvent::Delivered);
@@ -181,6 +184,7 @@ impl Switch {
                 call.queued_at = now;
                 let info = call.info();
                 self.tell_cleared(&dn, info, Cause::Rejected, NativeEvent::Diverted);
+                self.enqueue(call_id);
                 self.route();
             }
             _ => {
@@ -363,11 +367,15 @@ impl Switch {
         let now = self.now;
         let call = self.call_mut(original);
         call.data = consult_call.data;
-        if let Some(queue) = moved.iter().find(|p| p.state == Queued) {
+        let queued = moved.iter().find(|p| p.state == Queued);
+        if let Some(queue) = queued {
             call.queue = Some(queue.dn.clone());
             call.queued_at = now;
         }
         call.parties.extend(moved.iter().cloned());
+        if queued.is_some() {
+            self.enqueue(original);
+        }
         Ok((moved, consult_info))
     }
 
@@ -523,31 +531,40 @@ impl Switch {
     /// Offers waiting queue calls, oldest first, to the longest-idle Ready
     /// agent serving the queue who has no call and has not rejected it.
     pub(super) fn route(&mut self) {
-        while !self.ready.is_empty() {
-            let mut waiting: Vec<(&Call, &str)> = self
-                .calls
-                .values()
-                .filter_map(|c| c.queued_party().map(|q| (c, q)))
-                .collect();
-            if waiting.is_empty() {
-                return;
-            }
-            waiting.sort_by_key(|(c, _)| (c.queued_at, c.id.clone()));
+        while !self.ready.is_empty() && !self.waiting.is_empty() {
+            let mut stale = Vec::new();
             let mut busy = Vec::new();
-            let offer = waiting.iter().find_map(|(call, queue)| {
-                let (agent, dn) = self.longest_idle_agent(queue, call, &mut busy)?;
-                Some((call.id.clone(), queue.to_string(), agent, dn))
-            });
+            let mut offer = None;
+            for key in &self.waiting {
+                let waiting = self
+                    .calls
+                    .get(&key.1)
+                    .filter(|c| c.queued_at == key.0)
+                    .and_then(|c| c.queued_party().map(|q| (c, q)));
+                let Some((call, queue)) = waiting else {
+                    stale.push(key.clone());
+                    continue;
+                };
+                if let Some((agent, dn)) = self.longest_idle_agent(queue, call, &mut busy) {
+                    offer = Some((key.clone(), queue.to_string(), agent, dn));
+                    break;
+                }
+            }
+            for key in stale {
+                self.waiting.remove(&key);
+            }
             // Agents met on a call leave the idle order until their call ends.
             for key in busy {
                 self.ready.remove(&key);
             }
-            let Some((call_id, queue, agent, dn)) = offer else {
+            let Some((key, queue, agent, dn)) = offer else {
                 return;
             };
+            self.waiting.remove(&key);
             if let Some(idle_since) = self.agents.get(&agent).map(|a| a.idle_since) {
                 self.ready.remove(&(idle_since, agent));
             }
+            let call_id = key.1;
             let call = self.call_mut(&call_id);
             call.remove_party(&queue);
             call.offered_by_queue = true;
@@ -556,6 +573,13 @@ impl Switch {
                 state: Alerting,
             });
             self.tell_call(&call_id, &dn, None, NativeEvent::Delivered);
+        }
+    }
+
+    /// Puts a call that has just entered a queue in the waiting order.
+    pub(super) fn enqueue(&mut self, call_id: &str) {
+        if let Some(call) = self.calls.get(call_id) {
+            self.waiting.insert((call.queued_at, call_id.to_string()));
         }
     }
 

@@ -221,6 +221,10 @@ pub struct Switch {
     /// still hold agents that took a call since (routing drops them when it
     /// meets them; an agent is listed again when its last call ends).
     ready: BTreeSet<(u64, String)>,
+    /// Calls waiting in a queue, oldest first, by the time they entered it.
+    /// Entries go stale when a call is answered, re-queued or gone; routing
+    /// drops those as it meets them.
+    waiting: BTreeSet<(u64, String)>,
     next_call: u64,
     output: Output,
 }
@@ -272,6 +276,7 @@ impl Switch {
             agents,
             calls: BTreeMap::new(),
             ready: BTreeSet::new(),
+            waiting: BTreeSet::new(),
             next_call: 1,
             now: 0,
             output: Output::default(),

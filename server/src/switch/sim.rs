@@ -117,6 +117,7 @@ impl Switch {
                 NativeEvent::Delivered,
             );
         } else {
+            self.enqueue(&call_id);
             self.route();
         }
         Ok(call_id)
