@@ -35,6 +35,8 @@ struct Session {
 /// Every open session, by agent id.
 pub struct Sessions {
     by_agent: HashMap<String, Session>,
+    /// Token → agent: every request looks its session up by token.
+    by_token: HashMap<String, String>,
     replay_capacity: usize,
     request_cache: usize,
 }
@@ -43,6 +45,7 @@ impl Sessions {
     pub fn new(replay_capacity: usize, request_cache: usize) -> Self {
         Self {
             by_agent: HashMap::new(),
+            by_token: HashMap::new(),
             replay_capacity: replay_capacity.max(1),
             request_cache: request_cache.max(1),
         }
@@ -51,7 +54,8 @@ impl Sessions {
     /// The agent's session token, opening a session if it has none.
     pub fn open(&mut self, agent_id: &str) -> String {
         let capacity = self.replay_capacity;
-        self.by_agent
+        let token = self
+            .by_agent
             .entry(agent_id.to_string())
             .or_insert_with(|| Session {
                 token: uuid::Uuid::new_v4().simple().to_string(),
@@ -64,20 +68,21 @@ impl Sessions {
                 reply_order: VecDeque::new(),
             })
             .token
-            .clone()
+            .clone();
+        self.by_token.insert(token.clone(), agent_id.to_string());
+        token
     }
 
     /// Ends the agent's session: its token stops working and its sockets'
     /// feeds close.
     pub fn close(&mut self, agent_id: &str) {
-        self.by_agent.remove(agent_id);
+        if let Some(session) = self.by_agent.remove(agent_id) {
+            self.by_token.remove(&session.token);
+        }
     }
 
     pub fn agent_of(&self, token: &str) -> Option<String> {
-        self.by_agent
-            .iter()
-            .find(|(_, s)| s.token == token)
-            .map(|(agent, _)| agent.clone())
+        self.by_token.get(token).cloned()
     }
 
     /// Numbers an event, buffers it and sends it to the agent's sockets.
@@ -107,9 +112,9 @@ impl Sessions {
         snapshot: AgentSnapshot,
     ) -> Result<Subscription, OpenCtiError> {
         let session = self
-            .by_agent
-            .values_mut()
-            .find(|s| s.token == token)
+            .by_token
+            .get(token)
+            .and_then(|agent| self.by_agent.get_mut(agent))
             .ok_or_else(|| {
                 OpenCtiError::new(
                     ErrorCode::Unauthorized,
