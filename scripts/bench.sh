@@ -12,6 +12,9 @@ source scripts/setup.sh
 relay() {
   # 10,000 agents need 10,000 sockets on each side.
   ulimit -n "$(ulimit -Hn)"
+  # Its own target directory: a server built by plain cargo names its wasm
+  # differently from the one cargo-leptos builds for run.sh and the tests.
+  export CARGO_TARGET_DIR=target/bench
   cargo bench -q -p server --bench relay_load --no-run
   for run in "100 20" "1000 200" "10000 200" "10000 720"; do
     set -- $run
