@@ -173,7 +173,10 @@ test('the panel shows the link is down while the socket is cut', async ({ page, 
   let cut = false;
   const sockets: { close: () => Promise<void> }[] = [];
   await page.routeWebSocket(/\/ws$/, (ws) => {
-    if (cut) return void ws.close();
+    if (cut) {
+      ws.close();
+      return;
+    }
     ws.connectToServer();
     sockets.push(ws);
   });

@@ -416,7 +416,8 @@ impl Panel {
     }
 
     pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+        // The server may have closed first: either way the socket is gone.
+        self.ws.close(None).await.ok();
     }
 
     /// Pings and waits for the pong: proves the socket (and server) still serve.
