@@ -437,16 +437,15 @@ impl Switch {
         original: &str,
         consult: &str,
     ) -> Result<(), OpenCtiError> {
-        let (dn, original) = (dn.to_string(), original.to_string());
-        let (moved, consult_info) = self.merge_consultation(&dn, &original, consult)?;
-        let call = self.call_mut(&original);
-        call.remove_party(&dn);
+        let (moved, consult_info) = self.merge_consultation(dn, original, consult)?;
+        let call = self.call_mut(original);
+        call.remove_party(dn);
         let info = call.info();
         // The transferring agent leaves both calls.
-        self.tell_cleared(&dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
-        self.announce_completion(&dn, &original, &moved, consult_info, Cause::Transfer);
-        if self.call_is_over(&original) {
-            self.end_call(&original, Cause::NormalClearing);
+        self.tell_cleared(dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
+        self.announce_completion(dn, original, &moved, consult_info, Cause::Transfer);
+        if self.call_is_over(original) {
+            self.end_call(original, Cause::NormalClearing);
         }
         self.maybe_wrap_up(agent_id);
         self.route();
@@ -456,7 +455,6 @@ impl Switch {
     /// Completes a consultation as a conference: the consulted parties join
     /// the original call, which the agent retrieves.
     fn conference(&mut self, dn: &str, original: &str, consult: &str) -> Result<(), OpenCtiError> {
-        let (dn, original) = (dn.to_string(), original.to_string());
         if let Some(p) = self
             .call(consult)
             .parties
@@ -469,10 +467,10 @@ impl Switch {
                 p.state.as_str()
             )));
         }
-        let (moved, consult_info) = self.merge_consultation(&dn, &original, consult)?;
-        self.hold_active_calls(&dn, &original);
-        self.call_mut(&original).set_state(&dn, Connected);
-        self.announce_completion(&dn, &original, &moved, consult_info, Cause::Conference);
+        let (moved, consult_info) = self.merge_consultation(dn, original, consult)?;
+        self.hold_active_calls(dn, original);
+        self.call_mut(original).set_state(dn, Connected);
+        self.announce_completion(dn, original, &moved, consult_info, Cause::Conference);
         Ok(())
     }
 
