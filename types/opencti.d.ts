@@ -104,7 +104,7 @@ export interface OpenCTI {
   conferenceComplete(heldCallId: string, consultCallId: string): Promise<null>;
   dropParty(callId: string, party: string): Promise<null>;
   alternateCall(heldCallId: string, activeCallId: string): Promise<null>;
-  completeWrapUp(disposition?: string): Promise<null>;
+  completeWrapUp(disposition?: string, note?: string): Promise<null>;
   getDirectory(): Promise<Directory>;
 
   on(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;

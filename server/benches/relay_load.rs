@@ -134,6 +134,9 @@ async fn start_server(agents: usize) -> ServerProcess {
         child: Command::new(env!("CARGO_BIN_EXE_server"))
             .args(["--addr", &addr.to_string(), "--config"])
             .arg(&path)
+            // Records go to a real SQLite file, as in production.
+            .arg("--database")
+            .arg(dir.join(format!("bench-{agents}.sqlite")))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

@@ -50,6 +50,22 @@ pub struct ServeArgs {
     #[arg(long, env = "CCP_WRAP_UP_SECONDS")]
     pub wrap_up_seconds: Option<u64>,
 
+    /// A queue call that rings an agent this many seconds is offered to the
+    /// next agent, and the agent goes Not ready (`Missed`); 0: no limit.
+    /// Overrides the file (default 20).
+    #[arg(long, env = "CCP_RING_TIMEOUT_SECONDS")]
+    pub ring_timeout_seconds: Option<u64>,
+
+    /// A session with no panel connected for this many seconds ends: the
+    /// agent is logged out.
+    #[arg(long, env = "CCP_SESSION_GRACE_SECONDS", default_value_t = 60)]
+    pub session_grace_seconds: u64,
+
+    /// Where call records and sessions are kept: an SQLite file path or
+    /// `sqlite://…` URL (created on first run), or a `postgres://…` URL.
+    #[arg(long, env = "CCP_DATABASE", default_value = "ccp.sqlite")]
+    pub database: String,
+
     /// The simulated far end answers outbound calls after this many
     /// milliseconds (default: only when told through the simulator API).
     #[arg(long, env = "CCP_AUTO_ANSWER_MS")]
@@ -93,6 +109,9 @@ impl ServeArgs {
         if self.auto_answer_ms.is_some() {
             config.auto_answer_ms = self.auto_answer_ms;
         }
+        if let Some(seconds) = self.ring_timeout_seconds {
+            config.ring_timeout_seconds = seconds;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -102,6 +121,7 @@ impl ServeArgs {
             replay_capacity: self.replay_capacity,
             heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms.max(100)),
             heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms.max(200)),
+            session_grace: Duration::from_secs(self.session_grace_seconds),
             ..RelayConfig::default()
         }
     }

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, sync::Arc};
 
 use app::{App, OUTPUT_NAME, shell, shell_with_origins};
 use axum::{
-    Router,
-    extract::Request,
+    Json, Router,
+    extract::{Request, State},
     http::{HeaderValue, header},
     middleware::{self, Next},
     response::Response,
@@ -19,6 +19,7 @@ use tower_http::compression::CompressionLayer;
 use crate::{
     config::ServeArgs,
     origins::Origins,
+    records::{self, api::HistoryState},
     relay::{
         Hub,
         socket::{self, SocketState},
@@ -39,14 +40,23 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -
     let allowlist = origins.list().to_vec();
     let origins = Arc::new(origins);
 
+    let history = HistoryState {
+        recorder: hub.recorder().clone(),
+        open: local.ip().is_loopback(),
+    };
     let api = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/ws", get(socket::upgrade))
         .with_state(SocketState {
             hub: hub.clone(),
             origins,
         })
-        .merge(sim_api::routes().with_state(hub));
+        .merge(records::api::routes().with_state(history))
+        .merge(
+            Router::new()
+                .route("/healthz", get(health))
+                .merge(sim_api::routes())
+                .with_state(hub),
+        );
 
     let pages = Router::new()
         .leptos_routes(&options, routes, {
@@ -61,6 +71,12 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -
         }));
 
     api.merge(pages).layer(CompressionLayer::new())
+}
+
+/// `GET /healthz`: 200 while the server serves, with the record writer's
+/// figures (a backlog that grows means the database is failing).
+async fn health(State(hub): State<Hub>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "records": hub.health() }))
 }
 
 /// `/embed` may be framed by the allowlist; every other page only by itself.

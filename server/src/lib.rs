@@ -5,6 +5,7 @@
 pub mod config;
 mod http;
 pub mod origins;
+pub mod records;
 pub mod relay;
 mod sim_api;
 pub mod sim_cli;
@@ -12,8 +13,12 @@ pub mod switch;
 
 use axum::serve::ListenerExt;
 use config::{Cli, Command, ServeArgs};
+use std::time::Duration;
+
 use origins::Origins;
+use records::{Database, DbError, Recorder};
 use relay::Hub;
+use switch::{Switch, records::RECENT_PER_AGENT};
 
 /// Errors that stop the server from starting or serving.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +34,8 @@ pub enum ServerError {
     Serve(#[from] std::io::Error),
     #[error(transparent)]
     Sim(#[from] sim_cli::SimCliError),
+    #[error(transparent)]
+    Database(#[from] DbError),
 }
 
 /// Runs what the command line asks: serve, or drive the simulator.
@@ -47,7 +54,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
             addr: args.addr,
             source,
         })?;
-    let (router, _hub) = app_router(&args, listener.local_addr()?)?;
+    let (router, hub) = app_router(&args, listener.local_addr()?).await?;
     tracing::info!(
         "serving the Call Control Panel on http://{}",
         listener.local_addr()?
@@ -62,17 +69,33 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if !hub.recorder().flush(Duration::from_secs(5)).await {
+        tracing::error!(
+            backlog = hub.health().backlog,
+            "stopping with records not yet written"
+        );
+    }
     Ok(())
 }
 
-/// The whole application for `args`, and its hub (tests drive both).
-pub fn app_router(
+/// The whole application for `args`, and its hub (tests drive both): opens
+/// the database and brings back what the previous run left there (agents'
+/// sessions, their recent calls, the call numbering).
+pub async fn app_router(
     args: &ServeArgs,
     local: std::net::SocketAddr,
 ) -> Result<(axum::Router, Hub), ServerError> {
-    let switch = args.switch_config().map_err(ServerError::Config)?;
+    let config = args.switch_config().map_err(ServerError::Config)?;
     let origins = Origins::new(&args.allowed_origins).map_err(ServerError::Config)?;
-    let hub = Hub::new(switch, args.relay_config());
+    let db = Database::open(&args.database).await?;
+    let mut switch = Switch::new(config);
+    switch.continue_numbering_after(db.last_call_number().await?);
+    for (agent_id, calls) in db.recent_calls(RECENT_PER_AGENT as u32).await? {
+        switch.restore_recent(&agent_id, calls);
+    }
+    let sessions = db.sessions().await?;
+    let hub = Hub::new(switch, args.relay_config(), Recorder::start(db));
+    hub.restore(sessions);
     Ok((http::router(args, local, hub.clone(), origins), hub))
 }
 

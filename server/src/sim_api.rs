@@ -35,7 +35,7 @@ struct PlaceCall {
 }
 
 /// An error answered with its OpenCTI body and the fitting HTTP status.
-pub struct ApiError(StatusCode, OpenCtiError);
+pub struct ApiError(pub StatusCode, pub OpenCtiError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -207,6 +207,7 @@ async fn wrap_up_ends_by_its_timer_or_by_finish_wrap_up() {
     let unknown = a
         .request(CstaRequest::CompleteWrapUp {
             disposition: Some("sale".into()),
+            note: None,
         })
         .await
         .unwrap_err();
@@ -217,6 +218,7 @@ async fn wrap_up_ends_by_its_timer_or_by_finish_wrap_up() {
     );
     a.ok(CstaRequest::CompleteWrapUp {
         disposition: Some("Sale".into()),
+        note: Some("Wants the yearly plan".into()),
     })
     .await;
     // The disposition reaches the session as the call's own event.
@@ -229,7 +231,10 @@ async fn wrap_up_ends_by_its_timer_or_by_finish_wrap_up() {
     assert_eq!(recorded.disposition, "Sale");
     a.expect_agent("AgentReady").await;
     let err = a
-        .request(CstaRequest::CompleteWrapUp { disposition: None })
+        .request(CstaRequest::CompleteWrapUp {
+            disposition: None,
+            note: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(err.err_code, ErrorCode::InvalidObjectState);

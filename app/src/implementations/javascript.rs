@@ -134,7 +134,10 @@ fn request_args(request: &Request) -> serde_json::Map<String, Value> {
         }
         Request::SendDtmf { digits, .. } => set("digits", json!(digits)),
         Request::DropParty { party, .. } => set("party", json!(party)),
-        Request::CompleteWrapUp { disposition } => set("disposition", json!(disposition)),
+        Request::CompleteWrapUp { disposition, note } => {
+            set("disposition", json!(disposition));
+            set("note", json!(note));
+        }
         _ => {}
     }
     args

@@ -583,7 +583,9 @@ fn to_csta(request: Request) -> Option<CstaRequest> {
             held_call_id,
             active_call_id,
         },
-        Request::CompleteWrapUp { disposition } => CstaRequest::CompleteWrapUp { disposition },
+        Request::CompleteWrapUp { disposition, note } => {
+            CstaRequest::CompleteWrapUp { disposition, note }
+        }
         Request::GetDirectory => CstaRequest::GetDirectory,
     })
 }

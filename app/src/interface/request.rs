@@ -98,6 +98,8 @@ pub enum Request {
     },
     CompleteWrapUp {
         disposition: Option<String>,
+        /// Free text about the call, kept with its record.
+        note: Option<String>,
     },
     GetDirectory,
 }
@@ -119,7 +121,7 @@ pub fn parameters(function: Function) -> &'static [&'static str] {
         TransferComplete | ConferenceComplete => &["heldCallId", "consultCallId"],
         AlternateCall => &["heldCallId", "activeCallId"],
         DropParty => &["callId", "party"],
-        CompleteWrapUp => &["disposition"],
+        CompleteWrapUp => &["disposition", "note"],
         GetDirectory => &[],
     }
 }
@@ -186,6 +188,8 @@ struct DropArgs {
 struct WrapUpArgs {
     #[serde(default)]
     disposition: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 fn read<T: DeserializeOwned>(
@@ -316,9 +320,13 @@ impl Request {
                     party: a.party,
                 }
             }
-            F::CompleteWrapUp => Self::CompleteWrapUp {
-                disposition: read::<WrapUpArgs>(function, args)?.disposition,
-            },
+            F::CompleteWrapUp => {
+                let a: WrapUpArgs = read(function, args)?;
+                Self::CompleteWrapUp {
+                    disposition: a.disposition,
+                    note: a.note,
+                }
+            }
             F::GetDirectory => Self::GetDirectory,
         })
     }

@@ -7,30 +7,15 @@ use std::collections::BTreeMap;
 use crate::opencti::{
     UserData,
     events::{
-        AgentState, AgentStateName, CallInfoEvent, CallStateName, CallType, DeviceState, LinkState,
-        OpenCtiEvent, SnapshotCall, SnapshotEvent, WorkMode,
+        AgentState, AgentStateName, CallInfoEvent, CallOutcome, CallStateName, DeviceState,
+        LinkState, OpenCtiEvent, RecentCall, SnapshotCall, SnapshotEvent, WorkMode,
     },
     functions::TelephonyMode,
     rules::{AgentView, CallState, CallView, agent_state_with_calls},
 };
 
-/// Most calls remembered in [`Store::recent`].
+/// Most calls kept in [`Store::recent`].
 pub const RECENT_CALLS: usize = 50;
-
-/// A call that ended, for the "Recent calls" list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecentCall {
-    pub call_id: String,
-    pub number: String,
-    pub call_type: CallType,
-    pub started: u64,
-    pub ended: u64,
-    /// Whether the agent talked on it (as opposed to missed or abandoned).
-    pub answered: bool,
-    pub outcome: CallStateName,
-    /// What the agent recorded at wrap-up, once it has.
-    pub disposition: Option<String>,
-}
 
 /// The store. `Default` is a logged-out agent with the link down.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +140,7 @@ impl Store {
                 if a.event_name == AgentStateName::Logout {
                     self.device_state = DeviceState::Closed;
                     self.calls.clear();
+                    self.recent.clear();
                     self.pending_data.clear();
                 } else {
                     self.device_state = DeviceState::Opened;
@@ -251,7 +237,13 @@ impl Store {
             },
             other => other,
         };
-        let recent = std::mem::take(&mut self.recent);
+        // The server's history wins; without one, the calls this panel saw
+        // stay only while the same agent is logged in.
+        let recent = match &s.recent_calls {
+            Some(list) => list.clone(),
+            None if s.agent_id == self.agent_id => std::mem::take(&mut self.recent),
+            None => vec![],
+        };
         *self = Store {
             agent_id: s.agent_id.clone(),
             agent_state: base,
@@ -282,9 +274,15 @@ impl Store {
         };
     }
 
-    fn remember(&mut self, call: SnapshotCall, outcome: CallStateName, ended: u64) {
+    fn remember(&mut self, call: SnapshotCall, ended_as: CallStateName, ended: u64) {
         let answered = self.answered.contains(&call.call_id);
         self.answered.retain(|id| *id != call.call_id);
+        let outcome = match (answered, ended_as) {
+            (true, _) => CallOutcome::Answered,
+            (false, CallStateName::Abandoned) => CallOutcome::Abandoned,
+            (false, _) => CallOutcome::Missed,
+        };
+        self.recent.retain(|r| r.call_id != call.call_id);
         self.recent.insert(
             0,
             RecentCall {
@@ -292,7 +290,6 @@ impl Store {
                 call_type: call.call_type,
                 started: call.start_time,
                 ended: ended.max(call.start_time),
-                answered,
                 outcome,
                 call_id: call.call_id,
                 disposition: None,
@@ -323,6 +320,7 @@ impl Store {
             calls: self.calls.clone(),
             reason_codes: self.reason_codes.clone(),
             dispositions: self.dispositions.clone(),
+            recent_calls: (!self.recent.is_empty()).then(|| self.recent.clone()),
         }
     }
 }
@@ -381,7 +379,7 @@ mod tests {
         store.apply(&call_state("Disconnected", "C1"));
         assert!(store.calls.is_empty());
         assert_eq!(store.recent[0].number, "+15551230001");
-        assert!(store.recent[0].answered);
+        assert_eq!(store.recent[0].outcome, CallOutcome::Answered);
         store.apply(&ev(
             json!({"pyEventType": "AgentStateEvent", "pyEventName": "NotReady", "pyAgentId": "1001",
                                "pyWorkMode": "ACW", "pyWrapUpEndsAt": 99}),
@@ -400,8 +398,7 @@ mod tests {
         let mut store = logged_in();
         store.apply(&call_state("Alerting", "C2"));
         store.apply(&call_state("Abandoned", "C2"));
-        assert!(!store.recent[0].answered);
-        assert_eq!(store.recent[0].outcome, CallStateName::Abandoned);
+        assert_eq!(store.recent[0].outcome, CallOutcome::Abandoned);
     }
 
     #[test]
@@ -441,5 +438,32 @@ mod tests {
             serde_json::to_value(store.state_event()).unwrap()["pyEventType"],
             "SnapshotEvent"
         );
+    }
+
+    #[test]
+    fn the_servers_history_replaces_the_panels_and_another_agent_sees_none() {
+        let mut store = logged_in();
+        store.apply(&call_state("Established", "C3"));
+        store.apply(&call_state("Disconnected", "C3"));
+        let snapshot = |agent: &str, recent: serde_json::Value| {
+            let mut value = json!({"pyEventType": "SnapshotEvent", "pyEventName": "Snapshot",
+                "pyAgentId": agent, "pyAgentState": "NotReady", "pyWorkMode": "AUX_WORK",
+                "pyDeviceState": "OPENED", "pyLinkState": "CONNECTED", "pyThisDN": "2001"});
+            if !recent.is_null() {
+                value["pyRecentCalls"] = recent;
+            }
+            ev(value)
+        };
+        store.apply(&snapshot("1001", serde_json::Value::Null));
+        assert_eq!(store.recent.len(), 1, "same agent, no server history: kept");
+        store.apply(&snapshot(
+            "1001",
+            json!([{"pyCallId": "C9", "pyOtherDN": "+1555", "pyCallType": "INBOUND",
+                    "pyStartTime": 1, "pyEndTime": 5, "pyOutcome": "missed"}]),
+        ));
+        assert_eq!(store.recent[0].call_id, "C9");
+        assert_eq!(store.recent[0].outcome, CallOutcome::Missed);
+        store.apply(&snapshot("1002", serde_json::Value::Null));
+        assert!(store.recent.is_empty(), "another agent never sees these");
     }
 }

@@ -176,6 +176,61 @@ pub struct SnapshotEvent {
     #[serde(rename = "pyDispositions")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dispositions: Vec<String>,
+    /// The agent's latest calls, newest first, as the CTI server recorded
+    /// them (absent: the implementation keeps no history, and the panel
+    /// keeps what it saw itself).
+    #[serde(rename = "pyRecentCalls")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recent_calls: Option<Vec<RecentCall>>,
+}
+
+/// How a call ended, for one agent or for the whole call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallOutcome {
+    /// Somebody answered it.
+    Answered,
+    /// The caller gave up before anybody answered.
+    Abandoned,
+    /// An agent let it ring out or turned it away, and nobody answered.
+    Missed,
+    /// An agent passed it on to another destination.
+    Transferred,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Answered => "answered",
+            Self::Abandoned => "abandoned",
+            Self::Missed => "missed",
+            Self::Transferred => "transferred",
+        }
+    }
+}
+
+/// One ended call in an agent's history (`pyRecentCalls`), from that agent's
+/// point of view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentCall {
+    #[serde(rename = "pyCallId")]
+    pub call_id: String,
+    /// The other party's number.
+    #[serde(rename = "pyOtherDN")]
+    pub number: String,
+    #[serde(rename = "pyCallType")]
+    pub call_type: CallType,
+    /// When the call started and ended (ms since the epoch).
+    #[serde(rename = "pyStartTime")]
+    pub started: u64,
+    #[serde(rename = "pyEndTime")]
+    pub ended: u64,
+    #[serde(rename = "pyOutcome")]
+    pub outcome: CallOutcome,
+    /// What the agent recorded at wrap-up, once it has.
+    #[serde(rename = "pyDisposition")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
 }
 
 /// One call in a SnapshotEvent; `pyCallState` is the `pyEventName` of the

@@ -31,6 +31,7 @@ pub fn AgentBar() -> impl IntoView {
     let now = ui.now;
     let menu_open = ui.not_ready_menu;
     let disposition = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
     let store = interface.store();
     let words = move || store.with(state_words);
     let since = move || {
@@ -128,9 +129,18 @@ pub fn AgentBar() -> impl IntoView {
                                 </select>
                             </label>
                         </Show>
+                        <label class="wrap-up-note">"Note"
+                            <textarea rows="2" maxlength="1000" prop:value=move || note.get()
+                                on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                        </label>
                         <button class="btn btn-primary" on:click=move |_| {
                             let chosen = disposition.get_untracked();
-                            interface.act(Request::CompleteWrapUp { disposition: (!chosen.is_empty()).then_some(chosen) });
+                            let text = note.get_untracked();
+                            note.set(String::new());
+                            interface.act(Request::CompleteWrapUp {
+                                disposition: (!chosen.is_empty()).then_some(chosen),
+                                note: (!text.trim().is_empty()).then_some(text),
+                            });
                         }>"Finish wrap-up"</button>
                     </Show>
                 </div>

@@ -1,4 +1,5 @@
-//! Recent calls of this session, newest first, with click-to-redial.
+//! The agent's recent calls, newest first (the CTI server's history when it
+//! keeps one), with click-to-redial.
 
 use leptos::prelude::*;
 
@@ -7,15 +8,20 @@ use super::{
     state::{PanelState, duration},
 };
 use crate::{
-    interface::{Interface, Request, request::CallOptions, store::RecentCall},
-    opencti::{events::CallStateName, functions::Function, validate},
+    interface::{Interface, Request, request::CallOptions},
+    opencti::{
+        events::{CallOutcome, RecentCall},
+        functions::Function,
+        validate,
+    },
 };
 
 fn outcome(call: &RecentCall) -> &'static str {
-    match (call.answered, call.outcome) {
-        (true, _) => "Answered",
-        (false, CallStateName::Abandoned) => "Abandoned",
-        (false, _) => "Missed",
+    match call.outcome {
+        CallOutcome::Answered => "Answered",
+        CallOutcome::Abandoned => "Abandoned",
+        CallOutcome::Missed => "Missed",
+        CallOutcome::Transferred => "Transferred",
     }
 }
 

@@ -227,6 +227,7 @@ pub fn snapshot(this_dn: &str, s: &AgentSnapshot) -> SnapshotEvent {
         calls,
         reason_codes: s.reason_codes.clone(),
         dispositions: s.dispositions.clone(),
+        recent_calls: Some(s.recent.clone()),
     }
 }
 
@@ -542,6 +543,7 @@ mod tests {
         let s = AgentSnapshot {
             reason_codes: vec!["Break".into()],
             dispositions: vec![],
+            recent: vec![],
             agent: agent(AgentStatus::Ready),
             calls: vec![
                 call(&[(CALLER, Connected), ("2001", Held)]),
@@ -565,6 +567,7 @@ mod tests {
                 calls: vec![],
                 reason_codes: vec![],
                 dispositions: vec![],
+                recent: vec![],
             },
         );
         assert_eq!(idle.agent_state, AgentState::Ready);

@@ -81,6 +81,8 @@ pub enum CstaRequest {
     CompleteWrapUp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         disposition: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     MakeCall {
         destination: String,
@@ -354,6 +356,8 @@ pub enum Cause {
     Busy,
     /// Taken from a device by the switch (e.g. the agent logged out).
     Redirected,
+    /// Rang an agent for the ring timeout and went back to its queue.
+    NoAnswer,
     NewCall,
 }
 
@@ -368,6 +372,7 @@ impl Cause {
             Self::Rejected => "rejected",
             Self::Busy => "busy",
             Self::Redirected => "redirected",
+            Self::NoAnswer => "noAnswer",
             Self::NewCall => "newCall",
         }
     }
@@ -423,6 +428,9 @@ pub struct AgentSnapshot {
     pub reason_codes: Vec<String>,
     #[serde(default)]
     pub dispositions: Vec<String>,
+    /// The agent's latest ended calls, newest first (the server's history).
+    #[serde(default)]
+    pub recent: Vec<crate::opencti::events::RecentCall>,
 }
 
 /// The outcome an agent recorded for a call at the end of its wrap-up.

@@ -3,6 +3,7 @@
 //! buffer per agent, answers repeated request ids from a cache, runs the
 //! switch's timers, and fans events out to every socket of the session.
 
+mod presence;
 mod session;
 pub mod socket;
 
@@ -18,10 +19,14 @@ use app::{
         SessionInfo,
     },
 };
+pub use presence::Presence;
 use session::{Sessions, Subscription};
 use tokio::sync::broadcast;
 
-use crate::switch::{Output, SimCall, SimError, Switch, SwitchConfig, Timer};
+use crate::{
+    records::{Job, Recorder, SavedSession, WriterHealth},
+    switch::{Output, RecordUpdate, SimCall, SimError, Switch, Timer},
+};
 
 /// One numbered event of an agent's session.
 pub type Sequenced = Arc<(u64, NativeEvent)>;
@@ -37,6 +42,8 @@ pub struct RelayConfig {
     pub heartbeat_interval: Duration,
     /// A socket silent for this long is closed as dead.
     pub heartbeat_timeout: Duration,
+    /// A session with no socket for this long ends (the agent is logged out).
+    pub session_grace: Duration,
 }
 
 impl Default for RelayConfig {
@@ -46,6 +53,7 @@ impl Default for RelayConfig {
             request_cache: 256,
             heartbeat_interval: Duration::from_secs(4),
             heartbeat_timeout: Duration::from_secs(10),
+            session_grace: Duration::from_secs(60),
         }
     }
 }
@@ -59,6 +67,7 @@ pub struct Hub {
 struct Inner {
     state: Mutex<State>,
     config: RelayConfig,
+    recorder: Recorder,
 }
 
 struct State {
@@ -84,20 +93,61 @@ fn now_ms() -> u64 {
 }
 
 impl Hub {
-    pub fn new(switch: SwitchConfig, config: RelayConfig) -> Self {
+    /// The hub of `switch` (restored from storage, or new), storing records
+    /// and sessions through `recorder`.
+    pub fn new(switch: Switch, config: RelayConfig, recorder: Recorder) -> Self {
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
-                    switch: Switch::new(switch),
+                    switch,
                     sessions: Sessions::new(config.replay_capacity, config.request_cache),
                 }),
                 config,
+                recorder,
             }),
         }
     }
 
     pub fn config(&self) -> &RelayConfig {
         &self.inner.config
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.inner.recorder
+    }
+
+    /// The record writer's figures, for `/healthz`.
+    pub fn health(&self) -> WriterHealth {
+        self.inner.recorder.health()
+    }
+
+    /// Brings back the sessions of the previous run: each agent is logged in
+    /// again in its state, with its token, and numbered past its last event
+    /// so that a resuming panel gets a snapshot (its calls are gone). Each
+    /// session then waits the grace period for a panel, like any other.
+    pub fn restore(&self, saved: Vec<SavedSession>) {
+        let mut state = self.lock();
+        state.switch.advance_to(now_ms());
+        for session in saved {
+            let agent_id = session.agent.agent_id.clone();
+            match state.switch.restore_agent(session.agent) {
+                Ok(()) => {
+                    state
+                        .sessions
+                        .restore(&agent_id, &session.token, session.last_seq + 1);
+                    tracing::info!(agent = %agent_id, "session restored after a restart");
+                    if let Some(generation) = state.sessions.absence(&agent_id) {
+                        self.start_grace(agent_id, generation);
+                    }
+                }
+                Err(reason) => {
+                    tracing::warn!(agent = %agent_id, "cannot restore the session: {reason}");
+                    self.inner.recorder.send(Job::EndSession(agent_id));
+                }
+            }
+        }
+        let output = state.switch.take_output();
+        self.publish(&mut state, output);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -121,20 +171,46 @@ impl Hub {
     }
 
     fn publish(&self, state: &mut State, output: Output) {
+        let mut changed: Vec<String> = vec![];
         for delivery in output.deliveries {
+            if is_agent_state(&delivery.event) && !changed.contains(&delivery.agent_id) {
+                changed.push(delivery.agent_id.clone());
+            }
             state.sessions.push(&delivery.agent_id, delivery.event);
         }
         for timer in output.timers {
             self.schedule(timer);
         }
+        let recorder = &self.inner.recorder;
+        for record in output.records {
+            recorder.send(match record {
+                RecordUpdate::Call(r) => Job::Call(r),
+                RecordUpdate::WrapUp(w) => Job::WrapUp(w),
+            });
+        }
+        // A state change is stored with the session's sequence number, so a
+        // restart can bring the agent back as it was.
+        for agent_id in changed {
+            match (
+                state.switch.saved_agent(&agent_id),
+                state.sessions.token_and_seq(&agent_id),
+            ) {
+                (Some(agent), Some((token, last_seq))) => {
+                    recorder.send(Job::SaveSession(SavedSession {
+                        agent,
+                        token,
+                        last_seq,
+                    }));
+                }
+                (None, _) => recorder.send(Job::EndSession(agent_id)),
+                (Some(_), None) => {}
+            }
+        }
     }
 
     fn schedule(&self, timer: Timer) {
         let hub = self.clone();
-        let at = match &timer {
-            Timer::WrapUp { at, .. } | Timer::AutoAnswer { at, .. } => *at,
-        };
-        let delay = Duration::from_millis(at.saturating_sub(now_ms()));
+        let delay = Duration::from_millis(timer.at().saturating_sub(now_ms()));
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             hub.with_switch(|switch| match timer {
@@ -144,6 +220,9 @@ impl Hub {
                     ..
                 } => switch.wrap_up_expired(&agent_id, generation),
                 Timer::AutoAnswer { call_id, dn, .. } => switch.sim_answer_party(&call_id, &dn),
+                Timer::RingNoAnswer { call_id, offer, .. } => {
+                    switch.ring_timeout_expired(&call_id, offer)
+                }
             });
         });
     }
@@ -246,6 +325,18 @@ impl Hub {
     pub fn sim_calls(&self) -> Vec<SimCall> {
         self.lock().switch.sim_calls()
     }
+}
+
+/// Whether an event changes the agent's state (what a restart restores).
+fn is_agent_state(event: &NativeEvent) -> bool {
+    matches!(
+        event,
+        NativeEvent::AgentLoggedOn(_)
+            | NativeEvent::AgentLoggedOff(_)
+            | NativeEvent::AgentReady(_)
+            | NativeEvent::AgentNotReady(_)
+            | NativeEvent::AgentWorkingAfterCall(_)
+    )
 }
 
 fn attached(session: SessionInfo, (backlog, feed): Subscription) -> Attached {

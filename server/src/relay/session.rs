@@ -30,6 +30,28 @@ struct Session {
     feed: broadcast::Sender<Sequenced>,
     replies: HashMap<String, ServerFrame>,
     reply_order: VecDeque<String>,
+    /// Sockets attached now.
+    sockets: usize,
+    /// Counts the times the session lost its last socket: a grace timer
+    /// names the absence it is about.
+    absences: u64,
+}
+
+impl Session {
+    fn new(token: String, seq: u64, replay_capacity: usize) -> Self {
+        Self {
+            token,
+            seq,
+            buffer: VecDeque::new(),
+            // The feed only has to cover a socket's short stalls: one that
+            // falls further behind catches up from `buffer`.
+            feed: broadcast::channel(FEED_CAPACITY.min(replay_capacity)).0,
+            replies: HashMap::new(),
+            reply_order: VecDeque::new(),
+            sockets: 0,
+            absences: 0,
+        }
+    }
 }
 
 /// Every open session, by agent id.
@@ -57,20 +79,61 @@ impl Sessions {
         let token = self
             .by_agent
             .entry(agent_id.to_string())
-            .or_insert_with(|| Session {
-                token: uuid::Uuid::new_v4().simple().to_string(),
-                seq: 0,
-                buffer: VecDeque::new(),
-                // The feed only has to cover a socket's short stalls: one
-                // that falls further behind catches up from `buffer`.
-                feed: broadcast::channel(FEED_CAPACITY.min(capacity)).0,
-                replies: HashMap::new(),
-                reply_order: VecDeque::new(),
-            })
+            .or_insert_with(|| Session::new(uuid::Uuid::new_v4().simple().to_string(), 0, capacity))
             .token
             .clone();
         self.by_token.insert(token.clone(), agent_id.to_string());
         token
+    }
+
+    /// Opens the agent's session of a previous run: its token, numbered from
+    /// `seq`, with nothing to replay.
+    pub fn restore(&mut self, agent_id: &str, token: &str, seq: u64) {
+        let session = Session::new(token.to_string(), seq, self.replay_capacity);
+        if let Some(old) = self.by_agent.insert(agent_id.to_string(), session) {
+            self.by_token.remove(&old.token);
+        }
+        self.by_token
+            .insert(token.to_string(), agent_id.to_string());
+    }
+
+    /// The session's token and the number of its last event.
+    pub fn token_and_seq(&self, agent_id: &str) -> Option<(String, u64)> {
+        self.by_agent
+            .get(agent_id)
+            .map(|s| (s.token.clone(), s.seq))
+    }
+
+    pub fn socket_joined(&mut self, token: &str) {
+        if let Some(session) = self.by_token_mut(token) {
+            session.sockets += 1;
+        }
+    }
+
+    /// A socket left the session; if it was the last, the session's absence
+    /// starts: returns the agent and the absence's number.
+    pub fn socket_left(&mut self, token: &str) -> Option<(String, u64)> {
+        let agent_id = self.by_token.get(token)?.clone();
+        let session = self.by_agent.get_mut(&agent_id)?;
+        session.sockets = session.sockets.saturating_sub(1);
+        if session.sockets > 0 {
+            return None;
+        }
+        session.absences += 1;
+        Some((agent_id, session.absences))
+    }
+
+    /// The number of the session's current absence, if no socket is attached.
+    pub fn absence(&self, agent_id: &str) -> Option<u64> {
+        self.by_agent
+            .get(agent_id)
+            .filter(|s| s.sockets == 0)
+            .map(|s| s.absences)
+    }
+
+    fn by_token_mut(&mut self, token: &str) -> Option<&mut Session> {
+        let agent_id = self.by_token.get(token)?;
+        self.by_agent.get_mut(agent_id)
     }
 
     /// Ends the agent's session: its token stops working and its sockets'

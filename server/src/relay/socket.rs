@@ -27,7 +27,7 @@ use tokio::{
     time::Instant,
 };
 
-use super::{Attached, Hub, Sequenced, session_reply};
+use super::{Attached, Hub, Presence, Sequenced, session_reply};
 use crate::origins::Origins;
 
 /// The socket's read buffer; it grows for a bigger frame (up to the cap).
@@ -88,6 +88,8 @@ pub struct Connection<W, R> {
     stream: R,
     /// The session this socket is attached to, once logged in or resumed.
     session: Option<(String, broadcast::Receiver<Sequenced>)>,
+    /// Keeps the session alive while this socket is attached to it.
+    presence: Option<Presence>,
     /// Number of the last event sent, so nothing goes out twice.
     last_sent: u64,
     last_heard: Instant,
@@ -110,6 +112,7 @@ where
             sink,
             stream,
             session: None,
+            presence: None,
             last_sent: 0,
             last_heard: Instant::now(),
         }
@@ -243,6 +246,7 @@ where
                 feed,
             }) => {
                 self.session = Some((session.token.clone(), feed));
+                self.presence = Some(self.hub.present(&session.token));
                 self.last_sent = 0;
                 if let Flow::Close = self.send(&session_reply(id, session)).await {
                     return Flow::Close;
@@ -297,6 +301,7 @@ where
             // The session ended (logout): the socket stays, unauthenticated.
             Err(RecvError::Closed) => {
                 self.session = None;
+                self.presence = None;
                 Flow::Continue
             }
         }

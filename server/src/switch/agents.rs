@@ -7,10 +7,13 @@ use app::{
         functions::{Function, TelephonyMode},
         rules::Action,
     },
-    wire::native::{AgentInfo, AgentStatus, DispositionInfo, NativeEvent},
+    wire::native::{AgentInfo, AgentStatus, Cause, ConnectionState, DispositionInfo, NativeEvent},
 };
 
-use super::{Switch, Timer, WrapUp, not_logged_in};
+use super::{Switch, Timer, WrapUp, WrapUpRecord, not_logged_in};
+
+/// Longest note an agent may record at wrap-up, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
 
 impl Switch {
     /// Logs the agent in on `extension` (default: its own) in `mode` (default:
@@ -94,15 +97,52 @@ impl Switch {
     pub fn logout(&mut self, agent_id: &str, reason: Option<&str>) -> Result<(), OpenCtiError> {
         let dn = self.permit(agent_id, Action::new(Function::Logout, &[]))?;
         self.check_reason(reason)?;
+        self.sign_out(agent_id, &dn, reason.unwrap_or_default());
+        Ok(())
+    }
+
+    /// Ends the session of an agent who is gone (no panel connected for the
+    /// grace period): ringing queue calls go back to their queue, other
+    /// ringing calls are cleared, calls in progress are hung up, and the
+    /// agent is logged out. Returns whether the agent was logged in.
+    pub fn end_session(&mut self, agent_id: &str) -> bool {
+        let Some(dn) = self.agents.get(agent_id).and_then(|a| a.device.clone()) else {
+            return false;
+        };
+        let calls: Vec<(String, Option<ConnectionState>, bool)> = self
+            .calls
+            .values()
+            .filter_map(|c| {
+                c.state_of(&dn)
+                    .map(|state| (c.id.clone(), Some(state), c.offered_by_queue))
+            })
+            .collect();
+        for (call_id, state, from_queue) in calls {
+            if !self.calls.contains_key(&call_id) {
+                continue;
+            }
+            if state == Some(ConnectionState::Alerting) && from_queue {
+                self.requeue(&call_id, &dn, Cause::Redirected);
+            } else {
+                self.clear_party(&call_id, &dn, Cause::Redirected);
+            }
+        }
+        self.sign_out(agent_id, &dn, "");
+        true
+    }
+
+    /// Logs the agent out of `dn`, with no check: the agent has no call left.
+    fn sign_out(&mut self, agent_id: &str, dn: &str, reason: &str) {
+        self.close_wrap_up(agent_id, None, None);
         let now = self.now;
         let Some(agent) = self.agents.get_mut(agent_id) else {
-            return Err(not_logged_in(agent_id));
+            return;
         };
         self.ready.remove(&(agent.idle_since, agent_id.to_string()));
-        self.extensions.insert(dn, None);
+        self.extensions.insert(dn.to_string(), None);
         agent.device = None;
         agent.status = AgentStatus::LoggedOut;
-        agent.reason = reason.unwrap_or_default().to_string();
+        agent.reason = reason.to_string();
         agent.work_mode = WorkMode::None;
         agent.since = now;
         agent.wrap_up = None;
@@ -112,7 +152,6 @@ impl Switch {
         // The session is told which extension it was on.
         info.device = self.agents[agent_id].config.extension.clone();
         self.deliver(agent_id, NativeEvent::AgentLoggedOff(info));
-        Ok(())
     }
 
     /// Makes the agent available for ACD calls (ends after-call work).
@@ -173,6 +212,7 @@ impl Switch {
         &mut self,
         agent_id: &str,
         disposition: Option<&str>,
+        note: Option<&str>,
     ) -> Result<(), OpenCtiError> {
         self.permit(agent_id, Action::new(Function::CompleteWrapUp, &[]))?;
         let disposition = disposition.filter(|d| !d.is_empty());
@@ -182,6 +222,14 @@ impl Switch {
             return Err(OpenCtiError::bad_request(format!(
                 "unknown disposition {d:?}; use one of {}",
                 self.config.dispositions.join(", ")
+            )));
+        }
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(note) = note
+            && note.chars().count() > MAX_NOTE_CHARS
+        {
+            return Err(OpenCtiError::bad_request(format!(
+                "the note is longer than {MAX_NOTE_CHARS} characters"
             )));
         }
         let calls = self
@@ -203,8 +251,35 @@ impl Switch {
                 self.deliver(agent_id, event);
             }
         }
+        self.close_wrap_up(agent_id, disposition, note);
         self.end_wrap_up(agent_id);
         Ok(())
+    }
+
+    /// Records the end of the agent's after-call work (if any) for the calls
+    /// it followed, with what the agent chose; it leaves the agent's state
+    /// alone.
+    fn close_wrap_up(&mut self, agent_id: &str, disposition: Option<&str>, note: Option<&str>) {
+        let now = self.now;
+        let Some(wrap_up) = self.agents.get(agent_id).and_then(|a| a.wrap_up.as_ref()) else {
+            return;
+        };
+        let record = WrapUpRecord {
+            agent_id: agent_id.to_string(),
+            call_ids: wrap_up.calls.iter().map(|c| c.call_id.clone()).collect(),
+            wrap_up_ms: now.saturating_sub(wrap_up.started_at),
+            disposition: disposition.map(str::to_string),
+            note: note.map(str::to_string),
+        };
+        if let Some(w) = self
+            .agents
+            .get_mut(agent_id)
+            .and_then(|a| a.wrap_up.as_mut())
+        {
+            // Recorded once: whatever ends the wrap-up next finds no calls.
+            w.calls.clear();
+        }
+        self.record_wrap_up(record);
     }
 
     /// The wrap-up timer fired; stale timers (the agent left ACW meanwhile,
@@ -214,6 +289,7 @@ impl Switch {
             return;
         };
         if agent.status == AgentStatus::WorkingAfterCall && agent.wrap_up_generation == generation {
+            self.close_wrap_up(agent_id, None, None);
             self.end_wrap_up(agent_id);
         }
     }
@@ -271,7 +347,9 @@ impl Switch {
             status => (status, agent.reason.clone()),
         };
         let ends_at = now + seconds * 1000;
+        let started_at = agent.wrap_up.as_ref().map_or(now, |w| w.started_at);
         agent.wrap_up = Some(WrapUp {
+            started_at,
             ends_at,
             resume,
             resume_reason,
@@ -309,7 +387,16 @@ impl Switch {
     }
 
     /// Moves the agent to `status` and tells its session.
-    fn enter(&mut self, agent_id: &str, status: AgentStatus, reason: String, work_mode: WorkMode) {
+    pub(super) fn enter(
+        &mut self,
+        agent_id: &str,
+        status: AgentStatus,
+        reason: String,
+        work_mode: WorkMode,
+    ) {
+        if status != AgentStatus::WorkingAfterCall {
+            self.close_wrap_up(agent_id, None, None);
+        }
         let now = self.now;
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return;

@@ -6,7 +6,7 @@ use app::{
     wire::native::{AgentStatus, CallInfo, CallOrigin, Cause, ConnectionState, NativeEvent, Party},
 };
 
-use super::{Call, Destination, Switch};
+use super::{Call, Destination, Switch, Timer};
 
 use ConnectionState::*;
 
@@ -133,7 +133,9 @@ impl Switch {
     /// `dn` answers `call_id`: it and every party waiting for the answer are
     /// connected, and the agents on the call are told.
     pub(super) fn connect(&mut self, call_id: &str, dn: &str) {
+        let now = self.now;
         let call = self.call_mut(call_id);
+        call.answered_at.get_or_insert(now);
         call.set_state(dn, Connected);
         for p in call.parties.iter_mut() {
             if p.state == Initiated {
@@ -173,27 +175,73 @@ impl Switch {
         let dn = self.checked_call(agent_id, Function::RejectCall, call_id)?;
         let now = self.now;
         let call = self.call_mut(call_id);
-        call.remove_party(&dn);
-        match call.queue.clone().filter(|_| call.offered_by_queue) {
-            Some(queue) => {
-                call.rejected_by.insert(agent_id.to_string());
-                call.parties.push(Party {
-                    dn: queue,
-                    state: Queued,
-                });
-                call.queued_at = now;
-                let info = call.info();
-                self.tell_cleared(&dn, info, Cause::Rejected, NativeEvent::Diverted);
-                self.enqueue(call_id);
-                self.route();
-            }
-            _ => {
-                let info = call.info();
-                self.tell_cleared(&dn, info, Cause::Rejected, NativeEvent::ConnectionCleared);
-                self.end_call(call_id, Cause::Rejected);
-            }
+        call.missed = true;
+        if call.offered_by_queue {
+            call.rejected_by.insert(agent_id.to_string());
+            call.queued_at = now;
+            self.requeue(call_id, &dn, Cause::Rejected);
+        } else {
+            call.remove_party(&dn);
+            let info = call.info();
+            self.tell_cleared(&dn, info, Cause::Rejected, NativeEvent::ConnectionCleared);
+            self.end_call(call_id, Cause::Rejected);
         }
         Ok(())
+    }
+
+    /// Takes a queue call from the agent on `dn` it rings and puts it back in
+    /// its queue (at `queued_at`), for routing to offer it again.
+    pub(super) fn requeue(&mut self, call_id: &str, dn: &str, cause: Cause) {
+        let call = self.call_mut(call_id);
+        call.remove_party(dn);
+        call.offered_by_queue = false;
+        if let Some(queue) = call.queue.clone() {
+            call.parties.push(Party {
+                dn: queue,
+                state: Queued,
+            });
+        }
+        let info = call.info();
+        self.tell_cleared(dn, info, cause, NativeEvent::Diverted);
+        self.enqueue(call_id);
+        self.route();
+    }
+
+    /// The ring timeout of a queue call's `offer`-th offer: if that offer
+    /// still rings, the call goes back to its queue for the next agent and
+    /// the agent who let it ring goes Not ready with the missed-call reason.
+    /// Stale timers (answered, rejected, re-offered, gone) are ignored.
+    pub fn ring_timeout_expired(&mut self, call_id: &str, offer: u64) {
+        let Some(call) = self.calls.get(call_id) else {
+            return;
+        };
+        if call.offers != offer || !call.offered_by_queue {
+            return;
+        }
+        let ringing = call
+            .parties
+            .iter()
+            .filter(|p| p.state == Alerting)
+            .find_map(|p| self.agent_at(&p.dn).map(|a| (a.to_string(), p.dn.clone())));
+        let Some((agent_id, dn)) = ringing else {
+            return;
+        };
+        self.call_mut(call_id).missed = true;
+        // The agent first, so that routing does not offer the call straight back.
+        let reason = self.config.missed_reason.clone();
+        if self
+            .agents
+            .get(&agent_id)
+            .is_some_and(|a| matches!(a.status, AgentStatus::Ready | AgentStatus::NotReady))
+        {
+            self.enter(
+                &agent_id,
+                AgentStatus::NotReady,
+                reason,
+                app::opencti::events::WorkMode::AuxWork,
+            );
+        }
+        self.requeue(call_id, &dn, Cause::NoAnswer);
     }
 
     /// Leaves a call. A two-party call ends; a conference goes on without the agent.
@@ -260,6 +308,7 @@ impl Switch {
                 self.maybe_wrap_up(&agent_id);
             }
         }
+        self.record_ended(call);
         self.route();
     }
 
@@ -353,20 +402,23 @@ impl Switch {
         dn: &str,
         original: &str,
         consult: &str,
+        cause: Cause,
     ) -> Result<(Vec<Party>, CallInfo), OpenCtiError> {
-        let consult_call = self
+        let mut consult_call = self
             .calls
             .remove(consult)
             .ok_or_else(|| OpenCtiError::invalid_state(format!("there is no call {consult}")))?;
         let consult_info = consult_call.info();
-        let moved: Vec<Party> = consult_call
-            .parties
+        let moved: Vec<Party> = std::mem::take(&mut consult_call.parties)
             .into_iter()
             .filter(|p| p.dn != dn)
             .collect();
+        let data = consult_call.data.clone();
+        consult_call.transferred = cause == Cause::Transfer;
+        self.record_ended(consult_call);
         let now = self.now;
         let call = self.call_mut(original);
-        call.data = consult_call.data;
+        call.data = data;
         let queued = moved.iter().find(|p| p.state == Queued);
         if let Some(queue) = queued {
             call.queue = Some(queue.dn.clone());
@@ -437,8 +489,10 @@ impl Switch {
         original: &str,
         consult: &str,
     ) -> Result<(), OpenCtiError> {
-        let (moved, consult_info) = self.merge_consultation(dn, original, consult)?;
+        let (moved, consult_info) =
+            self.merge_consultation(dn, original, consult, Cause::Transfer)?;
         let call = self.call_mut(original);
+        call.transferred = true;
         call.remove_party(dn);
         let info = call.info();
         // The transferring agent leaves both calls.
@@ -467,7 +521,8 @@ impl Switch {
                 p.state.as_str()
             )));
         }
-        let (moved, consult_info) = self.merge_consultation(dn, original, consult)?;
+        let (moved, consult_info) =
+            self.merge_consultation(dn, original, consult, Cause::Conference)?;
         self.hold_active_calls(dn, original);
         self.call_mut(original).set_state(dn, Connected);
         self.announce_completion(dn, original, &moved, consult_info, Cause::Conference);
@@ -511,6 +566,7 @@ impl Switch {
         let call = self.call_mut(call_id);
         call.remove_party(&dn);
         call.offered_by_queue = false;
+        call.transferred = true;
         call.data.extend(user_data.cloned().unwrap_or_default());
         if let Destination::Queue(queue) = &target {
             call.queue = Some(queue.clone());
@@ -566,11 +622,20 @@ impl Switch {
             let call = self.call_mut(&call_id);
             call.remove_party(&queue);
             call.offered_by_queue = true;
+            call.offers += 1;
+            let offer = call.offers;
             call.parties.push(Party {
                 dn: dn.clone(),
                 state: Alerting,
             });
             self.tell_call(&call_id, &dn, None, NativeEvent::Delivered);
+            if self.config.ring_timeout_seconds > 0 {
+                self.output.timers.push(Timer::RingNoAnswer {
+                    call_id,
+                    offer,
+                    at: self.now + self.config.ring_timeout_seconds * 1000,
+                });
+            }
         }
     }
 

@@ -25,10 +25,25 @@ pub struct SwitchConfig {
     /// simulated far end after this many milliseconds.
     #[serde(default)]
     pub auto_answer_ms: Option<u64>,
+    /// A queue call that rings an agent this long goes to the next agent
+    /// (ring-no-answer); 0 lets it ring until the caller hangs up.
+    #[serde(default = "default_ring_timeout")]
+    pub ring_timeout_seconds: u64,
+    /// The not-ready reason of an agent who let a queue call ring out.
+    #[serde(default = "default_missed_reason")]
+    pub missed_reason: String,
 }
 
 fn default_wrap_up() -> u64 {
     30
+}
+
+fn default_ring_timeout() -> u64 {
+    20
+}
+
+fn default_missed_reason() -> String {
+    "Missed".into()
 }
 
 fn default_dispositions() -> Vec<String> {
@@ -100,11 +115,16 @@ impl SwitchConfig {
             dispositions: default_dispositions(),
             wrap_up_seconds: 30,
             auto_answer_ms: None,
+            ring_timeout_seconds: default_ring_timeout(),
+            missed_reason: default_missed_reason(),
         }
     }
 
     /// Checks that the numbers do not clash and every reference resolves.
     pub fn validate(&self) -> Result<(), String> {
+        if self.missed_reason.trim().is_empty() {
+            return Err("missed_reason must not be empty".into());
+        }
         let mut numbers = std::collections::HashSet::new();
         for n in self
             .extensions

@@ -69,8 +69,8 @@ impl Switch {
                     self.set_not_ready(agent_id, reason.as_deref(), *work_mode)
                 }
             }),
-            CstaRequest::CompleteWrapUp { disposition } => {
-                done(self.complete_wrap_up(agent_id, disposition.as_deref()))
+            CstaRequest::CompleteWrapUp { disposition, note } => {
+                done(self.complete_wrap_up(agent_id, disposition.as_deref(), note.as_deref()))
             }
             CstaRequest::MakeCall {
                 destination,

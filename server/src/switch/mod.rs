@@ -8,14 +8,16 @@ mod agents;
 mod calls;
 pub mod config;
 mod dispatch;
+pub mod records;
+mod restore;
 mod sim;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use app::{
     opencti::{
         ErrorCode, OpenCtiError, UserData,
-        events::WorkMode,
+        events::{RecentCall, WorkMode},
         functions::TelephonyMode,
         rules::{self, Action, AgentView, CallView},
     },
@@ -25,6 +27,9 @@ use app::{
     },
 };
 pub use config::SwitchConfig;
+use records::LegTrack;
+pub use records::{CallRecord, Direction, Leg, RecordUpdate, WrapUpRecord};
+pub use restore::SavedAgent;
 pub use sim::{SimCall, SimError};
 
 /// An event for one agent's session.
@@ -49,6 +54,24 @@ pub enum Timer {
         dn: String,
         at: u64,
     },
+    /// Call [`Switch::ring_timeout_expired`] at `at` (ms): a queue call's
+    /// `offer`-th offer to an agent has rung for the ring timeout.
+    RingNoAnswer {
+        call_id: String,
+        offer: u64,
+        at: u64,
+    },
+}
+
+impl Timer {
+    /// When the timer is due (ms since the epoch).
+    pub fn at(&self) -> u64 {
+        match self {
+            Self::WrapUp { at, .. }
+            | Self::AutoAnswer { at, .. }
+            | Self::RingNoAnswer { at, .. } => *at,
+        }
+    }
 }
 
 /// What the services produced since the last [`Switch::take_output`].
@@ -56,6 +79,8 @@ pub enum Timer {
 pub struct Output {
     pub deliveries: Vec<Delivery>,
     pub timers: Vec<Timer>,
+    /// Calls that ended and wrap-ups that finished, to store.
+    pub records: Vec<RecordUpdate>,
 }
 
 /// What a dialled number reaches.
@@ -113,6 +138,7 @@ struct Agent {
 
 #[derive(Debug, Clone)]
 struct WrapUp {
+    started_at: u64,
     ends_at: u64,
     resume: AgentStatus,
     resume_reason: String,
@@ -146,6 +172,16 @@ struct Call {
     queued_at: u64,
     /// The alerting agent got it from a queue (a reject sends it back there).
     offered_by_queue: bool,
+    /// How many times routing offered it to an agent (a ring-no-answer
+    /// timer names the offer it is about).
+    offers: u64,
+    /// Each agent's part in the call so far, for its record.
+    legs: Vec<LegTrack>,
+    answered_at: Option<u64>,
+    /// An agent passed it on (blind or consulted transfer).
+    transferred: bool,
+    /// An agent let it ring out or turned it away.
+    missed: bool,
 }
 
 impl Call {
@@ -165,6 +201,11 @@ impl Call {
             rejected_by: BTreeSet::new(),
             queued_at: now,
             offered_by_queue: false,
+            offers: 0,
+            legs: vec![],
+            answered_at: None,
+            transferred: false,
+            missed: false,
         }
     }
 
@@ -225,6 +266,8 @@ pub struct Switch {
     /// Entries go stale when a call is answered, re-queued or gone; routing
     /// drops those as it meets them.
     waiting: BTreeSet<(u64, String)>,
+    /// Each agent's latest ended calls, newest first.
+    recent: BTreeMap<String, VecDeque<RecentCall>>,
     next_call: u64,
     output: Output,
 }
@@ -277,6 +320,7 @@ impl Switch {
             calls: BTreeMap::new(),
             ready: BTreeSet::new(),
             waiting: BTreeSet::new(),
+            recent: BTreeMap::new(),
             next_call: 1,
             now: 0,
             output: Output::default(),
@@ -316,6 +360,7 @@ impl Switch {
             calls,
             reason_codes: self.config.reason_codes.clone(),
             dispositions: self.config.dispositions.clone(),
+            recent: self.recent_of(agent_id),
         })
     }
 
@@ -479,6 +524,7 @@ impl Switch {
         cause: Option<Cause>,
         make: fn(CallEvent) -> NativeEvent,
     ) {
+        self.track(call_id);
         let call = self.call(call_id);
         let event = CallEvent {
             device: device.to_string(),
@@ -513,6 +559,7 @@ impl Switch {
         cause: Cause,
         make: fn(CallEvent) -> NativeEvent,
     ) {
+        self.track(&info.call_id);
         if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
             if let Some(agent) = self.agents.get_mut(&agent_id)
                 && agent.talked_on.remove(&info.call_id)

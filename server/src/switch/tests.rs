@@ -180,14 +180,14 @@ fn finish_wrap_up_early_and_stale_timers_are_ignored() {
     let generation = sw.agents["1001"].wrap_up_generation;
     // An outcome that is not configured changes nothing.
     assert_eq!(
-        sw.complete_wrap_up("1001", Some("Maybe"))
+        sw.complete_wrap_up("1001", Some("Maybe"), None)
             .unwrap_err()
             .err_code,
         ErrorCode::BadRequest
     );
     assert_eq!(status(&sw, "1001"), AgentStatus::WorkingAfterCall);
     sw.take_output();
-    sw.complete_wrap_up("1001", Some("Sale")).unwrap();
+    sw.complete_wrap_up("1001", Some("Sale"), None).unwrap();
     // The disposition is recorded for the call the wrap-up follows.
     let output = sw.take_output();
     let dispositions: Vec<_> = output
@@ -212,7 +212,9 @@ fn finish_wrap_up_early_and_stale_timers_are_ignored() {
     sw.wrap_up_expired("1001", generation);
     assert!(sw.take_output().deliveries.is_empty());
     assert_eq!(
-        sw.complete_wrap_up("1001", None).unwrap_err().err_code,
+        sw.complete_wrap_up("1001", None, None)
+            .unwrap_err()
+            .err_code,
         ErrorCode::InvalidObjectState
     );
 }
@@ -450,7 +452,7 @@ fn outbound_call_is_answered_by_the_simulator_and_wraps_up() {
     sw.sim_hang_up(&call).unwrap();
     assert_eq!(status(&sw, "1001"), AgentStatus::WorkingAfterCall);
     // Wrap-up returns to NotReady, the state before the call.
-    sw.complete_wrap_up("1001", None).unwrap();
+    sw.complete_wrap_up("1001", None, None).unwrap();
     assert_eq!(status(&sw, "1001"), AgentStatus::NotReady);
 }
 
@@ -751,7 +753,7 @@ fn agent_state_matrix() {
         ),
         (
             "finish wrap-up",
-            |sw| sw.complete_wrap_up("1001", None),
+            |sw| sw.complete_wrap_up("1001", None, None),
             [
                 Err(AgentNotLoggedIn),
                 Err(InvalidObjectState),

@@ -43,11 +43,14 @@ impl TestServer {
             "--allowed-origin",
             "http://allowed.test",
         ];
+        if !flags.contains(&"--database") {
+            argv.extend_from_slice(&["--database", "sqlite::memory:"]);
+        }
         argv.extend_from_slice(flags);
         let cli = Cli::try_parse_from(argv).expect("valid flags");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (router, hub) = server::app_router(&cli.serve, addr).unwrap();
+        let (router, hub) = server::app_router(&cli.serve, addr).await.unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self {
             addr,

@@ -11,20 +11,29 @@ use serde_json::json;
 
 use super::Connection;
 use crate::{
+    records::{Database, Recorder},
     relay::{Hub, RelayConfig},
-    switch::SwitchConfig,
+    switch::{Switch, SwitchConfig},
 };
 
 const CALLER: &str = "+15551230001";
 
-fn hub(replay_capacity: usize) -> Hub {
+/// A hub on the demo switch, storing into an in-memory database.
+async fn hub_with(config: RelayConfig) -> Hub {
+    let db = Database::open("sqlite::memory:").await.unwrap();
     Hub::new(
-        SwitchConfig::demo(),
-        RelayConfig {
-            replay_capacity,
-            ..RelayConfig::default()
-        },
+        Switch::new(SwitchConfig::demo()),
+        config,
+        Recorder::start(db),
     )
+}
+
+async fn hub(replay_capacity: usize) -> Hub {
+    hub_with(RelayConfig {
+        replay_capacity,
+        ..RelayConfig::default()
+    })
+    .await
 }
 
 /// The client end of one socket.
@@ -142,7 +151,7 @@ async fn drop_then_resume(hub: &Hub, rounds: usize) -> (Client, u64) {
 
 #[tokio::test]
 async fn login_answers_with_the_session_then_a_snapshot() {
-    let hub = hub(64);
+    let hub = hub(64).await;
     let mut client = Client::connect(&hub);
     let (token, seq) = client.login().await;
     assert!(!token.is_empty());
@@ -156,7 +165,7 @@ async fn login_answers_with_the_session_then_a_snapshot() {
 
 #[tokio::test]
 async fn events_a_request_causes_come_before_its_response() {
-    let hub = hub(64);
+    let hub = hub(64).await;
     let mut client = Client::connect(&hub);
     client.login().await;
     let call = hub
@@ -201,7 +210,7 @@ async fn events_a_request_causes_come_before_its_response() {
 
 #[tokio::test]
 async fn resume_replays_exactly_the_missed_events() {
-    let hub = hub(64);
+    let hub = hub(64).await;
     let (mut second, seq) = drop_then_resume(&hub, 1).await;
     let replay = [second.event().await, second.event().await];
     assert_eq!(
@@ -218,7 +227,7 @@ async fn resume_replays_exactly_the_missed_events() {
 
 #[tokio::test]
 async fn resume_past_the_replay_buffer_gets_a_snapshot() {
-    let hub = hub(4);
+    let hub = hub(4).await;
     let (mut second, seq) = drop_then_resume(&hub, 5).await;
     let (snapshot_seq, event) = second.event().await;
     assert!(matches!(event, NativeEvent::Snapshot(_)), "{event:?}");
@@ -233,7 +242,7 @@ async fn resume_past_the_replay_buffer_gets_a_snapshot() {
 
 #[tokio::test]
 async fn a_socket_that_falls_behind_its_feed_catches_up_with_a_snapshot() {
-    let hub = hub(4);
+    let hub = hub(4).await;
     let mut client = Client::connect(&hub);
     let (_, seq) = client.login().await;
     // The connection task does not run until this test awaits: ten events
@@ -250,7 +259,7 @@ async fn a_socket_that_falls_behind_its_feed_catches_up_with_a_snapshot() {
 
 #[tokio::test]
 async fn a_frame_over_the_cap_closes_only_that_socket() {
-    let hub = hub(64);
+    let hub = hub(64).await;
     let mut big = Client::connect(&hub);
     big.login().await;
     big.send_raw(Message::Text(
@@ -268,7 +277,7 @@ async fn a_frame_over_the_cap_closes_only_that_socket() {
 
 #[tokio::test]
 async fn bad_frames_are_answered_and_the_socket_survives() {
-    let hub = hub(64);
+    let hub = hub(64).await;
     let mut client = Client::connect(&hub);
     client.send_raw(Message::Text("{not json".into()));
     assert!(matches!(client.frame().await, ServerFrame::Error { .. }));
@@ -288,16 +297,16 @@ async fn bad_frames_are_answered_and_the_socket_survives() {
     assert_eq!(client.frame().await, ServerFrame::Pong);
 }
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn a_silent_peer_is_pinged_then_closed() {
-    let hub = Hub::new(
-        SwitchConfig::demo(),
-        RelayConfig {
-            heartbeat_interval: Duration::from_secs(4),
-            heartbeat_timeout: Duration::from_secs(10),
-            ..RelayConfig::default()
-        },
-    );
+    let hub = hub_with(RelayConfig {
+        heartbeat_interval: Duration::from_secs(4),
+        heartbeat_timeout: Duration::from_secs(10),
+        ..RelayConfig::default()
+    })
+    .await;
+    // Virtual time from here: the database is open.
+    tokio::time::pause();
     let Client {
         to_server: _keep_open,
         mut from_server,

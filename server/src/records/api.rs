@@ -1,0 +1,347 @@
+//! The history API (DESIGN.md §10 "Operations"): `GET /api/calls` (JSON,
+//! newest first, paged) and `GET /api/calls.csv` (the same as CSV, one row per
+//! agent leg, RFC 4180 quoting). Until API keys exist (the security issue),
+//! it answers only when the server listens on a loopback address.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use app::opencti::{ErrorCode, OpenCtiError};
+use axum::{
+    Json, Router,
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::db::RecordFilter;
+use super::writer::Recorder;
+use crate::{
+    sim_api::ApiError,
+    switch::{CallRecord, Leg},
+};
+
+/// Records a page holds unless `limit` says otherwise, and at most.
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+/// The CSV export is for spreadsheets and reporting tools: bigger pages.
+const DEFAULT_CSV_LIMIT: u32 = 10_000;
+const MAX_CSV_LIMIT: u32 = 100_000;
+
+/// The state of the history routes.
+#[derive(Clone)]
+pub struct HistoryState {
+    pub recorder: Recorder,
+    /// Whether the API answers (a loopback listen address, for now).
+    pub open: bool,
+}
+
+pub fn routes() -> Router<HistoryState> {
+    Router::new()
+        .route("/api/calls", get(list))
+        .route("/api/calls.csv", get(csv))
+}
+
+/// The query string of both routes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    agent: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+impl Params {
+    fn filter(self, default_limit: u32, max_limit: u32) -> Result<RecordFilter, ApiError> {
+        let limit = self.limit.unwrap_or(default_limit);
+        if limit == 0 || limit > max_limit {
+            return Err(bad_request(format!("limit must be 1–{max_limit}")));
+        }
+        Ok(RecordFilter {
+            agent: self.agent.filter(|a| !a.is_empty()),
+            from: self.from.as_deref().map(parse_time).transpose()?,
+            to: self.to.as_deref().map(parse_time).transpose()?,
+            limit,
+            offset: self.offset.unwrap_or(0),
+        })
+    }
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, OpenCtiError::bad_request(message))
+}
+
+/// An ISO 8601 time (`2026-12-02T10:00:00Z`, fractions and offsets allowed)
+/// or a date (`2026-12-02`, midnight UTC), as ms since the epoch.
+fn parse_time(text: &str) -> Result<u64, ApiError> {
+    let full = if text.len() == 10 {
+        format!("{text}T00:00:00Z")
+    } else {
+        text.to_string()
+    };
+    humantime::parse_rfc3339_weak(&full)
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as u64)
+        .ok_or_else(|| {
+            bad_request(format!(
+                "{text:?} is not an ISO 8601 time such as 2026-12-02T10:00:00Z"
+            ))
+        })
+}
+
+/// Milliseconds since the epoch as ISO 8601 (UTC, milliseconds).
+fn iso(ms: u64) -> String {
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}
+
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// A call record as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordView {
+    call_id: String,
+    direction: &'static str,
+    ani: String,
+    dnis: String,
+    queue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consult_of: Option<String>,
+    started_at: String,
+    answered_at: Option<String>,
+    ended_at: String,
+    outcome: &'static str,
+    legs: Vec<LegView>,
+    data: Value,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LegView {
+    agent_id: String,
+    extension: String,
+    answered: bool,
+    talk_seconds: f64,
+    hold_seconds: f64,
+    wrap_up_seconds: Option<f64>,
+    disposition: Option<String>,
+    note: Option<String>,
+}
+
+impl From<&Leg> for LegView {
+    fn from(leg: &Leg) -> Self {
+        Self {
+            agent_id: leg.agent_id.clone(),
+            extension: leg.extension.clone(),
+            answered: leg.answered,
+            talk_seconds: seconds(leg.talk_ms),
+            hold_seconds: seconds(leg.hold_ms),
+            wrap_up_seconds: leg.wrap_up_ms.map(seconds),
+            disposition: leg.disposition.clone(),
+            note: leg.note.clone(),
+        }
+    }
+}
+
+impl From<CallRecord> for RecordView {
+    fn from(r: CallRecord) -> Self {
+        Self {
+            legs: r.legs.iter().map(LegView::from).collect(),
+            data: serde_json::to_value(&r.data).unwrap_or_default(),
+            call_id: r.call_id,
+            direction: r.direction.as_str(),
+            ani: r.ani,
+            dnis: r.dnis,
+            queue: r.queue,
+            consult_of: r.consult_of,
+            started_at: iso(r.started_at),
+            answered_at: r.answered_at.map(iso),
+            ended_at: iso(r.ended_at),
+            outcome: r.outcome.as_str(),
+        }
+    }
+}
+
+/// The records the query asks for, once the API may answer.
+async fn fetch(
+    state: &HistoryState,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+    default_limit: u32,
+    max_limit: u32,
+) -> Result<Vec<CallRecord>, ApiError> {
+    if !state.open {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            OpenCtiError::new(
+                ErrorCode::Unauthorized,
+                "the history API answers only on a loopback address until API keys are configured",
+            ),
+        ));
+    }
+    let Query(params) = params.map_err(|e| bad_request(e.body_text()))?;
+    let filter = params.filter(default_limit, max_limit)?;
+    state
+        .recorder
+        .database()
+        .calls(&filter)
+        .await
+        .map_err(|err| {
+            tracing::error!("cannot read call records: {err}");
+            ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                OpenCtiError::new(
+                    ErrorCode::HttpError(503),
+                    "the call records cannot be read now",
+                ),
+            )
+        })
+}
+
+/// `GET /api/calls`: a JSON array of records, newest first.
+async fn list(
+    State(state): State<HistoryState>,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<RecordView>>, ApiError> {
+    let records = fetch(&state, params, DEFAULT_LIMIT, MAX_LIMIT).await?;
+    Ok(Json(records.into_iter().map(RecordView::from).collect()))
+}
+
+/// The CSV columns, in order.
+const CSV_HEADER: [&str; 17] = [
+    "callId",
+    "direction",
+    "ani",
+    "dnis",
+    "queue",
+    "startedAt",
+    "answeredAt",
+    "endedAt",
+    "outcome",
+    "agentId",
+    "extension",
+    "talkSeconds",
+    "holdSeconds",
+    "wrapUpSeconds",
+    "disposition",
+    "note",
+    "data",
+];
+
+/// `GET /api/calls.csv`: the same records, one row per agent leg (a call no
+/// agent had is one row with the agent columns empty).
+async fn csv(
+    State(state): State<HistoryState>,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let records = fetch(&state, params, DEFAULT_CSV_LIMIT, MAX_CSV_LIMIT).await?;
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let failed = |err: csv::Error| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            OpenCtiError::new(
+                ErrorCode::HttpError(500),
+                format!("cannot write CSV: {err}"),
+            ),
+        )
+    };
+    out.write_record(CSV_HEADER).map_err(failed)?;
+    for r in records {
+        let call = [
+            r.call_id.clone(),
+            r.direction.as_str().to_string(),
+            r.ani.clone(),
+            r.dnis.clone(),
+            r.queue.clone().unwrap_or_default(),
+            iso(r.started_at),
+            r.answered_at.map(iso).unwrap_or_default(),
+            iso(r.ended_at),
+            r.outcome.as_str().to_string(),
+        ];
+        let data = serde_json::to_string(&r.data).unwrap_or_default();
+        let legs: Vec<[String; 7]> = if r.legs.is_empty() {
+            vec![Default::default()]
+        } else {
+            r.legs
+                .iter()
+                .map(|l| {
+                    [
+                        l.agent_id.clone(),
+                        l.extension.clone(),
+                        seconds(l.talk_ms).to_string(),
+                        seconds(l.hold_ms).to_string(),
+                        l.wrap_up_ms
+                            .map(|w| seconds(w).to_string())
+                            .unwrap_or_default(),
+                        l.disposition.clone().unwrap_or_default(),
+                        l.note.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect()
+        };
+        for leg in legs {
+            out.write_record(call.iter().chain(leg.iter()).chain(std::iter::once(&data)))
+                .map_err(failed)?;
+        }
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| failed(e.into_error().into()))?;
+    let stamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let disposition = format!(
+        "attachment; filename=\"calls-{}.csv\"",
+        stamp.replace(':', "")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_iso_8601_both_ways() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
+        let ms = parse_time("2026-12-02T10:00:00Z").ok().unwrap();
+        assert_eq!(iso(ms), "2026-12-02T10:00:00.000Z");
+        assert_eq!(
+            parse_time("2026-12-02").ok().unwrap(),
+            parse_time("2026-12-02T00:00:00Z").ok().unwrap()
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let params = |limit| Params {
+            limit: Some(limit),
+            ..Params::default()
+        };
+        assert!(params(0).filter(100, 1000).is_err());
+        assert!(params(1001).filter(100, 1000).is_err());
+        assert_eq!(params(5).filter(100, 1000).ok().unwrap().limit, 5);
+        assert_eq!(Params::default().filter(100, 1000).ok().unwrap().limit, 100);
+    }
+}
