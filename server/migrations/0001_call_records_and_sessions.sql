@@ -50,3 +50,9 @@ CREATE TABLE agent_sessions (
     token TEXT NOT NULL,
     last_seq BIGINT NOT NULL
 );
+
+-- Counters that must never go back across restarts (the call numbering).
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);

@@ -237,12 +237,36 @@ impl Database {
             .collect()
     }
 
-    /// The highest call number recorded (0 when none).
+    /// The highest call number used (0 when none): the stored counter, or
+    /// the records if they are ahead of it.
     pub async fn last_call_number(&self) -> Result<u64, DbError> {
-        let row = sqlx::query("SELECT MAX(call_number) AS last FROM call_records")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<Option<i64>, _>("last")?.map_or(0, from_i64))
+        let row = sqlx::query(
+            "SELECT (SELECT MAX(call_number) FROM call_records) AS recorded, \
+             (SELECT MAX(value) FROM counters WHERE name = 'last_call_number') AS counted",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let recorded = row
+            .try_get::<Option<i64>, _>("recorded")?
+            .map_or(0, from_i64);
+        let counted = row
+            .try_get::<Option<i64>, _>("counted")?
+            .map_or(0, from_i64);
+        Ok(recorded.max(counted))
+    }
+
+    /// Stores the highest call number used, so a restart never reuses one
+    /// (calls in progress at a restart leave no record).
+    pub async fn save_call_number(&self, last: u64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO counters (name, value) VALUES ('last_call_number', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value \
+             WHERE excluded.value > counters.value",
+        )
+        .bind(to_i64(last))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Call records, newest first, with their legs.

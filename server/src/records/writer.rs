@@ -34,6 +34,8 @@ pub enum Job {
     WrapUp(WrapUpRecord),
     SaveSession(SavedSession),
     EndSession(String),
+    /// The highest call number used so far.
+    CallNumber(u64),
 }
 
 impl Job {
@@ -43,6 +45,7 @@ impl Job {
             Self::WrapUp(w) => format!("agent {}'s wrap-up of {:?}", w.agent_id, w.call_ids),
             Self::SaveSession(s) => format!("agent {}'s session", s.agent.agent_id),
             Self::EndSession(agent) => format!("the end of agent {agent}'s session"),
+            Self::CallNumber(n) => format!("call number {n}"),
         }
     }
 
@@ -52,6 +55,7 @@ impl Job {
             Self::WrapUp(record) => db.apply_wrap_up(record).await,
             Self::SaveSession(session) => db.save_session(session).await,
             Self::EndSession(agent) => db.delete_session(agent).await,
+            Self::CallNumber(n) => db.save_call_number(*n).await,
         }
     }
 }

@@ -73,6 +73,8 @@ struct Inner {
 struct State {
     switch: Switch,
     sessions: Sessions,
+    /// The call number last sent to storage.
+    numbered: u64,
 }
 
 /// What a socket gets when it logs in or resumes: the session, the events to
@@ -99,6 +101,7 @@ impl Hub {
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
+                    numbered: switch.last_call_number(),
                     switch,
                     sessions: Sessions::new(config.replay_capacity, config.request_cache),
                 }),
@@ -182,6 +185,10 @@ impl Hub {
             self.schedule(timer);
         }
         let recorder = &self.inner.recorder;
+        if state.switch.last_call_number() > state.numbered {
+            state.numbered = state.switch.last_call_number();
+            recorder.send(Job::CallNumber(state.numbered));
+        }
         for record in output.records {
             recorder.send(match record {
                 RecordUpdate::Call(r) => Job::Call(r),

@@ -106,9 +106,15 @@ impl Switch {
     /// ringing calls are cleared, calls in progress are hung up, and the
     /// agent is logged out. Returns whether the agent was logged in.
     pub fn end_session(&mut self, agent_id: &str) -> bool {
-        let Some(dn) = self.agents.get(agent_id).and_then(|a| a.device.clone()) else {
+        let Some(agent) = self.agents.get_mut(agent_id) else {
             return false;
         };
+        let Some(dn) = agent.device.clone() else {
+            return false;
+        };
+        // Out of routing first, so that no call comes straight back.
+        agent.status = AgentStatus::NotReady;
+        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
         let calls: Vec<(String, Option<ConnectionState>, bool)> = self
             .calls
             .values()

@@ -100,6 +100,11 @@ impl Switch {
         self.next_call = self.next_call.max(last + 1);
     }
 
+    /// The highest call number used so far.
+    pub fn last_call_number(&self) -> u64 {
+        self.next_call - 1
+    }
+
     /// The number in a call id of this switch (`C1007` → 7).
     pub fn call_number(call_id: &str) -> Option<u64> {
         call_id

@@ -31,6 +31,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub hub: Hub,
     http: reqwest::Client,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl TestServer {
@@ -51,12 +52,18 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (router, hub) = server::app_router(&cli.serve, addr).await.unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let serving = tokio::spawn(async move { axum::serve(listener, router).await });
         Self {
             addr,
             hub,
             http: reqwest::Client::new(),
+            serving,
         }
+    }
+
+    /// Stops accepting connections (a server that went away).
+    pub fn stop(&self) {
+        self.serving.abort();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -185,6 +192,11 @@ impl Panel {
 
     pub fn dn(&self) -> &str {
         self.session.as_ref().map_or("", |s| s.extension.as_str())
+    }
+
+    /// The session token of the logged-in agent.
+    pub fn token(&self) -> String {
+        self.session.as_ref().expect("logged in").token.clone()
     }
 
     pub fn last_seq(&self) -> u64 {
