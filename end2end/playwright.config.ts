@@ -37,7 +37,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `../target/release/server --addr 127.0.0.1:3100 --site-root ../target/site --allowed-origin ${HOST}`,
+      command: `../target/release/server --addr 127.0.0.1:3100 --site-root ../target/site --database sqlite::memory: --allowed-origin ${HOST}`,
       url: `${PANEL}/healthz`,
       reuseExistingServer: false,
       stdout: 'pipe',
@@ -45,7 +45,7 @@ export default defineConfig({
       timeout: 60_000,
     },
     {
-      command: `../target/release/server --addr 127.0.0.1:3104 --site-root ../target/site --config support/modes.toml`,
+      command: `../target/release/server --addr 127.0.0.1:3104 --site-root ../target/site --database sqlite::memory: --config support/modes.toml`,
       url: `${MODES}/healthz`,
       reuseExistingServer: false,
       stdout: 'pipe',

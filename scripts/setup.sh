@@ -36,6 +36,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
 fi
 
+# PostgreSQL: the tests run the call records against it as well as SQLite
+# (scripts/postgres.sh starts a throwaway server for them).
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  log "installing Debian postgresql"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y postgresql
+fi
+
 # npm packages: Playwright (its browser download switched off: Debian's
 # chromium is used) and binaryen's wasm-opt (Debian's breaks hydration).
 if [[ ! -x end2end/node_modules/.bin/wasm-opt || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check: formatting, clippy for the
-# server (ssr) and browser (hydrate) builds, the Rust tests, and the Playwright
-# suite in Debian Chromium against a freshly built release server.
+# server (ssr) and browser (hydrate) builds, the Rust tests (with a throwaway
+# PostgreSQL server for the database tests), and the Playwright suite in
+# Debian Chromium against a freshly built release server.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -16,7 +17,8 @@ cargo clippy --all-targets -- -D warnings
 step "clippy: browser build (app + hydrate, frontend) for wasm32"
 cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
-step "cargo test (app + ssr, server)"
+step "cargo test (app + ssr, server; call records on SQLite and on PostgreSQL)"
+source scripts/postgres.sh
 cargo test
 
 step "TypeScript typings (tsc --noEmit over their usage file)"

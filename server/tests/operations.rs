@@ -89,9 +89,48 @@ enum Fate {
     Transferred,
 }
 
+/// A fresh PostgreSQL database named after the test, on the server that
+/// `scripts/postgres.sh` started (`CCP_TEST_POSTGRES_URL`); `None` (and a
+/// note) when there is none, as under a plain `cargo test`.
+async fn postgres_database(test: &str) -> Option<String> {
+    let Ok(admin) = std::env::var("CCP_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "{test}: CCP_TEST_POSTGRES_URL is not set, PostgreSQL not tested (scripts/test.sh sets it)"
+        );
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .expect("the test PostgreSQL server answers");
+    let name = format!("{test}_{}", std::process::id());
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let base = admin.rsplit_once('/').expect("a URL with a database").0;
+    Some(format!("{base}/{name}"))
+}
+
 #[tokio::test]
 async fn a_hundred_calls_make_a_hundred_consistent_records_and_a_spreadsheet_csv() {
-    let server = TestServer::start(&["--wrap-up-seconds", "0"]).await;
+    hundred_calls("sqlite::memory:").await;
+}
+
+#[tokio::test]
+async fn a_hundred_calls_on_postgresql() {
+    if let Some(url) = postgres_database("hundred_calls").await {
+        hundred_calls(&url).await;
+    }
+}
+
+async fn hundred_calls(database: &str) {
+    let server = TestServer::start(&["--database", database, "--wrap-up-seconds", "0"]).await;
     let mut a = server.agent("1001").await;
     a.ok(ready()).await;
     let mut b = server.agent("1002").await;
@@ -315,7 +354,19 @@ async fn after_a_restart_on_the_same_database_agents_are_back_in_their_state() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ccp.sqlite");
     let _ = std::fs::remove_file(&path);
-    let database = path.to_str().unwrap().to_string();
+    restart(path.to_str().unwrap()).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_restart_on_postgresql() {
+    if let Some(url) = postgres_database("restart").await {
+        restart(&url).await;
+    }
+}
+
+async fn restart(database: &str) {
+    let database = database.to_string();
 
     let first = TestServer::start(&["--database", &database, "--wrap-up-seconds", "0"]).await;
     let mut a = first.agent("1001").await;
@@ -360,7 +411,6 @@ async fn after_a_restart_on_the_same_database_agents_are_back_in_their_state() {
     let next = second.place_call("5000", json!({})).await;
     assert_eq!(a.expect_ringing().await, next);
     assert!(next != answered && next != in_progress);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]

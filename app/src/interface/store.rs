@@ -14,8 +14,22 @@ use crate::opencti::{
     rules::{AgentView, CallState, CallView, agent_state_with_calls},
 };
 
+/// `pyCause` of a queue call that rang out here (ring-no-answer).
+pub const CAUSE_NO_ANSWER: &str = "noAnswer";
+
 /// Most calls kept in [`Store::recent`].
 pub const RECENT_CALLS: usize = 50;
+
+/// Something the agent must be told once, that no state shows by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A queue call rang here for the ring timeout and went to another
+    /// agent (the agent is Not ready now, with the CTI server's reason).
+    MissedCall { number: String },
+    /// Calls that were up ended while the panel was away (a CTI server
+    /// restart, a long network drop): the snapshot no longer has them.
+    CallsEnded { count: usize },
+}
 
 /// The store. `Default` is a logged-out agent with the link down.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +57,8 @@ pub struct Store {
     pub reason_codes: Vec<String>,
     /// Wrap-up dispositions the CTI server accepts (from the snapshot).
     pub dispositions: Vec<String>,
+    /// The latest thing to tell the agent; a new ringing call replaces it.
+    pub notice: Option<Notice>,
 }
 
 impl Default for Store {
@@ -64,6 +80,7 @@ impl Default for Store {
             pending_data: BTreeMap::new(),
             reason_codes: vec![],
             dispositions: vec![],
+            notice: None,
         }
     }
 }
@@ -141,6 +158,7 @@ impl Store {
                     self.device_state = DeviceState::Closed;
                     self.calls.clear();
                     self.recent.clear();
+                    self.notice = None;
                     self.pending_data.clear();
                 } else {
                     self.device_state = DeviceState::Opened;
@@ -150,10 +168,18 @@ impl Store {
                 if c.event_name.is_final() {
                     if let Some(pos) = self.calls.iter().position(|x| x.call_id == c.call_id) {
                         let call = self.calls.remove(pos);
+                        if c.cause.as_deref() == Some(CAUSE_NO_ANSWER) {
+                            self.notice = Some(Notice::MissedCall {
+                                number: call.ani.clone(),
+                            });
+                        }
                         self.remember(call, c.event_name, c.timestamp);
                     }
                     self.pending_data.remove(&c.call_id);
                     return;
+                }
+                if c.event_name == CallStateName::Alerting {
+                    self.notice = None;
                 }
                 if matches!(
                     c.event_name,
@@ -239,6 +265,19 @@ impl Store {
         };
         // The server's history wins; without one, the calls this panel saw
         // stay only while the same agent is logged in.
+        let same_agent = self.logged_in() && s.agent_id == self.agent_id;
+        let ended = self
+            .calls
+            .iter()
+            .filter(|c| !s.calls.iter().any(|n| n.call_id == c.call_id))
+            .count();
+        let notice = if same_agent && ended > 0 {
+            Some(Notice::CallsEnded { count: ended })
+        } else if same_agent {
+            self.notice.take()
+        } else {
+            None
+        };
         let recent = match &s.recent_calls {
             Some(list) => list.clone(),
             None if s.agent_id == self.agent_id => std::mem::take(&mut self.recent),
@@ -271,6 +310,7 @@ impl Store {
             pending_data: BTreeMap::new(),
             reason_codes: s.reason_codes.clone(),
             dispositions: s.dispositions.clone(),
+            notice,
         };
     }
 
@@ -465,5 +505,38 @@ mod tests {
         assert_eq!(store.recent[0].outcome, CallOutcome::Missed);
         store.apply(&snapshot("1002", serde_json::Value::Null));
         assert!(store.recent.is_empty(), "another agent never sees these");
+    }
+
+    #[test]
+    fn a_call_that_rang_out_and_calls_gone_after_a_restart_are_told_once() {
+        let mut store = logged_in();
+        store.apply(&call_state("Alerting", "C1"));
+        let mut rang_out = call_state("Disconnected", "C1");
+        if let OpenCtiEvent::CallStateEvent(c) = &mut rang_out {
+            c.cause = Some(CAUSE_NO_ANSWER.into());
+        }
+        store.apply(&rang_out);
+        assert_eq!(
+            store.notice,
+            Some(Notice::MissedCall {
+                number: "+15551230001".into()
+            })
+        );
+        store.apply(&call_state("Alerting", "C2"));
+        assert_eq!(store.notice, None, "a new call replaces it");
+        store.apply(&call_state("Established", "C2"));
+        let snapshot = ev(
+            json!({"pyEventType": "SnapshotEvent", "pyEventName": "Snapshot",
+            "pyAgentId": "1001", "pyAgentState": "Ready", "pyWorkMode": "MODE_AUTO_IN",
+            "pyDeviceState": "OPENED", "pyLinkState": "CONNECTED", "pyThisDN": "2001"}),
+        );
+        store.apply(&snapshot);
+        assert_eq!(store.notice, Some(Notice::CallsEnded { count: 1 }));
+        store.apply(&snapshot);
+        assert_eq!(
+            store.notice,
+            Some(Notice::CallsEnded { count: 1 }),
+            "kept until something replaces it, not counted twice"
+        );
     }
 }

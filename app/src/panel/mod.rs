@@ -23,7 +23,7 @@ use login::LoginForm;
 use recent::RecentCalls;
 use shortcuts::ShortcutHelp;
 pub use state::PanelState;
-use status::{LinkBanner, StatusRegion, Toast};
+use status::{LinkBanner, NoticeBanner, StatusRegion, Toast};
 
 /// Options from the query string (`/embed?agentId=1001&theme=dark&compact=1`):
 /// login pre-fill, theme and compact spacing, applied after hydration.
@@ -89,6 +89,7 @@ pub fn Panel() -> impl IntoView {
         <section class="ccp" aria-label="Call Control Panel" data-hydrated=move || hydrated.get().to_string()>
             <StatusRegion/>
             <LinkBanner/>
+            <NoticeBanner/>
             <Show when=logged_in fallback=|| view! { <LoginForm/> }>
                 <AgentBar/>
                 <ConsultBar/>

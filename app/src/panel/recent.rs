@@ -38,7 +38,7 @@ pub fn RecentCalls() -> impl IntoView {
                 <ul class="recent-list">
                     {move || recent().into_iter().map(|call| {
                         let number = call.number.clone();
-                        let label = format!("Call {} back", call.number);
+                        let label = format!("Call back {}", call.number);
                         let class = format!("recent-item outcome-{}", outcome(&call).to_lowercase());
                         let redial = move |_| {
                             ui.number.set(number.clone());

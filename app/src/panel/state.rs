@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::interface::request::CallOptions;
+use crate::interface::{request::CallOptions, store::Notice};
 
 #[derive(Clone, Copy)]
 pub struct PanelState {
@@ -23,6 +23,8 @@ pub struct PanelState {
     /// on the server, so that server rendering and hydration agree). One
     /// clock for every timer of the panel.
     pub now: RwSignal<u64>,
+    /// The notice the agent dismissed (hidden until another replaces it).
+    pub dismissed_notice: RwSignal<Option<Notice>>,
 }
 
 impl PanelState {
@@ -35,6 +37,7 @@ impl PanelState {
             not_ready_menu: RwSignal::new(false),
             help_open: RwSignal::new(false),
             now: RwSignal::new(0),
+            dismissed_notice: RwSignal::new(None),
         }
     }
 

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::state::PanelState;
 use crate::{
-    interface::{Interface, Store},
+    interface::{Interface, Store, store::Notice},
     opencti::{
         events::{AgentState, LinkState},
         rules::CallState,
@@ -27,17 +28,44 @@ pub fn state_words(store: &Store) -> &'static str {
     }
 }
 
+/// The words of a notice.
+pub fn notice_words(notice: &Notice) -> String {
+    match notice {
+        Notice::MissedCall { number } => {
+            format!(
+                "Missed call from {number}: it went to another agent. Choose Ready to take calls again."
+            )
+        }
+        Notice::CallsEnded { count: 1 } => {
+            "A call ended while the panel was disconnected.".to_string()
+        }
+        Notice::CallsEnded { count } => {
+            format!("{count} calls ended while the panel was disconnected.")
+        }
+    }
+}
+
+/// The store's notice unless the agent dismissed it.
+fn shown_notice(store: &Store, ui: PanelState) -> Option<Notice> {
+    store
+        .notice
+        .clone()
+        .filter(|n| ui.dismissed_notice.with(|d| d.as_ref() != Some(n)))
+}
+
 /// The ARIA live region: the current state and the latest announcement
-/// (a ringing call), not a history.
+/// (a ringing call, else a notice), not a history.
 #[component]
 pub fn StatusRegion() -> impl IntoView {
     let store = Interface::expect().store();
+    let ui = PanelState::expect();
     let text = move || {
         store.with(|s| {
             let state = state_words(s);
-            match s.call_in(CallState::Alerting) {
-                Some(ringing) => format!("{state}. Incoming call from {}", ringing.ani),
-                None => state.to_string(),
+            match (s.call_in(CallState::Alerting), shown_notice(s, ui)) {
+                (Some(ringing), _) => format!("{state}. Incoming call from {}", ringing.ani),
+                (None, Some(notice)) => format!("{state}. {}", notice_words(&notice)),
+                (None, None) => state.to_string(),
             }
         })
     };
@@ -60,6 +88,28 @@ pub fn LinkBanner() -> impl IntoView {
         <Show when=down>
             <div class="banner banner-warning" role="alert">"Connection lost. Reconnecting…"</div>
         </Show>
+    }
+    .into_any()
+}
+
+/// The latest notice, visible until dismissed or replaced (the status
+/// region has already announced it).
+#[component]
+pub fn NoticeBanner() -> impl IntoView {
+    let store = Interface::expect().store();
+    let ui = PanelState::expect();
+    let notice = move || store.with(|s| shown_notice(s, ui));
+    view! {
+        {move || notice().map(|n| {
+            let words = notice_words(&n);
+            view! {
+                <div class="banner banner-info">
+                    <span>{words}</span>
+                    <button class="btn btn-ghost btn-small" aria-label="Dismiss notice"
+                        on:click=move |_| ui.dismissed_notice.set(Some(n.clone()))>"×"</button>
+                </div>
+            }
+        })}
     }
     .into_any()
 }

@@ -358,9 +358,9 @@ impl Database {
             "SELECT * FROM (SELECT l.agent_id, r.call_id, r.direction, r.ani, r.dnis, \
              r.consult_of, r.started_at, r.ended_at, r.outcome, l.extension, l.answered, \
              l.disposition, ROW_NUMBER() OVER (PARTITION BY l.agent_id \
-             ORDER BY r.ended_at DESC, r.call_number DESC) AS position \
+             ORDER BY r.ended_at DESC, r.call_number DESC) AS rank_in_agent \
              FROM call_legs l JOIN call_records r ON r.call_id = l.call_id) ranked \
-             WHERE position <= $1 ORDER BY agent_id, position",
+             WHERE rank_in_agent <= $1 ORDER BY agent_id, rank_in_agent",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
