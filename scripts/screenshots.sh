@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 cargo leptos build --release
 port=3190
-target/release/server --addr "127.0.0.1:$port" --site-root target/site --database sqlite::memory: &
+target/release/server --addr "127.0.0.1:$port" --site-root target/site --database sqlite::memory: --ring-timeout-seconds 2 &
 server=$!
 trap 'kill $server' EXIT
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done

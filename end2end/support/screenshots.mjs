@@ -57,11 +57,26 @@ const shots = [];
   await page.evaluate((id) => window.OpenCTI.retrieveCall(id), callId);
   await sim(`/api/sim/calls/${callId}/hangup`);
   await page.getByRole('button', { name: 'Finish wrap-up' }).waitFor();
+  await page.getByLabel('Disposition').selectOption('Sale');
+  await page.getByLabel('Note').fill('Wants the yearly plan');
   await page.screenshot({ path: `${out}/wrap-up.png` });
   await page.getByRole('button', { name: 'Finish wrap-up' }).click();
   await page.evaluate(() => window.OpenCTI.logout());
   await context.close();
   shots.push('logged-out', 'ready', 'alerting', 'on-a-call', 'consult', 'wrap-up');
+}
+{
+  // A queue call that rang out (the server runs with a 2 s ring timeout).
+  const { page, context } = await panel('light', { width: 360, height: 640 }, '/embed');
+  await page.evaluate(() => window.OpenCTI.login('1004', 'demo', '2004'));
+  await page.evaluate(() => window.OpenCTI.agentReady());
+  await sim('/api/sim/calls', { from: '+15557654321', to: '5001' });
+  await page.getByRole('button', { name: 'Dismiss notice' }).waitFor();
+  await page.screenshot({ path: `${out}/missed-360x640.png` });
+  for (const call of await (await fetch(`${base}/api/sim/calls`)).json()) await sim(`/api/sim/calls/${call.callId}/hangup`);
+  await page.evaluate(() => window.OpenCTI.logout());
+  await context.close();
+  shots.push('missed-360x640');
 }
 {
   const { page, context } = await panel('dark', { width: 360, height: 640 }, '/embed');

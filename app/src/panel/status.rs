@@ -54,7 +54,8 @@ fn shown_notice(store: &Store, ui: PanelState) -> Option<Notice> {
 }
 
 /// The ARIA live region: the current state and the latest announcement
-/// (a ringing call, else a notice), not a history.
+/// (a ringing call, else a notice), not a history. A notice is read out
+/// here but shown in [`NoticeBanner`], so it is not on screen twice.
 #[component]
 pub fn StatusRegion() -> impl IntoView {
     let store = Interface::expect().store();
@@ -62,11 +63,18 @@ pub fn StatusRegion() -> impl IntoView {
     let text = move || {
         store.with(|s| {
             let state = state_words(s);
-            match (s.call_in(CallState::Alerting), shown_notice(s, ui)) {
-                (Some(ringing), _) => format!("{state}. Incoming call from {}", ringing.ani),
-                (None, Some(notice)) => format!("{state}. {}", notice_words(&notice)),
-                (None, None) => state.to_string(),
+            match s.call_in(CallState::Alerting) {
+                Some(ringing) => format!("{state}. Incoming call from {}", ringing.ani),
+                None => state.to_string(),
             }
+        })
+    };
+    let spoken_notice = move || {
+        store.with(|s| {
+            (s.call_in(CallState::Alerting).is_none())
+                .then(|| shown_notice(s, ui))
+                .flatten()
+                .map(|n| format!(". {}", notice_words(&n)))
         })
     };
     let class = move || {
@@ -76,7 +84,12 @@ pub fn StatusRegion() -> impl IntoView {
             words.to_lowercase().replace([' ', '-'], "_")
         )
     };
-    view! { <div class=class role="status" aria-live="polite">{text}</div> }.into_any()
+    view! {
+        <div class=class role="status" aria-live="polite">
+            {text}<span class="visually-hidden">{spoken_notice}</span>
+        </div>
+    }
+    .into_any()
 }
 
 /// Shown while the link to the CTI server is down (logged-in agents only).
