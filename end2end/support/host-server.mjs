@@ -25,7 +25,11 @@ async function handle(req, res) {
     if (!file.startsWith(root)) break;
     try {
       const body = await readFile(file);
-      const type = file.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
+      const type = file.endsWith('.js')
+        ? 'text/javascript'
+        : file.endsWith('.css')
+          ? 'text/css'
+          : 'text/html; charset=utf-8';
       res.writeHead(200, { 'content-type': type }).end(body);
       return;
     } catch {

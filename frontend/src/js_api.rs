@@ -6,7 +6,7 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::future_to_promise;
 
@@ -22,8 +22,8 @@ fn reject(err: &OpenCtiError) -> Promise {
 }
 
 /// Calls an Interface function from positional JavaScript arguments.
-fn dispatch(interface: Interface, name: &str, args: Array) -> Promise {
-    let values: Result<Vec<serde_json::Value>, String> = args.iter().map(|a| from_js(&a)).collect();
+fn dispatch(interface: Interface, name: &str, args: Vec<JsValue>) -> Promise {
+    let values: Result<Vec<serde_json::Value>, String> = args.iter().map(from_js).collect();
     let request = values
         .map_err(|e| OpenCtiError::bad_request(format!("{name}: {e}")))
         .and_then(|values| Request::from_positional(name, values));
@@ -73,27 +73,24 @@ pub fn install(interface: Interface) {
         let _ = Reflect::set(&api, &JsValue::from_str(key), value);
     };
 
-    // One Rust dispatcher; a tiny JS wrapper per function passes its name
-    // and its (variadic) arguments.
-    let dispatcher =
-        Closure::<dyn Fn(String, Array) -> Promise>::new(move |name: String, args: Array| {
-            dispatch(interface, &name, args)
-        });
-    let wrap = Function::new_with_args(
-        "dispatch, name",
-        "return function () { return dispatch(name, Array.from(arguments)); };",
-    );
+    // One closure per function. JavaScript passes missing arguments as
+    // `undefined`, which are trimmed from the end, so `holdCall(id)` and
+    // `holdCall(id, extra)` reach the checks as one and two arguments. (No
+    // `new Function`: the page's Content-Security-Policy forbids eval.)
     for function in functions::Function::ALL {
         let name = function.js_name();
-        if let Ok(f) = wrap.call2(
-            &JsValue::NULL,
-            dispatcher.as_ref(),
-            &JsValue::from_str(name),
-        ) {
-            set(name, &f);
-        }
+        let call = Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue, JsValue) -> Promise>::new(
+            move |a: JsValue, b: JsValue, c: JsValue, d: JsValue, e: JsValue| {
+                let mut args = vec![a, b, c, d, e];
+                while args.last().is_some_and(JsValue::is_undefined) {
+                    args.pop();
+                }
+                dispatch(interface, name, args)
+            },
+        );
+        set(name, call.as_ref());
+        call.forget();
     }
-    dispatcher.forget();
 
     let get_state = Closure::<dyn Fn() -> JsValue>::new(move || to_js(&interface.state_event()));
     set("getState", get_state.as_ref());

@@ -4,7 +4,14 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{relay::RelayConfig, switch::SwitchConfig};
+use crate::{
+    relay::RelayConfig,
+    security::{
+        api_key::{ApiAccess, ApiKeyError},
+        tokens::TokenPolicy,
+    },
+    switch::SwitchConfig,
+};
 
 /// Every flag can also come from the environment variable shown in `--help`,
 /// so containers and CI can configure the server without a wrapper script.
@@ -79,6 +86,28 @@ pub struct ServeArgs {
     #[arg(long, env = "CCP_HEARTBEAT_TIMEOUT_MS", default_value_t = 10000)]
     pub heartbeat_timeout_ms: u64,
 
+    /// A session token with no panel attached expires after this many
+    /// seconds unused (a closed tab's token).
+    #[arg(long, env = "CCP_TOKEN_IDLE_SECONDS", default_value_t = 900)]
+    pub token_idle_seconds: u64,
+
+    /// No session token resumes later than this many seconds after its
+    /// login (a panel attached then keeps working until it disconnects).
+    #[arg(long, env = "CCP_TOKEN_LIFETIME_SECONDS", default_value_t = 43_200)]
+    pub token_lifetime_seconds: u64,
+
+    /// Serve the simulator API on a listen address that is not loopback
+    /// (it is on by default only on loopback); needs an API key.
+    #[arg(long, env = "CCP_SIMULATOR")]
+    pub simulator: bool,
+
+    /// File whose first line is the API key that the simulator and history
+    /// APIs, and relay clients that are not browsers, must send as
+    /// `Authorization: Bearer <key>`. The key may instead be in the
+    /// environment variable `CCP_API_KEY`.
+    #[arg(long, env = "CCP_API_KEY_FILE")]
+    pub api_key_file: Option<PathBuf>,
+
     /// Events kept per agent for replay after a reconnect.
     #[arg(long, env = "CCP_REPLAY_CAPACITY", default_value_t = 1024)]
     pub replay_capacity: usize,
@@ -89,6 +118,9 @@ pub struct ServeArgs {
 pub enum Command {
     /// Drive a running server's call simulator (the far end of calls).
     Sim(crate::sim_cli::SimArgs),
+    /// Read a password on standard input and print its Argon2id hash, for
+    /// an agent's `password` in the configuration file.
+    HashPassword,
 }
 
 impl ServeArgs {
@@ -116,12 +148,42 @@ impl ServeArgs {
         Ok(config)
     }
 
+    /// The API key (file, else `CCP_API_KEY`) for a server on `listen`.
+    pub fn api_access(&self, listen: SocketAddr) -> Result<ApiAccess, ApiKeyError> {
+        let from_env = std::env::var("CCP_API_KEY").ok();
+        ApiAccess::load(self.api_key_file.as_deref(), from_env.as_deref(), listen)
+    }
+
+    /// Whether to serve the simulator: on loopback always; elsewhere only
+    /// when asked for with `--simulator` and protected by a key. Says why
+    /// when it is off.
+    pub fn simulator_enabled(&self, listen: SocketAddr, access: &ApiAccess) -> Result<(), String> {
+        if listen.ip().is_loopback() {
+            return Ok(());
+        }
+        match (self.simulator, access.has_key()) {
+            (true, true) => Ok(()),
+            (false, _) => Err(format!(
+                "the simulator API is off: {listen} is not a loopback address; \
+                 start with --simulator --api-key-file FILE to serve it there"
+            )),
+            (true, false) => Err(format!(
+                "the simulator API is off: on {listen} (not loopback) it needs an API key; \
+                 add --api-key-file FILE (or set CCP_API_KEY) to --simulator"
+            )),
+        }
+    }
+
     pub fn relay_config(&self) -> RelayConfig {
         RelayConfig {
             replay_capacity: self.replay_capacity,
             heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms.max(100)),
             heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms.max(200)),
             session_grace: Duration::from_secs(self.session_grace_seconds),
+            tokens: TokenPolicy {
+                idle: Duration::from_secs(self.token_idle_seconds),
+                lifetime: Duration::from_secs(self.token_lifetime_seconds),
+            },
             ..RelayConfig::default()
         }
     }

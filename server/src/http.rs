@@ -1,34 +1,49 @@
 //! The HTTP surface: panel pages (SSR), static files, the relay's WebSocket,
-//! the simulator API, the health check, and the framing policy headers.
+//! the simulator and history APIs, the health check, and the guards and
+//! headers of `security` around them.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use app::{App, OUTPUT_NAME, shell, shell_with_origins};
 use axum::{
     Json, Router,
-    extract::{Request, State},
-    http::{HeaderValue, header},
-    middleware::{self, Next},
-    response::Response,
+    extract::State,
+    http::{header, request::Parts},
+    middleware,
     routing::get,
 };
-use leptos::prelude::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos::{nonce::use_nonce, prelude::*};
+use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
 use tower_http::compression::CompressionLayer;
 
 use crate::{
     config::ServeArgs,
     origins::Origins,
-    records::{self, api::HistoryState},
+    records,
     relay::{
         Hub,
         socket::{self, SocketState},
     },
+    security::{
+        api_key::{self, ApiAccess},
+        headers::{self, SecurityHeaders},
+        request_guard,
+    },
     sim_api,
 };
 
+/// What decides who may use which part of the surface.
+pub struct Surface {
+    pub origins: Origins,
+    pub access: ApiAccess,
+    /// Whether the simulator's routes are served at all.
+    pub simulator: bool,
+    /// Whether the server is reached over TLS (HSTS).
+    pub tls: bool,
+}
+
 /// Builds the whole application router.
-pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -> Router {
+pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -> Router {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(args.site_root.to_string_lossy().into_owned())
@@ -36,67 +51,71 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, origins: Origins) -
         .site_addr(local)
         .build();
     let routes = generate_route_list(App);
-    let embed_csp = origins.frame_ancestors();
-    let allowlist = origins.list().to_vec();
-    let origins = Arc::new(origins);
+    let policy = SecurityHeaders::new(&surface.origins, surface.tls);
+    let allowlist = surface.origins.list().to_vec();
+    let origins = Arc::new(surface.origins);
 
-    let history = HistoryState {
-        recorder: hub.recorder().clone(),
-        open: local.ip().is_loopback(),
-    };
+    let mut keyed = Router::new().merge(records::api::routes().with_state(hub.recorder().clone()));
+    if surface.simulator {
+        keyed = keyed.merge(sim_api::routes().with_state(hub.clone()));
+    }
+    let keyed = keyed.layer(middleware::from_fn_with_state(
+        surface.access.clone(),
+        api_key::require_key,
+    ));
+
     let api = Router::new()
         .route("/ws", get(socket::upgrade))
         .with_state(SocketState {
             hub: hub.clone(),
-            origins,
+            origins: origins.clone(),
+            access: surface.access,
         })
-        .merge(records::api::routes().with_state(history))
-        .merge(
-            Router::new()
-                .route("/healthz", get(health))
-                .merge(sim_api::routes())
-                .with_state(hub),
-        );
+        .merge(keyed)
+        .merge(Router::new().route("/healthz", get(health)).with_state(hub));
 
+    let page_policy = policy.clone();
     let pages = Router::new()
-        .leptos_routes(&options, routes, {
-            let options = options.clone();
-            move || shell_with_origins(options.clone(), allowlist.clone())
-        })
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || page_content_security_policy(&page_policy),
+            {
+                let options = options.clone();
+                move || shell_with_origins(options.clone(), allowlist.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(options)
-        .layer(middleware::from_fn(move |req: Request, next: Next| {
-            let embed_csp = embed_csp.clone();
-            async move { framing_headers(req, next, embed_csp).await }
-        }));
+        .with_state(options);
 
-    api.merge(pages).layer(CompressionLayer::new())
+    api.merge(pages)
+        .layer(middleware::from_fn_with_state(
+            origins,
+            request_guard::refuse_cross_site_writes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            policy,
+            headers::security_headers,
+        ))
+        .layer(CompressionLayer::new())
+}
+
+/// Runs in each page's rendering context: the policy names the nonce that
+/// Leptos puts on its hydration script for this response.
+fn page_content_security_policy(policy: &SecurityHeaders) {
+    let (Some(response), Some(parts)) = (use_context::<ResponseOptions>(), use_context::<Parts>())
+    else {
+        return;
+    };
+    let nonce = use_nonce();
+    response.insert_header(
+        header::CONTENT_SECURITY_POLICY,
+        policy.content_security_policy(parts.uri.path(), nonce.as_deref()),
+    );
 }
 
 /// `GET /healthz`: 200 while the server serves, with the record writer's
 /// figures (a backlog that grows means the database is failing).
 async fn health(State(hub): State<Hub>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "records": hub.health() }))
-}
-
-/// `/embed` may be framed by the allowlist; every other page only by itself.
-async fn framing_headers(req: Request, next: Next, embed_csp: HeaderValue) -> Response {
-    let is_embed = matches!(req.uri().path(), "/embed" | "/embed/");
-    let mut response = next.run(req).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
-        let csp = if is_embed {
-            embed_csp
-        } else {
-            HeaderValue::from_static("frame-ancestors 'self'")
-        };
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    response
 }

@@ -7,6 +7,7 @@ mod http;
 pub mod origins;
 pub mod records;
 pub mod relay;
+pub mod security;
 mod sim_api;
 pub mod sim_cli;
 pub mod switch;
@@ -25,6 +26,8 @@ use switch::{Switch, records::RECENT_PER_AGENT};
 pub enum ServerError {
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("{0}")]
+    Usage(&'static str),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -36,14 +39,35 @@ pub enum ServerError {
     Sim(#[from] sim_cli::SimCliError),
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    ApiKey(#[from] security::api_key::ApiKeyError),
+    #[error(transparent)]
+    Credential(#[from] security::credentials::CredentialError),
 }
 
 /// Runs what the command line asks: serve, or drive the simulator.
 pub async fn run(cli: Cli) -> Result<(), ServerError> {
     match cli.command {
         Some(Command::Sim(args)) => Ok(sim_cli::run(args).await?),
+        Some(Command::HashPassword) => hash_password(),
         None => serve(cli.serve).await,
     }
+}
+
+/// `server hash-password`: standard input (one line, or all of it) to an
+/// Argon2id hash on standard output.
+fn hash_password() -> Result<(), ServerError> {
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+    let password = input.strip_suffix('\n').unwrap_or(&input);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(ServerError::Usage(
+            "hash-password reads the password on standard input; it got nothing",
+        ));
+    }
+    println!("{}", security::credentials::hash_password(password)?);
+    Ok(())
 }
 
 /// Binds the listener and serves until Ctrl-C or SIGTERM.
@@ -66,7 +90,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
             tracing::debug!("cannot set TCP_NODELAY: {err}");
         }
     });
-    axum::serve(listener, router)
+    // Connection info gives each request its client's address (login limits).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     if !hub.recorder().flush(Duration::from_secs(5)).await {
@@ -87,6 +113,14 @@ pub async fn app_router(
 ) -> Result<(axum::Router, Hub), ServerError> {
     let config = args.switch_config().map_err(ServerError::Config)?;
     let origins = Origins::new(&args.allowed_origins).map_err(ServerError::Config)?;
+    let access = args.api_access(local)?;
+    let simulator = match args.simulator_enabled(local, &access) {
+        Ok(()) => true,
+        Err(why) => {
+            tracing::warn!("{why}");
+            false
+        }
+    };
     let db = Database::open(&args.database).await?;
     let mut switch = Switch::new(config);
     switch.continue_numbering_after(db.last_call_number().await?);
@@ -96,7 +130,13 @@ pub async fn app_router(
     let sessions = db.sessions().await?;
     let hub = Hub::new(switch, args.relay_config(), Recorder::start(db));
     hub.restore(sessions);
-    Ok((http::router(args, local, hub.clone(), origins), hub))
+    let surface = http::Surface {
+        origins,
+        access,
+        simulator,
+        tls: false,
+    };
+    Ok((http::router(args, local, hub.clone(), surface), hub))
 }
 
 async fn shutdown_signal() {

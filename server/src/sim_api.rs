@@ -68,6 +68,14 @@ impl From<SimError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        if let JsonRejection::MissingJsonContentType(_) = rejection {
+            // DESIGN.md §10: a body that is not JSON is refused like a
+            // cross-site write (a form post is never JSON).
+            return ApiError(
+                StatusCode::FORBIDDEN,
+                OpenCtiError::bad_request("the body must be JSON (Content-Type: application/json)"),
+            );
+        }
         ApiError(
             StatusCode::BAD_REQUEST,
             OpenCtiError::bad_request(format!("malformed JSON body: {}", rejection.body_text())),

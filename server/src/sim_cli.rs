@@ -13,6 +13,10 @@ pub struct SimArgs {
     /// Base URL of the running server.
     #[arg(long, env = "CCP_SIM_URL", default_value = "http://127.0.0.1:3000")]
     pub url: String,
+    /// File whose first line is the server's API key (needed when the
+    /// server has one, or is not on loopback); or set `CCP_API_KEY`.
+    #[arg(long, env = "CCP_API_KEY_FILE")]
+    pub api_key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: SimAction,
 }
@@ -59,6 +63,11 @@ pub enum SimAction {
 /// Why a simulator command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SimCliError {
+    #[error("cannot read the API key file {path}: {source}")]
+    KeyFile {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot reach {url}: {source}")]
     Http { url: String, source: reqwest::Error },
     #[error("{status}: {body}")]
@@ -98,10 +107,15 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 struct Client {
     http: reqwest::Client,
     base: String,
+    key: Option<String>,
 }
 
 impl Client {
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, SimCliError> {
+        let request = match &self.key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        };
         let response = request.send().await.map_err(|source| SimCliError::Http {
             url: self.base.clone(),
             source,
@@ -140,9 +154,22 @@ pub async fn run(args: SimArgs) -> Result<(), SimCliError> {
 /// Runs one `server sim` command, writing its result to `out`: the new call
 /// id for `call`, the calls as JSON for `list`.
 pub async fn run_to(args: SimArgs, out: &mut impl std::io::Write) -> Result<(), SimCliError> {
+    let key = match &args.api_key_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|source| SimCliError::KeyFile {
+                    path: path.display().to_string(),
+                    source,
+                })?
+                .trim()
+                .to_string(),
+        ),
+        None => std::env::var("CCP_API_KEY").ok(),
+    };
     let client = Client {
         http: reqwest::Client::new(),
         base: args.url.trim_end_matches('/').to_string(),
+        key,
     };
     match args.action {
         SimAction::Call { to, from, data } => {

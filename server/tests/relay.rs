@@ -357,7 +357,8 @@ async fn second_login_of_an_agent_joins_its_session_or_is_refused_elsewhere() {
     let mut tab1 = server.agent("1001").await;
     let mut tab2 = server.panel().await;
     let s2 = tab2.login("1001").await.unwrap();
-    assert_eq!(s2.token, tab1.session.clone().unwrap().token);
+    // Each login has a token of its own.
+    assert_ne!(s2.token, tab1.token());
     tab1.ok(ready()).await;
     tab2.expect_agent("AgentReady").await;
     let mut tab3 = server.panel().await;
@@ -381,6 +382,51 @@ async fn second_login_of_an_agent_joins_its_session_or_is_refused_elsewhere() {
     tab2.expect_agent("AgentLoggedOff").await;
     let err = tab2.request(ready()).await.unwrap_err();
     assert_eq!(err.err_code, ErrorCode::AgentNotLoggedIn);
+    // Every token of the session is dropped, not only the one that logged out.
+    for token in [tab1.token(), s2.token] {
+        let mut again = server.panel().await;
+        let err = again.resume(&token, 0).await.unwrap_err();
+        assert_eq!(err.err_code, ErrorCode::Unauthorized);
+    }
+}
+
+#[tokio::test]
+async fn a_resume_swaps_the_token_and_the_old_one_stops_working() {
+    let server = TestServer::start(&[]).await;
+    let first = server.agent("1001").await;
+    let old = first.token();
+    let last = first.last_seq();
+    first.close().await;
+    let mut back = server.panel().await;
+    back.resume(&old, last).await.unwrap();
+    let new = back.token();
+    assert_ne!(new, old);
+    // Replaying the old token (someone who saw it) gets nothing.
+    let mut thief = server.panel().await;
+    let err = thief.resume(&old, 0).await.unwrap_err();
+    assert_eq!(err.err_code, ErrorCode::Unauthorized);
+    // Only the new one resumes (and is swapped in turn).
+    back.close().await;
+    let mut again = server.panel().await;
+    again.resume(&new, last).await.unwrap();
+    assert_ne!(again.token(), new);
+}
+
+#[tokio::test]
+async fn no_token_resumes_past_its_lifetime() {
+    // A lifetime of 0 s: any resume comes too late. (Idle expiry, and a
+    // socket that stays attached past the lifetime, are unit-tested in
+    // `security::tokens`.)
+    let server = TestServer::start(&["--token-lifetime-seconds", "0"]).await;
+    let mut panel = server.agent("1001").await;
+    let token = panel.token();
+    // The lifetime is measured in milliseconds: let one pass for certain.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let mut again = server.panel().await;
+    let err = again.resume(&token, 0).await.unwrap_err();
+    assert_eq!(err.err_code, ErrorCode::Unauthorized);
+    // The panel attached before is not cut off.
+    panel.ok(ready()).await;
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use server::sim_cli::{SimAction, SimArgs, run, run_to};
 fn args(server: &TestServer, action: SimAction) -> SimArgs {
     SimArgs {
         url: server.url(""),
+        api_key_file: None,
         action,
     }
 }

@@ -189,6 +189,15 @@ impl Reference {
         }
     }
 
+    /// Keeps the session token for the next resume, in this tab's
+    /// `sessionStorage` too (a reload resumes with it).
+    fn remember_token(&self, token: String) {
+        if let Some(storage) = session_storage() {
+            let _ = storage.set_item(SESSION_KEY, &token);
+        }
+        self.link.borrow_mut().token = Some(token);
+    }
+
     /// Re-attaches to the session: the server replays what this tab missed
     /// (or sends a snapshot); then the link is shown as up again.
     async fn resume(&self, token: String) {
@@ -205,7 +214,14 @@ impl Reference {
             )
             .await
         {
-            Ok(_) => self.link.borrow().sink.link_state(LinkState::Connected),
+            Ok(value) => {
+                // The server swaps the token at every resume; the old one no
+                // longer works.
+                if let Some(ResponseValue::Session(session)) = value {
+                    self.remember_token(session.token);
+                }
+                self.link.borrow().sink.link_state(LinkState::Connected)
+            }
             Err(err) if err.err_code == ErrorCode::Unauthorized => self.session_ended(),
             Err(_) => {}
         }
@@ -456,14 +472,11 @@ impl Reference {
         };
         {
             let mut link = self.link.borrow_mut();
-            link.token = Some(session.token.clone());
             link.agent_id = session.agent_id.clone();
             link.this_dn = session.extension.clone();
             link.server_version = Some(session.server_version.clone());
         }
-        if let Some(storage) = session_storage() {
-            let _ = storage.set_item(SESSION_KEY, &session.token);
-        }
+        self.remember_token(session.token);
         snapshot
             .await
             .map_err(|_| link_down("the connection to the CTI server was lost"))?;

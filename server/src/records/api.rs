@@ -1,7 +1,7 @@
 //! The history API (DESIGN.md §10 "Operations"): `GET /api/calls` (JSON,
 //! newest first, paged) and `GET /api/calls.csv` (the same as CSV, one row per
-//! agent leg, RFC 4180 quoting). Until API keys exist (the security issue),
-//! it answers only when the server listens on a loopback address.
+//! agent leg, RFC 4180 quoting). The router puts it behind the API key
+//! (`security::api_key`): open on a loopback address with no key set.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,15 +30,7 @@ const MAX_LIMIT: u32 = 1000;
 const DEFAULT_CSV_LIMIT: u32 = 10_000;
 const MAX_CSV_LIMIT: u32 = 100_000;
 
-/// The state of the history routes.
-#[derive(Clone)]
-pub struct HistoryState {
-    pub recorder: Recorder,
-    /// Whether the API answers (a loopback listen address, for now).
-    pub open: bool,
-}
-
-pub fn routes() -> Router<HistoryState> {
+pub fn routes() -> Router<Recorder> {
     Router::new()
         .route("/api/calls", get(list))
         .route("/api/calls.csv", get(csv))
@@ -169,47 +161,33 @@ impl From<CallRecord> for RecordView {
     }
 }
 
-/// The records the query asks for, once the API may answer.
+/// The records the query asks for.
 async fn fetch(
-    state: &HistoryState,
+    recorder: &Recorder,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
     default_limit: u32,
     max_limit: u32,
 ) -> Result<Vec<CallRecord>, ApiError> {
-    if !state.open {
-        return Err(ApiError(
-            StatusCode::FORBIDDEN,
-            OpenCtiError::new(
-                ErrorCode::Unauthorized,
-                "the history API answers only on a loopback address until API keys are configured",
-            ),
-        ));
-    }
     let Query(params) = params.map_err(|e| bad_request(e.body_text()))?;
     let filter = params.filter(default_limit, max_limit)?;
-    state
-        .recorder
-        .database()
-        .calls(&filter)
-        .await
-        .map_err(|err| {
-            tracing::error!("cannot read call records: {err}");
-            ApiError(
-                StatusCode::SERVICE_UNAVAILABLE,
-                OpenCtiError::new(
-                    ErrorCode::HttpError(503),
-                    "the call records cannot be read now",
-                ),
-            )
-        })
+    recorder.database().calls(&filter).await.map_err(|err| {
+        tracing::error!("cannot read call records: {err}");
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            OpenCtiError::new(
+                ErrorCode::HttpError(503),
+                "the call records cannot be read now",
+            ),
+        )
+    })
 }
 
 /// `GET /api/calls`: a JSON array of records, newest first.
 async fn list(
-    State(state): State<HistoryState>,
+    State(recorder): State<Recorder>,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<RecordView>>, ApiError> {
-    let records = fetch(&state, params, DEFAULT_LIMIT, MAX_LIMIT).await?;
+    let records = fetch(&recorder, params, DEFAULT_LIMIT, MAX_LIMIT).await?;
     Ok(Json(records.into_iter().map(RecordView::from).collect()))
 }
 
@@ -237,10 +215,10 @@ const CSV_HEADER: [&str; 17] = [
 /// `GET /api/calls.csv`: the same records, one row per agent leg (a call no
 /// agent had is one row with the agent columns empty).
 async fn csv(
-    State(state): State<HistoryState>,
+    State(recorder): State<Recorder>,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let records = fetch(&state, params, DEFAULT_CSV_LIMIT, MAX_CSV_LIMIT).await?;
+    let records = fetch(&recorder, params, DEFAULT_CSV_LIMIT, MAX_CSV_LIMIT).await?;
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());

@@ -12,7 +12,10 @@ use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
 };
 
-use crate::switch::{CallRecord, Direction, Leg, SavedAgent, Switch, WrapUpRecord};
+use crate::{
+    security::tokens::StoredToken,
+    switch::{CallRecord, Direction, Leg, SavedAgent, Switch, WrapUpRecord},
+};
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +38,8 @@ pub enum DbError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedSession {
     pub agent: SavedAgent,
-    pub token: String,
+    /// The session's tokens (their digests): one per login.
+    pub tokens: Vec<StoredToken>,
     pub last_seq: u64,
 }
 
@@ -164,19 +168,19 @@ impl Database {
         Ok(())
     }
 
-    /// Stores (or replaces) a logged-in agent's session.
+    /// Stores (or replaces) a logged-in agent's session and its tokens.
     pub async fn save_session(&self, s: &SavedSession) -> Result<(), DbError> {
         let a = &s.agent;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO agent_sessions (agent_id, extension, mode, status, reason, work_mode, \
-             since, wrap_up_ends_at, resume_status, resume_reason, token, last_seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             since, wrap_up_ends_at, resume_status, resume_reason, last_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (agent_id) DO UPDATE SET extension = excluded.extension, \
              mode = excluded.mode, status = excluded.status, reason = excluded.reason, \
              work_mode = excluded.work_mode, since = excluded.since, \
              wrap_up_ends_at = excluded.wrap_up_ends_at, resume_status = excluded.resume_status, \
-             resume_reason = excluded.resume_reason, token = excluded.token, \
-             last_seq = excluded.last_seq",
+             resume_reason = excluded.resume_reason, last_seq = excluded.last_seq",
         )
         .bind(&a.agent_id)
         .bind(&a.extension)
@@ -188,19 +192,40 @@ impl Database {
         .bind(a.wrap_up_ends_at.map(to_i64))
         .bind(spelling(&a.resume_status))
         .bind(&a.resume_reason)
-        .bind(&s.token)
         .bind(to_i64(s.last_seq))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM session_tokens WHERE agent_id = $1")
+            .bind(&a.agent_id)
+            .execute(&mut *tx)
+            .await?;
+        for t in &s.tokens {
+            sqlx::query(
+                "INSERT INTO session_tokens (token_id, agent_id, digest, login_at, last_used) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&t.id)
+            .bind(&t.agent_id)
+            .bind(&t.digest)
+            .bind(to_i64(t.login_at_ms))
+            .bind(to_i64(t.last_used_ms))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Forgets an agent's session (logout).
+    /// Forgets an agent's session and its tokens (logout).
     pub async fn delete_session(&self, agent_id: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = $1")
-            .bind(agent_id)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        for delete in [
+            "DELETE FROM agent_sessions WHERE agent_id = $1",
+            "DELETE FROM session_tokens WHERE agent_id = $1",
+        ] {
+            sqlx::query(delete).bind(agent_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -208,11 +233,31 @@ impl Database {
     pub async fn sessions(&self) -> Result<Vec<SavedSession>, DbError> {
         let rows = sqlx::query(
             "SELECT agent_id, extension, mode, status, reason, work_mode, since, \
-             wrap_up_ends_at, resume_status, resume_reason, token, last_seq \
+             wrap_up_ends_at, resume_status, resume_reason, last_seq \
              FROM agent_sessions ORDER BY agent_id",
         )
         .fetch_all(&self.pool)
         .await?;
+        let mut tokens: std::collections::HashMap<String, Vec<StoredToken>> = Default::default();
+        for row in sqlx::query(
+            "SELECT token_id, agent_id, digest, login_at, last_used FROM session_tokens \
+             ORDER BY token_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let token = StoredToken {
+                id: row.try_get("token_id")?,
+                agent_id: row.try_get("agent_id")?,
+                digest: row.try_get("digest")?,
+                login_at_ms: from_i64(row.try_get("login_at")?),
+                last_used_ms: from_i64(row.try_get("last_used")?),
+            };
+            tokens
+                .entry(token.agent_id.clone())
+                .or_default()
+                .push(token);
+        }
         rows.iter()
             .map(|row| {
                 Ok(SavedSession {
@@ -230,7 +275,9 @@ impl Database {
                         resume_status: parse_spelling(row, "resume_status")?,
                         resume_reason: row.try_get("resume_reason")?,
                     },
-                    token: row.try_get("token")?,
+                    tokens: tokens
+                        .remove(&row.try_get::<String, _>("agent_id")?)
+                        .unwrap_or_default(),
                     last_seq: from_i64(row.try_get("last_seq")?),
                 })
             })

@@ -8,8 +8,9 @@ mod session;
 pub mod socket;
 
 use std::{
+    net::IpAddr,
     sync::{Arc, Mutex, MutexGuard},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use app::{
@@ -25,6 +26,7 @@ use tokio::sync::broadcast;
 
 use crate::{
     records::{Job, Recorder, SavedSession, WriterHealth},
+    security::{credentials, login_limits::LoginLimits, tokens::TokenPolicy},
     switch::{Output, RecordUpdate, SimCall, SimError, Switch, Timer},
 };
 
@@ -44,6 +46,8 @@ pub struct RelayConfig {
     pub heartbeat_timeout: Duration,
     /// A session with no socket for this long ends (the agent is logged out).
     pub session_grace: Duration,
+    /// How long session tokens last.
+    pub tokens: TokenPolicy,
 }
 
 impl Default for RelayConfig {
@@ -54,6 +58,7 @@ impl Default for RelayConfig {
             heartbeat_interval: Duration::from_secs(4),
             heartbeat_timeout: Duration::from_secs(10),
             session_grace: Duration::from_secs(60),
+            tokens: TokenPolicy::default(),
         }
     }
 }
@@ -73,6 +78,8 @@ struct Inner {
 struct State {
     switch: Switch,
     sessions: Sessions,
+    /// Failed logins per agent and per address.
+    login_limits: LoginLimits,
     /// The call number last sent to storage.
     numbered: u64,
 }
@@ -103,7 +110,12 @@ impl Hub {
                 state: Mutex::new(State {
                     numbered: switch.last_call_number(),
                     switch,
-                    sessions: Sessions::new(config.replay_capacity, config.request_cache),
+                    sessions: Sessions::new(
+                        config.replay_capacity,
+                        config.request_cache,
+                        config.tokens,
+                    ),
+                    login_limits: LoginLimits::default(),
                 }),
                 config,
                 recorder,
@@ -125,7 +137,7 @@ impl Hub {
     }
 
     /// Brings back the sessions of the previous run: each agent is logged in
-    /// again in its state, with its token, and numbered past its last event
+    /// again in its state, with its tokens, and numbered past its last event
     /// so that a resuming panel gets a snapshot (its calls are gone). Each
     /// session then waits the grace period for a panel, like any other.
     pub fn restore(&self, saved: Vec<SavedSession>) {
@@ -137,7 +149,7 @@ impl Hub {
                 Ok(()) => {
                     state
                         .sessions
-                        .restore(&agent_id, &session.token, session.last_seq + 1);
+                        .restore(&agent_id, session.tokens, session.last_seq + 1);
                     tracing::info!(agent = %agent_id, "session restored after a restart");
                     if let Some(generation) = state.sessions.absence(&agent_id) {
                         self.start_grace(agent_id, generation);
@@ -198,20 +210,25 @@ impl Hub {
         // A state change is stored with the session's sequence number, so a
         // restart can bring the agent back as it was.
         for agent_id in changed {
-            match (
-                state.switch.saved_agent(&agent_id),
-                state.sessions.token_and_seq(&agent_id),
-            ) {
-                (Some(agent), Some((token, last_seq))) => {
-                    recorder.send(Job::SaveSession(SavedSession {
-                        agent,
-                        token,
-                        last_seq,
-                    }));
-                }
-                (None, _) => recorder.send(Job::EndSession(agent_id)),
-                (Some(_), None) => {}
-            }
+            self.save_session(state, &agent_id);
+        }
+    }
+
+    /// Stores the agent's session (state, tokens, last event number), or
+    /// its end if the agent is logged out.
+    fn save_session(&self, state: &State, agent_id: &str) {
+        let recorder = &self.inner.recorder;
+        match (
+            state.switch.saved_agent(agent_id),
+            state.sessions.seq_of(agent_id),
+        ) {
+            (Some(agent), Some(last_seq)) => recorder.send(Job::SaveSession(SavedSession {
+                agent,
+                tokens: state.sessions.tokens_of(agent_id),
+                last_seq,
+            })),
+            (None, _) => recorder.send(Job::EndSession(agent_id.to_string())),
+            (Some(_), None) => {}
         }
     }
 
@@ -234,21 +251,73 @@ impl Hub {
         });
     }
 
-    /// Logs an agent in (or joins its running session) and attaches a socket.
-    pub fn login(
+    /// Logs an agent in (or joins its running session) and attaches a
+    /// socket, once its password checks out and neither the agent nor the
+    /// client's address is locked out. Every refusal of the credentials is
+    /// the same `OPENCTI_UNAUTHORIZED` answer, logged with its real reason.
+    pub async fn login(
         &self,
         agent_id: &str,
         password: &str,
+        extension: Option<&str>,
+        mode: Option<&str>,
+        client: Option<IpAddr>,
+    ) -> Result<Attached, OpenCtiError> {
+        let started = Instant::now();
+        let stored = {
+            let state = self.lock();
+            if let Err(locked) = state.login_limits.check(agent_id, client, started) {
+                tracing::warn!(
+                    agent = agent_id,
+                    client = ?client,
+                    retry_in = ?locked.until.saturating_duration_since(started),
+                    "login refused: locked out after repeated failures"
+                );
+                return Err(login_failed());
+            }
+            state.switch.password_hash(agent_id).map(str::to_string)
+        };
+        let known = stored.is_some();
+        let password = password.to_string();
+        // Argon2 takes tens of milliseconds on purpose: off the runtime's
+        // threads, and outside the switch's lock.
+        let matches =
+            tokio::task::spawn_blocking(move || credentials::verify(stored.as_deref(), &password))
+                .await
+                .unwrap_or(false);
+        if !matches {
+            let lockout = self
+                .lock()
+                .login_limits
+                .failed(agent_id, client, Instant::now());
+            tracing::warn!(
+                agent = agent_id,
+                client = ?client,
+                reason = if known { "wrong password" } else { "unknown agent" },
+                locked_out = lockout.is_some(),
+                "login failed"
+            );
+            return Err(login_failed());
+        }
+        self.lock().login_limits.succeeded(agent_id);
+        self.join(agent_id, extension, mode)
+    }
+
+    /// Logs an authenticated agent in and attaches a socket.
+    fn join(
+        &self,
+        agent_id: &str,
         extension: Option<&str>,
         mode: Option<&str>,
     ) -> Result<Attached, OpenCtiError> {
         let mode = mode.map(TelephonyMode::parse).transpose()?;
         let mut state = self.lock();
         state.switch.advance_to(now_ms());
-        let info = state.switch.login(agent_id, password, extension, mode)?;
+        let info = state.switch.login(agent_id, extension, mode)?;
         let output = state.switch.take_output();
-        let token = state.sessions.open(agent_id);
+        let token = state.sessions.open(agent_id, now_ms());
         self.publish(&mut state, output);
+        self.save_session(&state, agent_id);
         let snapshot = state
             .switch
             .snapshot(agent_id)
@@ -264,16 +333,39 @@ impl Hub {
 
     /// Re-attaches a socket to a session after a drop: the events after
     /// `last_seq` if the buffer still has them all, else a fresh snapshot.
+    /// The token is swapped for a new one, which the answer carries.
     pub fn resume(&self, token: &str, last_seq: u64) -> Result<Attached, OpenCtiError> {
         let mut state = self.lock();
+        let (agent_id, token) = state
+            .sessions
+            .rotate(token, now_ms())
+            .map_err(|_| expired())?;
+        let attached = Self::attach(&mut state, &agent_id, &token, last_seq)?;
+        self.save_session(&state, &agent_id);
+        Ok(attached)
+    }
+
+    /// Catches a socket up with its session, keeping its token: the socket
+    /// fell behind its live feed (the client did not resume).
+    pub fn catch_up(&self, token: &str, last_seq: u64) -> Result<Attached, OpenCtiError> {
+        let mut state = self.lock();
         let agent_id = state.sessions.agent_of(token).ok_or_else(expired)?;
+        Self::attach(&mut state, &agent_id, token, last_seq)
+    }
+
+    fn attach(
+        state: &mut State,
+        agent_id: &str,
+        token: &str,
+        last_seq: u64,
+    ) -> Result<Attached, OpenCtiError> {
         let snapshot = state
             .switch
-            .snapshot(&agent_id)
-            .ok_or_else(|| unknown_agent(&agent_id))?;
+            .snapshot(agent_id)
+            .ok_or_else(|| unknown_agent(agent_id))?;
         let session = info_to_session(
             token,
-            &agent_id,
+            agent_id,
             &snapshot.agent.device,
             snapshot.agent.telephony_mode,
         );
@@ -367,6 +459,10 @@ fn info_to_session(
         telephony_mode: mode,
         server_version: SERVER_VERSION.to_string(),
     }
+}
+
+fn login_failed() -> OpenCtiError {
+    OpenCtiError::new(ErrorCode::Unauthorized, crate::switch::LOGIN_FAILED)
 }
 
 fn expired() -> OpenCtiError {

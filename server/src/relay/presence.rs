@@ -16,7 +16,7 @@ pub struct Presence {
 
 impl Drop for Presence {
     fn drop(&mut self) {
-        let absence = self.hub.lock().sessions.socket_left(&self.token);
+        let absence = self.hub.lock().sessions.socket_left(&self.token, now_ms());
         if let Some((agent_id, generation)) = absence {
             self.hub.start_grace(agent_id, generation);
         }

@@ -1,5 +1,6 @@
-//! Per-agent sessions: token, event numbering, replay buffer, live feed and
-//! the cache of answered request ids.
+//! Per-agent sessions: their tokens (one per login, see
+//! `security::tokens`), event numbering, replay buffer, live feed and the
+//! cache of answered request ids.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -13,6 +14,7 @@ use app::{
 use tokio::sync::broadcast;
 
 use super::Sequenced;
+use crate::security::tokens::{StoredToken, TokenError, TokenPolicy, Tokens};
 
 /// Events a socket's live feed holds before it lags (and catches up from
 /// the replay buffer, which the same numbers index).
@@ -23,7 +25,6 @@ pub type Subscription = (Vec<Sequenced>, broadcast::Receiver<Sequenced>);
 
 /// One logged-in agent's session, shared by all its sockets (tabs, devices).
 struct Session {
-    token: String,
     /// Number of the last event; events are numbered from 1 without gaps.
     seq: u64,
     buffer: VecDeque<Sequenced>,
@@ -38,9 +39,8 @@ struct Session {
 }
 
 impl Session {
-    fn new(token: String, seq: u64, replay_capacity: usize) -> Self {
+    fn new(seq: u64, replay_capacity: usize) -> Self {
         Self {
-            token,
             seq,
             buffer: VecDeque::new(),
             // The feed only has to cover a socket's short stalls: one that
@@ -54,66 +54,80 @@ impl Session {
     }
 }
 
-/// Every open session, by agent id.
+/// Every open session, by agent id, and the tokens that open them.
 pub struct Sessions {
     by_agent: HashMap<String, Session>,
-    /// Token → agent: every request looks its session up by token.
-    by_token: HashMap<String, String>,
+    tokens: Tokens,
     replay_capacity: usize,
     request_cache: usize,
 }
 
 impl Sessions {
-    pub fn new(replay_capacity: usize, request_cache: usize) -> Self {
+    pub fn new(replay_capacity: usize, request_cache: usize, policy: TokenPolicy) -> Self {
         Self {
             by_agent: HashMap::new(),
-            by_token: HashMap::new(),
+            tokens: Tokens::new(policy),
             replay_capacity: replay_capacity.max(1),
             request_cache: request_cache.max(1),
         }
     }
 
-    /// The agent's session token, opening a session if it has none.
-    pub fn open(&mut self, agent_id: &str) -> String {
+    /// A new token for a login of the agent, opening its session if it has
+    /// none (a second tab joins the running one with a token of its own).
+    pub fn open(&mut self, agent_id: &str, now_ms: u64) -> String {
         let capacity = self.replay_capacity;
-        let token = self
-            .by_agent
-            .entry(agent_id.to_string())
-            .or_insert_with(|| Session::new(uuid::Uuid::new_v4().simple().to_string(), 0, capacity))
-            .token
-            .clone();
-        self.by_token.insert(token.clone(), agent_id.to_string());
-        token
-    }
-
-    /// Opens the agent's session of a previous run: its token, numbered from
-    /// `seq`, with nothing to replay.
-    pub fn restore(&mut self, agent_id: &str, token: &str, seq: u64) {
-        let session = Session::new(token.to_string(), seq, self.replay_capacity);
-        if let Some(old) = self.by_agent.insert(agent_id.to_string(), session) {
-            self.by_token.remove(&old.token);
-        }
-        self.by_token
-            .insert(token.to_string(), agent_id.to_string());
-    }
-
-    /// The session's token and the number of its last event.
-    pub fn token_and_seq(&self, agent_id: &str) -> Option<(String, u64)> {
         self.by_agent
-            .get(agent_id)
-            .map(|s| (s.token.clone(), s.seq))
+            .entry(agent_id.to_string())
+            .or_insert_with(|| Session::new(0, capacity));
+        self.tokens.issue(agent_id, now_ms, now_ms)
+    }
+
+    /// Opens the agent's session of a previous run: its tokens, numbered
+    /// from `seq`, with nothing to replay.
+    pub fn restore(&mut self, agent_id: &str, tokens: Vec<StoredToken>, seq: u64) {
+        self.tokens.drop_agent(agent_id);
+        for token in tokens {
+            self.tokens.restore(token);
+        }
+        self.by_agent.insert(
+            agent_id.to_string(),
+            Session::new(seq, self.replay_capacity),
+        );
+    }
+
+    /// Swaps a valid token for a new one (a resume): returns the agent and
+    /// the new token.
+    pub fn rotate(&mut self, token: &str, now_ms: u64) -> Result<(String, String), TokenError> {
+        let (agent_id, new) = self.tokens.rotate(token, now_ms)?;
+        if self.by_agent.contains_key(&agent_id) {
+            Ok((agent_id, new))
+        } else {
+            Err(TokenError::Unknown)
+        }
+    }
+
+    /// The number of the session's last event.
+    pub fn seq_of(&self, agent_id: &str) -> Option<u64> {
+        self.by_agent.get(agent_id).map(|s| s.seq)
+    }
+
+    /// The session's tokens, to store.
+    pub fn tokens_of(&self, agent_id: &str) -> Vec<StoredToken> {
+        self.tokens.of_agent(agent_id)
     }
 
     pub fn socket_joined(&mut self, token: &str) {
+        self.tokens.socket_joined(token);
         if let Some(session) = self.by_token_mut(token) {
             session.sockets += 1;
         }
     }
 
-    /// A socket left the session; if it was the last, the session's absence
-    /// starts: returns the agent and the absence's number.
-    pub fn socket_left(&mut self, token: &str) -> Option<(String, u64)> {
-        let agent_id = self.by_token.get(token)?.clone();
+    /// A socket left the session at `now_ms`; if it was the last, the
+    /// session's absence starts: returns the agent and the absence's number.
+    pub fn socket_left(&mut self, token: &str, now_ms: u64) -> Option<(String, u64)> {
+        self.tokens.socket_left(token, now_ms);
+        let agent_id = self.agent_of(token)?;
         let session = self.by_agent.get_mut(&agent_id)?;
         session.sockets = session.sockets.saturating_sub(1);
         if session.sockets > 0 {
@@ -132,20 +146,24 @@ impl Sessions {
     }
 
     fn by_token_mut(&mut self, token: &str) -> Option<&mut Session> {
-        let agent_id = self.by_token.get(token)?;
+        let agent_id = self.tokens.agent_of(token).ok()?;
         self.by_agent.get_mut(agent_id)
     }
 
-    /// Ends the agent's session: its token stops working and its sockets'
-    /// feeds close.
+    /// Ends the agent's session: every token of it stops working and its
+    /// sockets' feeds close.
     pub fn close(&mut self, agent_id: &str) {
-        if let Some(session) = self.by_agent.remove(agent_id) {
-            self.by_token.remove(&session.token);
-        }
+        self.by_agent.remove(agent_id);
+        self.tokens.drop_agent(agent_id);
     }
 
+    /// The agent whose session `token` (of a socket already attached with
+    /// it) belongs to, while the session lasts.
     pub fn agent_of(&self, token: &str) -> Option<String> {
-        self.by_token.get(token).cloned()
+        let agent_id = self.tokens.agent_of(token).ok()?;
+        self.by_agent
+            .contains_key(agent_id)
+            .then(|| agent_id.to_string())
     }
 
     /// Numbers an event, buffers it and sends it to the agent's sockets.
@@ -175,8 +193,9 @@ impl Sessions {
         snapshot: AgentSnapshot,
     ) -> Result<Subscription, OpenCtiError> {
         let session = self
-            .by_token
-            .get(token)
+            .tokens
+            .agent_of(token)
+            .ok()
             .and_then(|agent| self.by_agent.get_mut(agent))
             .ok_or_else(|| {
                 OpenCtiError::new(

@@ -4,7 +4,7 @@
 //! (axum's socket split in two, or channels in the unit tests), so login,
 //! resume, lag and the limits are tested without opening a port.
 
-use std::{fmt::Display, sync::Arc};
+use std::{fmt::Display, net::IpAddr, sync::Arc};
 
 use app::{
     opencti::{ErrorCode, OpenCtiError},
@@ -28,7 +28,11 @@ use tokio::{
 };
 
 use super::{Attached, Hub, Presence, Sequenced, session_reply};
-use crate::origins::Origins;
+use crate::{
+    origins::Origins,
+    security::{api_key::ApiAccess, client_address::ClientAddress},
+};
+use budget::{MESSAGES_PER_SECOND, MessageBudget};
 
 /// The socket's read buffer; it grows for a bigger frame (up to the cap).
 const READ_BUFFER_BYTES: usize = 4 * 1024;
@@ -41,16 +45,27 @@ const MAX_PENDING_WRITE_BYTES: usize = 4 * 1024 * 1024;
 pub struct SocketState {
     pub hub: Hub,
     pub origins: Arc<Origins>,
+    pub access: ApiAccess,
 }
 
-/// `GET /ws`: upgrades if the `Origin` is the server's own or allowlisted.
-/// Clients that send no `Origin` (not browsers) are let through: the check
-/// exists to stop other web pages from driving an agent's session.
+/// `GET /ws`: upgrades if the `Origin` is the server's own or allowlisted
+/// (that stops other web pages from driving an agent's session). A client
+/// that sends no `Origin` is no browser: it needs the API key, unless the
+/// server is on loopback with no key set (only local processes reach it).
 pub async fn upgrade(
     State(state): State<SocketState>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
+    client: ClientAddress,
 ) -> Response {
+    if headers.get(header::ORIGIN).is_none() && !state.access.allows(&headers) {
+        tracing::warn!("refused a WebSocket with neither a browser Origin nor the API key");
+        return (
+            StatusCode::UNAUTHORIZED,
+            "a client that is not a browser needs Authorization: Bearer <API key>",
+        )
+            .into_response();
+    }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
         let host = headers
@@ -76,7 +91,9 @@ pub async fn upgrade(
         .max_write_buffer_size(MAX_PENDING_WRITE_BYTES)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            Connection::new(state.hub, sink, stream).run()
+            Connection::new(state.hub, sink, stream)
+                .from_address(client.0)
+                .run()
         })
 }
 
@@ -93,6 +110,11 @@ pub struct Connection<W, R> {
     /// Number of the last event sent, so nothing goes out twice.
     last_sent: u64,
     last_heard: Instant,
+    /// The agent of the attached session, for the logs.
+    agent_id: Option<String>,
+    /// The client's address, for the login limits.
+    client: Option<IpAddr>,
+    budget: MessageBudget,
 }
 
 enum Flow {
@@ -115,7 +137,17 @@ where
             presence: None,
             last_sent: 0,
             last_heard: Instant::now(),
+            agent_id: None,
+            client: None,
+            budget: MessageBudget::new(Instant::now()),
         }
+    }
+
+    /// Where the client connects from (logged, and counted by the login
+    /// limits).
+    pub fn from_address(mut self, client: Option<IpAddr>) -> Self {
+        self.client = client;
+        self
     }
 
     /// Serves the socket until the client leaves, goes silent or breaks a
@@ -155,6 +187,14 @@ where
     }
 
     async fn on_message(&mut self, message: Message) -> Flow {
+        if !self.budget.take(Instant::now()) {
+            tracing::warn!(
+                agent = self.agent_id.as_deref().unwrap_or("none"),
+                client = ?self.client,
+                "closing a socket that sent more than {MESSAGES_PER_SECOND} messages a second"
+            );
+            return self.close(close_code::POLICY, "too many messages").await;
+        }
         match message {
             Message::Text(text) if text.len() > MAX_FRAME_BYTES => {
                 tracing::warn!(
@@ -190,12 +230,16 @@ where
                 telephony_mode,
                 implementation,
             } => {
-                let result = self.hub.login(
-                    &agent_id,
-                    &password,
-                    extension.as_deref(),
-                    telephony_mode.as_deref(),
-                );
+                let result = self
+                    .hub
+                    .login(
+                        &agent_id,
+                        &password,
+                        extension.as_deref(),
+                        telephony_mode.as_deref(),
+                        self.client,
+                    )
+                    .await;
                 if let Ok(attached) = &result {
                     tracing::info!(
                         agent = %agent_id,
@@ -246,6 +290,7 @@ where
                 feed,
             }) => {
                 self.session = Some((session.token.clone(), feed));
+                self.agent_id = Some(session.agent_id.clone());
                 self.presence = Some(self.hub.present(&session.token));
                 self.last_sent = 0;
                 if let Flow::Close = self.send(&session_reply(id, session)).await {
@@ -286,7 +331,7 @@ where
                     return Flow::Continue;
                 };
                 tracing::debug!("a socket fell behind its feed; catching up");
-                match self.hub.resume(&token, self.last_sent) {
+                match self.hub.catch_up(&token, self.last_sent) {
                     Ok(Attached {
                         session,
                         backlog,
@@ -376,5 +421,6 @@ fn malformed(text: &str, err: &serde_json::Error) -> ServerFrame {
     }
 }
 
+mod budget;
 #[cfg(test)]
 mod tests;

@@ -12,32 +12,40 @@ use app::{
 
 use super::{Switch, Timer, WrapUp, WrapUpRecord, not_logged_in};
 
+/// The one answer to a failed login, whatever was wrong (unknown agent,
+/// wrong password, locked out): it tells a guesser nothing.
+pub const LOGIN_FAILED: &str =
+    "login failed: check the agent ID and password, or wait and try again later";
+
 /// Longest note an agent may record at wrap-up, in characters.
 pub const MAX_NOTE_CHARS: usize = 1000;
 
 impl Switch {
+    /// The stored password hash of a configured agent.
+    pub fn password_hash(&self, agent_id: &str) -> Option<&str> {
+        self.agents
+            .get(agent_id)
+            .map(|a| a.config.password.as_str())
+    }
+
     /// Logs the agent in on `extension` (default: its own) in `mode` (default:
     /// its configured one). Policy for a second login of a logged-in agent:
     /// on the same extension and mode it joins the running session (another
     /// tab or device of the same agent); anywhere else it is refused with
     /// `OPENCTI_AGENT_LOGGED_IN`.
+    ///
+    /// The caller has checked the agent's password (slowly, on purpose, and
+    /// outside the switch: see `security::credentials`).
     pub fn login(
         &mut self,
         agent_id: &str,
-        password: &str,
         extension: Option<&str>,
         mode: Option<TelephonyMode>,
     ) -> Result<AgentInfo, OpenCtiError> {
         let agent = self
             .agents
             .get(agent_id)
-            .filter(|a| a.config.password == password)
-            .ok_or_else(|| {
-                OpenCtiError::new(
-                    ErrorCode::Unauthorized,
-                    "unknown agent ID or wrong password",
-                )
-            })?;
+            .ok_or_else(|| OpenCtiError::new(ErrorCode::Unauthorized, LOGIN_FAILED))?;
         let extension = extension
             .filter(|e| !e.is_empty())
             .unwrap_or(&agent.config.extension)

@@ -57,6 +57,8 @@ fn default_dispositions() -> Vec<String> {
 #[serde(deny_unknown_fields)]
 pub struct AgentConfig {
     pub id: String,
+    /// The Argon2id hash of the agent's password (`server hash-password`);
+    /// a plain-text password is refused at start.
     pub password: String,
     /// The extension used when login names none.
     pub extension: String,
@@ -78,6 +80,9 @@ pub struct QueueConfig {
     pub agents: Vec<String>,
 }
 
+/// The Argon2id hash of `demo`, the demo agents' password.
+pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oPKSXh9cHFvp4pLadTHLUQ$oSwID3fIZvTeDv4TiNH2eExQF86oKlpp7AUoPpRPBbo";
+
 impl SwitchConfig {
     /// The demo contact center: agents 1001–1004 (password `demo`) on
     /// extensions 2001–2004, queues 5000 (Sales) and 5001 (Support) served by
@@ -90,7 +95,7 @@ impl SwitchConfig {
                 .enumerate()
                 .map(|(i, id)| AgentConfig {
                     id: id.clone(),
-                    password: "demo".into(),
+                    password: DEMO_PASSWORD_HASH.into(),
                     extension: format!("200{}", i + 1),
                     name: format!("Agent {id}"),
                     telephony_mode: TelephonyMode::Full,
@@ -141,6 +146,8 @@ impl SwitchConfig {
             if !ids.insert(&a.id) {
                 return Err(format!("agent {} is configured twice", a.id));
             }
+            crate::security::credentials::check_stored(&a.id, &a.password)
+                .map_err(|e| e.to_string())?;
             if !self.extensions.contains(&a.extension) {
                 return Err(format!(
                     "agent {}'s extension {} is not configured",
@@ -182,7 +189,10 @@ mod tests {
         assert!(
             demo.agents
                 .iter()
-                .all(|a| a.password == "demo" && a.telephony_mode == TelephonyMode::Full)
+                .all(
+                    |a| crate::security::credentials::verify(Some(&a.password), "demo")
+                        && a.telephony_mode == TelephonyMode::Full
+                )
         );
         let queues: Vec<_> = demo
             .queues
@@ -192,6 +202,17 @@ mod tests {
         assert_eq!(queues, [("5000", "Sales", 4), ("5001", "Support", 4)]);
         assert_eq!(demo.reason_codes, ["Break", "Lunch", "Meeting", "Training"]);
         assert_eq!(demo.wrap_up_seconds, 30);
+    }
+
+    #[test]
+    fn plain_text_passwords_are_refused_with_the_command_to_run() {
+        let mut config = SwitchConfig::demo();
+        config.agents[1].password = "demo".into();
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.contains("agent 1002") && err.contains("server hash-password"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod sim;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+pub use agents::LOGIN_FAILED;
 use app::{
     opencti::{
         ErrorCode, OpenCtiError, UserData,

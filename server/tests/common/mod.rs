@@ -37,6 +37,16 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with the demo configuration and extra flags.
     pub async fn start(flags: &[&str]) -> Self {
+        Self::start_with(false, flags).await
+    }
+
+    /// Starts a server that believes it listens on `0.0.0.0` (reachable from
+    /// the network), while the test reaches it on loopback.
+    pub async fn start_public(flags: &[&str]) -> Self {
+        Self::start_with(true, flags).await
+    }
+
+    async fn start_with(public: bool, flags: &[&str]) -> Self {
         let mut argv = vec![
             "server",
             "--addr",
@@ -51,8 +61,14 @@ impl TestServer {
         let cli = Cli::try_parse_from(argv).expect("valid flags");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (router, hub) = server::app_router(&cli.serve, addr).await.unwrap();
-        let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+        let local = if public {
+            SocketAddr::from(([0, 0, 0, 0], addr.port()))
+        } else {
+            addr
+        };
+        let (router, hub) = server::app_router(&cli.serve, local).await.unwrap();
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let serving = tokio::spawn(async move { axum::serve(listener, service).await });
         Self {
             addr,
             hub,
@@ -64,6 +80,10 @@ impl TestServer {
     /// Stops accepting connections (a server that went away).
     pub fn stop(&self) {
         self.serving.abort();
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -296,11 +316,21 @@ impl Panel {
         extension: Option<&str>,
         mode: Option<&str>,
     ) -> Result<SessionInfo, OpenCtiError> {
+        self.login_as(agent, "demo", extension, mode).await
+    }
+
+    pub async fn login_as(
+        &mut self,
+        agent: &str,
+        password: &str,
+        extension: Option<&str>,
+        mode: Option<&str>,
+    ) -> Result<SessionInfo, OpenCtiError> {
         let id = self.id();
         self.send_frame(&ClientFrame::Login {
             id: id.clone(),
             agent_id: agent.into(),
-            password: "demo".into(),
+            password: password.into(),
             extension: extension.map(str::to_string),
             telephony_mode: mode.map(str::to_string),
             implementation: Some("tests".into()),

@@ -1,0 +1,127 @@
+//! Response headers that tell the browser what the pages may do: a
+//! Content-Security-Policy on every HTML response (scripts only from this
+//! server, plus Leptos's hydration script by its per-response nonce; the
+//! wasm module; framing by the embedding allowlist on `/embed` only),
+//! `nosniff`, no `Referer` to other sites, and HSTS when served over TLS.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::origins::Origins;
+
+/// Builds the policies; one per server (the allowlist is fixed at start).
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders {
+    /// `frame-ancestors` sources for `/embed`: `'self'` and the allowlist.
+    embed_ancestors: String,
+    tls: bool,
+}
+
+impl SecurityHeaders {
+    pub fn new(origins: &Origins, tls: bool) -> Self {
+        Self {
+            embed_ancestors: origins.frame_ancestors_sources(),
+            tls,
+        }
+    }
+
+    /// The policy for the page at `path`; `nonce` lets Leptos's inline
+    /// hydration script run (pages rendered without one run no inline
+    /// script at all).
+    pub fn content_security_policy(&self, path: &str, nonce: Option<&str>) -> HeaderValue {
+        let ancestors = if is_embed(path) {
+            self.embed_ancestors.as_str()
+        } else {
+            "'self'"
+        };
+        let nonce = nonce
+            .filter(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
+            })
+            .map(|n| format!(" 'nonce-{n}'"))
+            .unwrap_or_default();
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{nonce}; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; \
+             frame-ancestors {ancestors}"
+        );
+        // Every part is ASCII without control characters.
+        HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+    }
+}
+
+fn is_embed(path: &str) -> bool {
+    matches!(path, "/embed" | "/embed/")
+}
+
+/// Middleware over every route: the fixed headers on every response, and a
+/// nonce-less policy on HTML that was rendered without one (error pages).
+pub async fn security_headers(
+    State(policy): State<SecurityHeaders>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let mut response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            policy.content_security_policy(&path, None),
+        );
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if policy.tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embed_may_be_framed_by_the_allowlist_only() {
+        let origins = Origins::new(&["https://crm.example.com".into()]).unwrap();
+        let headers = SecurityHeaders::new(&origins, false);
+        let embed = headers.content_security_policy("/embed", Some("abc+/="));
+        let embed = embed.to_str().unwrap();
+        assert!(embed.contains("frame-ancestors 'self' https://crm.example.com"));
+        assert!(embed.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-abc+/='"));
+        let page = headers.content_security_policy("/", None);
+        let page = page.to_str().unwrap();
+        assert!(page.ends_with("frame-ancestors 'self'"));
+        assert!(page.contains("script-src 'self' 'wasm-unsafe-eval';"));
+    }
+
+    #[test]
+    fn a_nonce_cannot_inject_sources() {
+        let headers = SecurityHeaders::new(&Origins::default(), false);
+        let csp = headers.content_security_policy("/", Some("x' 'unsafe-inline"));
+        assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
+    }
+}
