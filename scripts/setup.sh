@@ -45,6 +45,17 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y postgresql
 fi
 
+# openssl and curl: the HTTPS test makes a certificate and requests with
+# them (server/tests/tls.rs).
+for tool in openssl curl; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    log "installing Debian $tool"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "$tool"
+  fi
+done
+
 # npm packages: Playwright (its browser download switched off: Debian's
 # chromium is used) and binaryen's wasm-opt (Debian's breaks hydration).
 if [[ ! -x end2end/node_modules/.bin/wasm-opt || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then

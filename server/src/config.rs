@@ -44,6 +44,15 @@ pub struct ServeArgs {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// PEM certificate chain: serve HTTPS (browsers allow the microphone
+    /// only in a secure context) and send HSTS. Needs --tls-key.
+    #[arg(long, env = "CCP_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "CCP_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Directory holding the built site (`pkg/` with the wasm, JS and CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

@@ -12,9 +12,14 @@ mod sim_api;
 pub mod sim_cli;
 pub mod switch;
 
+use std::{net::SocketAddr, time::Duration};
+
 use axum::serve::ListenerExt;
+use axum_server::{
+    accept::NoDelayAcceptor,
+    tls_rustls::{RustlsAcceptor, RustlsConfig},
+};
 use config::{Cli, Command, ServeArgs};
-use std::time::Duration;
 
 use origins::Origins;
 use records::{Database, DbError, Recorder};
@@ -41,6 +46,12 @@ pub enum ServerError {
     Database(#[from] DbError),
     #[error(transparent)]
     ApiKey(#[from] security::api_key::ApiKeyError),
+    #[error("cannot use the TLS certificate {cert} and key {key}: {source}")]
+    Tls {
+        cert: String,
+        key: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Credential(#[from] security::credentials::CredentialError),
 }
@@ -70,31 +81,61 @@ fn hash_password() -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Binds the listener and serves until Ctrl-C or SIGTERM.
+/// Binds the listener and serves (HTTPS with `--tls-cert`) until Ctrl-C or
+/// SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(
+            |source| ServerError::Tls {
+                cert: cert.display().to_string(),
+                key: key.display().to_string(),
+                source,
+            },
+        )?),
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|source| ServerError::Bind {
             addr: args.addr,
             source,
         })?;
-    let (router, hub) = app_router(&args, listener.local_addr()?).await?;
-    tracing::info!(
-        "serving the Call Control Panel on http://{}",
-        listener.local_addr()?
-    );
-    // Nagle's algorithm would hold an event frame that follows a response
-    // frame until the client's delayed ACK (about 40 ms): send at once.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {err}");
-        }
-    });
+    let local = listener.local_addr()?;
+    let (router, hub) = app_router(&args, local).await?;
     // Connection info gives each request its client's address (login limits).
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            tracing::info!("serving the Call Control Panel on http://{local}");
+            // Nagle's algorithm would hold an event frame that follows a
+            // response frame until the client's delayed ACK (about 40 ms):
+            // send at once.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(err) = tcp.set_nodelay(true) {
+                    tracing::debug!("cannot set TCP_NODELAY: {err}");
+                }
+            });
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+        Some(config) => {
+            tracing::info!("serving the Call Control Panel on https://{local}");
+            let handle = axum_server::Handle::new();
+            tokio::spawn({
+                let handle = handle.clone();
+                async move {
+                    shutdown_signal().await;
+                    handle.graceful_shutdown(Some(Duration::from_secs(5)));
+                }
+            });
+            axum_server::from_tcp(listener.into_std()?)?
+                .acceptor(RustlsAcceptor::new(config).acceptor(NoDelayAcceptor))
+                .handle(handle)
+                .serve(service)
+                .await?;
+        }
+    }
     if !hub.recorder().flush(Duration::from_secs(5)).await {
         tracing::error!(
             backlog = hub.health().backlog,
@@ -109,7 +150,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
 /// sessions, their recent calls, the call numbering).
 pub async fn app_router(
     args: &ServeArgs,
-    local: std::net::SocketAddr,
+    local: SocketAddr,
 ) -> Result<(axum::Router, Hub), ServerError> {
     let config = args.switch_config().map_err(ServerError::Config)?;
     let origins = Origins::new(&args.allowed_origins).map_err(ServerError::Config)?;
@@ -134,7 +175,7 @@ pub async fn app_router(
         origins,
         access,
         simulator,
-        tls: false,
+        tls: args.tls_cert.is_some(),
     };
     Ok((http::router(args, local, hub.clone(), surface), hub))
 }
