@@ -14,8 +14,8 @@ use web_sys::MessageEvent;
 use app::{
     ALLOWED_ORIGINS_META,
     implementations::{from_js, to_js},
-    interface::{Interface, Request, request::CallOptions},
-    opencti::{OpenCtiError, events::OpenCtiEvent, validate},
+    interface::{Interface, Request},
+    opencti::{OpenCtiError, events::OpenCtiEvent},
 };
 
 /// The allowlist the server rendered into the page, plus the page's own origin.
@@ -86,37 +86,6 @@ fn result(id: &Value, outcome: Result<Value, OpenCtiError>) -> JsValue {
     })
 }
 
-/// Reads a host command into an Interface call.
-fn command(message: &Value) -> Result<Request, OpenCtiError> {
-    match message.get("type").and_then(Value::as_str) {
-        Some("opencti:call") => {
-            let name = message.get("fn").and_then(Value::as_str).ok_or_else(|| {
-                OpenCtiError::bad_request(
-                    "opencti:call needs \"fn\", the name of an Interface function",
-                )
-            })?;
-            Request::from_args(name, message.get("args").unwrap_or(&Value::Null))
-        }
-        Some("opencti:clickToDial") => {
-            let number = message
-                .get("number")
-                .and_then(Value::as_str)
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| {
-                    OpenCtiError::bad_request("opencti:clickToDial needs a \"number\"")
-                })?;
-            Ok(Request::MakeCall {
-                destination: validate::destination(number)?,
-                options: CallOptions::default(),
-            })
-        }
-        Some(other) => Err(OpenCtiError::bad_request(format!(
-            "unknown message type {other:?}"
-        ))),
-        None => Err(OpenCtiError::bad_request("a message needs a \"type\"")),
-    }
-}
-
 /// Starts the bridge: answers allowed hosts' commands, forwards every applied
 /// event, and announces `opencti:ready`.
 pub fn install(interface: Interface) {
@@ -163,7 +132,7 @@ pub fn install(interface: Interface) {
                 return;
             };
             let id = message.get("id").cloned().unwrap_or(Value::Null);
-            match command(&message) {
+            match Request::from_host_message(&message) {
                 Ok(request) => wasm_bindgen_futures::spawn_local(async move {
                     let outcome = interface.call(request).await;
                     post(&source, &result(&id, outcome), &origin);

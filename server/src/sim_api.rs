@@ -5,7 +5,10 @@
 use app::opencti::{ErrorCode, OpenCtiError, UserData};
 use axum::{
     Json, Router,
-    extract::{Path, State, rejection::JsonRejection},
+    extract::{
+        Path, State,
+        rejection::{JsonRejection, PathRejection},
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -66,6 +69,15 @@ impl From<SimError> for ApiError {
     }
 }
 
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            OpenCtiError::bad_request(format!("unreadable call id: {}", rejection.body_text())),
+        )
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         if let JsonRejection::MissingJsonContentType(_) = rejection {
@@ -115,13 +127,18 @@ async fn list(State(hub): State<Hub>) -> Response {
 
 async fn hang_up(
     State(hub): State<Hub>,
-    Path(call_id): Path<String>,
+    call_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(call_id) = call_id?;
     hub.sim_hang_up(&call_id)?;
     Ok(Json(json!({ "callId": call_id })).into_response())
 }
 
-async fn answer(State(hub): State<Hub>, Path(call_id): Path<String>) -> Result<Response, ApiError> {
+async fn answer(
+    State(hub): State<Hub>,
+    call_id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(call_id) = call_id?;
     hub.sim_answer(&call_id)?;
     Ok(Json(json!({ "callId": call_id })).into_response())
 }

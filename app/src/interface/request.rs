@@ -213,6 +213,39 @@ fn required_call(function: Function, call_id: Option<String>) -> Result<String, 
 }
 
 impl Request {
+    /// Reads a host page's postMessage command (DESIGN.md §9):
+    /// `opencti:call` `{fn, args}` or `opencti:clickToDial` `{number}`.
+    /// Anything else is `OPENCTI_BAD_REQUEST` with a message saying why.
+    pub fn from_host_message(message: &Value) -> Result<Self, OpenCtiError> {
+        match message.get("type").and_then(Value::as_str) {
+            Some("opencti:call") => {
+                let name = message.get("fn").and_then(Value::as_str).ok_or_else(|| {
+                    OpenCtiError::bad_request(
+                        "opencti:call needs \"fn\", the name of an Interface function",
+                    )
+                })?;
+                Self::from_args(name, message.get("args").unwrap_or(&Value::Null))
+            }
+            Some("opencti:clickToDial") => {
+                let number = message
+                    .get("number")
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.trim().is_empty())
+                    .ok_or_else(|| {
+                        OpenCtiError::bad_request("opencti:clickToDial needs a \"number\"")
+                    })?;
+                Ok(Self::MakeCall {
+                    destination: crate::opencti::validate::destination(number)?,
+                    options: CallOptions::default(),
+                })
+            }
+            Some(other) => Err(OpenCtiError::bad_request(format!(
+                "unknown message type {other:?}"
+            ))),
+            None => Err(OpenCtiError::bad_request("a message needs a \"type\"")),
+        }
+    }
+
     /// Reads a call from the function's JavaScript name and an `args` object
     /// (`null` or absent counts as `{}`). Unknown functions, `args` that is
     /// not an object and missing required arguments are `OPENCTI_BAD_REQUEST`.

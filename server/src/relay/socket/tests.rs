@@ -327,3 +327,152 @@ async fn a_silent_peer_is_pinged_then_closed() {
     assert!(pings >= 2, "pinged before giving up ({pings})");
     task.await.unwrap();
 }
+
+/// Frames from the outside, fuzzed: arbitrary text, arbitrary JSON, and
+/// frames of the right shape with arbitrary contents, all on one logged-in
+/// socket. Properties: nothing panics, every refusal is an OpenCTI error
+/// with a code and a message, and the socket keeps serving (a ping after
+/// each case is answered). `PROPTEST_CASES` sets the count (default 256).
+#[test]
+fn fuzzed_frames_are_refused_clearly_and_the_socket_survives() {
+    use proptest::{prelude::*, test_runner::TestRunner};
+
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            ".{0,8}".prop_map(serde_json::Value::String),
+            prop::sample::select(vec![
+                "C1001", "2002", "5000", "Ready", "NotReady", "Lunch", ""
+            ])
+            .prop_map(|s| serde_json::Value::String(s.into())),
+        ];
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "type",
+                        "id",
+                        "callId",
+                        "destination",
+                        "state",
+                        "reason",
+                        "digits",
+                        "device",
+                        "token",
+                        "lastSeq",
+                        "request",
+                        "heldCallId",
+                        "x",
+                    ])
+                    .prop_map(str::to_string),
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+    let request_type = prop::sample::select(vec![
+        "SetAgentState",
+        "CompleteWrapUp",
+        "MakeCall",
+        "AnswerCall",
+        "RejectCall",
+        "ClearConnection",
+        "HoldCall",
+        "RetrieveCall",
+        "GenerateDigits",
+        "ConsultationCall",
+        "TransferCall",
+        "ConferenceCall",
+        "SingleStepTransferCall",
+        "AlternateCall",
+        "GetDirectory",
+        "Nope",
+    ]);
+    let frame = prop_oneof![
+        ".{0,64}".prop_map(Message::from),
+        any_json().prop_map(|v| Message::from(v.to_string())),
+        (request_type, any_json()).prop_map(|(kind, fields)| {
+            let mut request = fields.as_object().cloned().unwrap_or_default();
+            request.insert("type".into(), json!(kind));
+            Message::from(json!({"type": "Request", "id": "f", "request": request}).to_string())
+        }),
+        (
+            prop::sample::select(vec!["Login", "Resume", "Ping", "Request", "Event"]),
+            any_json()
+        )
+            .prop_map(|(kind, fields)| {
+                let mut frame = fields.as_object().cloned().unwrap_or_default();
+                frame.insert("type".into(), json!(kind));
+                Message::from(serde_json::Value::Object(frame).to_string())
+            }),
+        prop::collection::vec(any::<u8>(), 0..32).prop_map(Message::from),
+    ];
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hub = runtime.block_on(hub(64));
+    let mut client = runtime.block_on(async { Client::connect(&hub) });
+    runtime.block_on(async {
+        client.login().await;
+        // From here the test owns the clock: each case moves it on enough
+        // to stay within the socket's message allowance.
+        tokio::time::pause();
+    });
+    let client = std::cell::RefCell::new(client);
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new(proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..Default::default()
+    });
+    runner
+        .run(&frame, |message| {
+            let mut client = client.borrow_mut();
+            runtime.block_on(async {
+                // Stay within the message allowance: a fuzzer is no flood.
+                tokio::time::advance(Duration::from_millis(200)).await;
+                client.send_raw(message);
+                client.send(json!({"type": "Ping"}));
+                loop {
+                    match client.frame().await {
+                        ServerFrame::Pong => break,
+                        ServerFrame::Response {
+                            ok: false, error, ..
+                        } => {
+                            let error = error.expect("a refusal carries its error");
+                            assert!(!error.err_message.trim().is_empty(), "{error:?}");
+                        }
+                        ServerFrame::Error { error } => {
+                            assert!(!error.err_message.trim().is_empty(), "{error:?}");
+                        }
+                        ServerFrame::Response { ok: true, .. } | ServerFrame::Event { .. } => {}
+                    }
+                }
+            });
+            Ok(())
+        })
+        .unwrap();
+    // The agent's session is intact and still serves requests.
+    let mut client = client.into_inner();
+    runtime.block_on(async {
+        client.request("after", CstaRequest::GetDirectory);
+        loop {
+            if let ServerFrame::Response { id, ok, .. } = client.frame().await
+                && id == "after"
+            {
+                assert!(ok);
+                break;
+            }
+        }
+    });
+}

@@ -1,0 +1,157 @@
+//! Property-based fuzzing of the server's decoders of outside input that
+//! need no socket: the configuration file and the simulator API's bodies
+//! and paths (the relay's frames are fuzzed in `relay::socket::tests`).
+//! Properties: nothing panics; every refusal is a clear error (an OpenCTI
+//! error with a code for HTTP, a message naming the problem for the file).
+//! `PROPTEST_CASES=100000 cargo test -p server --test fuzz` runs longer.
+
+use app::opencti::OpenCtiError;
+use axum::{
+    body::Body,
+    http::{Request, header},
+};
+use clap::Parser;
+use proptest::{prelude::*, test_runner::TestRunner};
+use serde_json::{Value, json};
+use server::{config::Cli, switch::SwitchConfig};
+use tower::ServiceExt;
+
+const CASES: u32 = 256;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(CASES),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        ".{0,10}".prop_map(Value::String),
+        prop::sample::select(vec!["5000", "2001", "+15551230001", "", "C1001", "call me"])
+            .prop_map(|s| Value::String(s.into())),
+    ];
+    leaf.prop_recursive(2, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    prop::sample::select(vec!["from", "to", "data", "account", "x"])
+                        .prop_map(str::to_string),
+                    ".{0,6}"
+                ],
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The demo configuration as TOML, with one key set to an arbitrary value
+/// or removed, or arbitrary text.
+fn config_text() -> impl Strategy<Value = String> {
+    let demo = toml::Value::try_from(SwitchConfig::demo()).unwrap();
+    let keys: Vec<String> = demo.as_table().unwrap().keys().cloned().collect();
+    let value = prop_oneof![
+        any::<i64>().prop_map(toml::Value::Integer),
+        ".{0,8}".prop_map(toml::Value::String),
+        any::<bool>().prop_map(toml::Value::Boolean),
+        prop::collection::vec(".{0,5}".prop_map(toml::Value::String), 0..4)
+            .prop_map(toml::Value::Array),
+    ];
+    prop_oneof![
+        3 => (prop::sample::select(keys), prop::option::of(value)).prop_map(move |(key, value)| {
+            let mut table = demo.as_table().unwrap().clone();
+            match value {
+                Some(v) => table.insert(key, v),
+                None => table.remove(&key),
+            };
+            toml::to_string(&toml::Value::Table(table)).unwrap()
+        }),
+        1 => ".{0,64}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn configuration_files_load_or_are_refused_with_a_message(text in config_text()) {
+        let dir = std::env::temp_dir().join(format!("ccp-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("switch.toml");
+        std::fs::write(&path, &text).unwrap();
+        let cli = Cli::try_parse_from(["server", "--config", path.to_str().unwrap()]).unwrap();
+        if let Err(message) = cli.serve.switch_config() {
+            prop_assert!(!message.trim().is_empty());
+        }
+    }
+}
+
+#[test]
+fn simulator_requests_are_answered_or_refused_clearly() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cli = Cli::try_parse_from([
+        "server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database",
+        "sqlite::memory:",
+    ])
+    .unwrap();
+    let (router, _hub) = runtime
+        .block_on(server::app_router(
+            &cli.serve,
+            "127.0.0.1:3000".parse().unwrap(),
+        ))
+        .unwrap();
+    let body = prop_oneof![
+        any_json().prop_map(|v| v.to_string()),
+        ".{0,40}",
+        (any_json(), any_json(), any_json())
+            .prop_map(|(from, to, data)| json!({"from": from, "to": to, "data": data}).to_string()),
+    ];
+    let path = prop_oneof![
+        Just("/api/sim/calls".to_string()),
+        "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/sim/calls/{id}/hangup")),
+        "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/sim/calls/{id}/answer")),
+    ];
+    let content_type = prop::sample::select(vec!["application/json", "text/plain", ""]);
+    let mut runner = TestRunner::new(config());
+    runner
+        .run(&(path, body, content_type), |(path, body, content_type)| {
+            let mut request = Request::post(&path);
+            if !content_type.is_empty() {
+                request = request.header(header::CONTENT_TYPE, content_type);
+            }
+            let request = request.body(Body::from(body)).unwrap();
+            let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
+            let status = response.status().as_u16();
+            prop_assert!(
+                [200, 201, 400, 403, 404, 405, 409, 422].contains(&status),
+                "{path}: status {status}"
+            );
+            if status >= 400 && status != 405 {
+                let bytes = runtime
+                    .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+                    .unwrap();
+                let error: OpenCtiError = serde_json::from_slice(&bytes)
+                    .unwrap_or_else(|e| panic!("{path} {status}: not an OpenCTI error ({e})"));
+                prop_assert!(!error.err_message.is_empty());
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The simulator still works.
+    let request = Request::get("/api/sim/calls").body(Body::empty()).unwrap();
+    let response = runtime.block_on(router.oneshot(request)).unwrap();
+    assert_eq!(response.status(), 200);
+}
