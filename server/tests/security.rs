@@ -323,10 +323,11 @@ async fn a_flooding_socket_is_closed_alone() {
         .unwrap();
     let ping = serde_json::to_string(&app::wire::native::ClientFrame::Ping).unwrap();
     // One ping at a time, each answered before the next: far faster than
-    // the steady allowance, so the burst runs out within the first hundred.
+    // the steady allowance, so the burst runs out within the first
+    // thousand.
     let mut close = None;
     let mut answered = 0;
-    'flood: for _ in 0..1000 {
+    'flood: for _ in 0..5000 {
         ws.send(Message::Text(ping.clone().into())).await.unwrap();
         while let Some(message) = ws.next().await {
             match message.unwrap() {
@@ -381,4 +382,105 @@ fn hash_password_prints_an_argon2id_hash_that_verifies() {
         Some(hash),
         "correct horse\n"
     ));
+}
+
+/// Every request that names calls, built from two call ids.
+fn call_requests(a: &str, b: &str) -> Vec<Value> {
+    vec![
+        json!({"type": "AnswerCall", "callId": a}),
+        json!({"type": "RejectCall", "callId": a}),
+        json!({"type": "ClearConnection", "callId": a}),
+        json!({"type": "ClearConnection", "callId": a, "device": "2002"}),
+        json!({"type": "HoldCall", "callId": a}),
+        json!({"type": "RetrieveCall", "callId": a}),
+        json!({"type": "GenerateDigits", "callId": a, "digits": "1"}),
+        json!({"type": "ConsultationCall", "callId": a, "destination": "2004"}),
+        json!({"type": "SingleStepTransferCall", "callId": a, "destination": "2001"}),
+        json!({"type": "TransferCall", "originalCallId": a, "consultCallId": b}),
+        json!({"type": "ConferenceCall", "originalCallId": a, "consultCallId": b}),
+        json!({"type": "AlternateCall", "heldCallId": a, "activeCallId": b}),
+        json!({"type": "TransferCall", "originalCallId": b, "consultCallId": a}),
+        json!({"type": "AlternateCall", "heldCallId": b, "activeCallId": a}),
+    ]
+}
+
+#[tokio::test]
+async fn an_agent_cannot_touch_another_agents_calls_nor_learn_about_them() {
+    let server = TestServer::start(&[]).await;
+    let mut b = server.agent("1002").await;
+    let mut c = server.agent("1003").await;
+    let mut a = server.agent("1001").await;
+    b.ok(app_ready()).await;
+    // B: a customer call on hold, and a consultation ringing agent 1003.
+    let customer = server
+        .place_call("5000", json!({"account": "secret-42"}))
+        .await;
+    b.expect_ringing().await;
+    b.ok(request(json!({"type": "AnswerCall", "callId": customer})))
+        .await;
+    b.ok(request(json!({"type": "HoldCall", "callId": customer})))
+        .await;
+    let consult = b
+        .ok(request(
+            json!({"type": "ConsultationCall", "callId": customer, "destination": "2003"}),
+        ))
+        .await
+        .expect("a consultation call id");
+    c.expect_ringing().await;
+    let before = (
+        server.parties(&customer).await,
+        server.parties(&consult).await,
+    );
+
+    // Every request fails (`unwrap_err`): none is accepted.
+    for (theirs, unknown) in call_requests(&customer, &consult)
+        .into_iter()
+        .zip(call_requests("C9998", "C9999"))
+    {
+        let refused = a.request(request(theirs.clone())).await.unwrap_err();
+        let reference = a.request(request(unknown)).await.unwrap_err();
+        // Exactly the answer an unknown call gets: nothing tells A that the
+        // calls exist, whose they are or what they carry.
+        let hide = |text: &str| {
+            text.replace(&customer, "X")
+                .replace(&consult, "Y")
+                .replace("C9998", "X")
+                .replace("C9999", "Y")
+        };
+        assert_eq!(refused.err_code, reference.err_code, "{theirs}");
+        assert_eq!(
+            hide(&refused.err_message),
+            hide(&reference.err_message),
+            "{theirs}"
+        );
+        // (The call ids are A's own words; B's agent id, extensions, caller
+        // and data must not appear.)
+        let said = hide(&refused.err_message);
+        for secret in ["1002", "2002", "2003", CALLER, "secret-42"] {
+            assert!(!said.contains(secret), "{theirs}: {refused:?}");
+        }
+    }
+    // B's calls are as they were, and B and 1003 saw nothing of it.
+    assert_eq!(
+        (
+            server.parties(&customer).await,
+            server.parties(&consult).await
+        ),
+        before
+    );
+    b.assert_alive().await;
+    c.assert_alive().await;
+    assert!(
+        b.events
+            .iter()
+            .all(|(_, e)| !format!("{e:?}").contains("2001"))
+    );
+}
+
+fn request(value: Value) -> app::wire::native::CstaRequest {
+    serde_json::from_value(value).unwrap()
+}
+
+fn app_ready() -> app::wire::native::CstaRequest {
+    request(json!({"type": "SetAgentState", "state": "Ready"}))
 }

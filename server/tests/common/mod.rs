@@ -68,6 +68,11 @@ impl TestServer {
         };
         let (router, hub) = server::app_router(&cli.serve, local).await.unwrap();
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        // As `server::serve` does: no Nagle delay between an event frame and
+        // the response frame after it.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            tcp.set_nodelay(true).ok();
+        });
         let serving = tokio::spawn(async move { axum::serve(listener, service).await });
         Self {
             addr,

@@ -1,13 +1,14 @@
-//! How many messages a socket may send: a token bucket. A panel sends a few
-//! messages a second at most (requests, heartbeats, a burst of DTMF digits);
-//! a client far above that is broken or hostile and is closed, alone.
+//! How many messages a socket may send: a token bucket. A person at the
+//! panel sends a few messages a second at most; a host page or test driving
+//! it through `window.OpenCTI` may send tens. A client far above that (a
+//! flood sends thousands) is broken or hostile and is closed, alone.
 
 use tokio::time::Instant;
 
 /// Messages per second a socket may keep up.
-pub const MESSAGES_PER_SECOND: u32 = 20;
+pub const MESSAGES_PER_SECOND: u32 = 100;
 /// Messages a socket may send at once after a quiet spell.
-pub const BURST: u32 = 60;
+pub const BURST: u32 = 200;
 
 /// The socket's remaining allowance.
 #[derive(Debug)]
