@@ -212,6 +212,33 @@ mod tests {
     }
 
     #[test]
+    fn off_loopback_the_simulator_needs_the_flag_and_a_key_and_says_how() {
+        let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let keyed = ApiAccess::new(Some("0123456789abcdef".into()), public).unwrap();
+        let keyless = ApiAccess::new(None, public).unwrap();
+        let parse = |flags: &[&str]| {
+            let mut argv = vec!["server"];
+            argv.extend_from_slice(flags);
+            Cli::try_parse_from(argv).unwrap().serve
+        };
+        let why = parse(&[]).simulator_enabled(public, &keyless).unwrap_err();
+        assert!(why.contains("--simulator --api-key-file"), "{why}");
+        let why = parse(&["--simulator"])
+            .simulator_enabled(public, &keyless)
+            .unwrap_err();
+        assert!(why.contains("--api-key-file"), "{why}");
+        assert!(parse(&[]).simulator_enabled(public, &keyed).is_err());
+        assert!(
+            parse(&["--simulator"])
+                .simulator_enabled(public, &keyed)
+                .is_ok()
+        );
+        let local: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let open = ApiAccess::new(None, local).unwrap();
+        assert!(parse(&[]).simulator_enabled(local, &open).is_ok());
+    }
+
+    #[test]
     fn allowed_origin_repeats() {
         let cli = Cli::try_parse_from([
             "server",
