@@ -89,6 +89,42 @@ test('keyboard: shortcuts answer, hold and hang up; ? shows the help', async ({ 
   expect(missed).toEqual([]);
 });
 
+test('shortcuts follow the physical key: Option+A on a Mac and a Cyrillic layout answer, AltGr+A types', async ({ page, request, consoleErrors }) => {
+  await openPanel(page);
+  await ok(page, 'login', '1003', 'demo');
+  await ok(page, 'agentReady', '1003');
+  // What the browser sends for the A key, as (key, modifiers).
+  const press = (key: string, init: KeyboardEventInit) => page.evaluate(([key, init]) => {
+    document.dispatchEvent(new KeyboardEvent('keydown', { key, code: 'KeyA', bubbles: true, cancelable: true, ...init }));
+  }, [key, init] as const);
+  for (const [layout, key, init, answers] of [
+    ['AltGr on a Polish layout (Ctrl+Alt): typing "ą"', 'ą', { altKey: true, ctrlKey: true }, false],
+    ['Option+A on a Mac', 'å', { altKey: true }, true],
+    ['Alt+A on a Russian layout', 'ф', { altKey: true }, true],
+  ] as const) {
+    const callId = await placeCall(request, '2003');
+    const card = page.locator(`[data-call-id="${callId}"]`);
+    await expect(card).toContainText('Ringing');
+    await press(key, init);
+    if (answers) {
+      await expect(card, layout).toContainText('Connected');
+      await ok(page, 'hangUpCall', callId);
+      await ok(page, 'completeWrapUp');
+    } else {
+      // Nothing happened: the call still rings (checked after a request that
+      // the server answers in order, so no event can be in flight).
+      await ok(page, 'getDirectory');
+      await expect(card, layout).toContainText('Ringing');
+      await ok(page, 'rejectCall', callId);
+      await expect(card).toHaveCount(0);
+    }
+  }
+  // The help names the keys as the layout labels them (a US layout here).
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help.locator('kbd').first()).toHaveText('Alt+A');
+});
+
 test('the directory shows agents with their state and queues, and fills the number', async ({ page, browser, consoleErrors }) => {
   const context = await browser.newContext();
   const other = await context.newPage();

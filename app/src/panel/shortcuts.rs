@@ -2,6 +2,11 @@
 //! Alt+R ready, Alt+N not ready, ? help, Esc close), their help overlay, and
 //! the button that lets the agent allow desktop alerts (the alerts
 //! themselves are the entry point's business: `frontend/src/alerts.rs`).
+//!
+//! The Alt shortcuts match the physical key (`KeyboardEvent.code`), not the
+//! character it types: Option+A types "å" on a Mac, and the A key types
+//! "ф" on a Russian layout, yet both answer. The help overlay names each
+//! key as the agent's layout labels it, where the browser can tell.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, closure::Closure};
@@ -13,19 +18,35 @@ use crate::{
     opencti::rules::CallState,
 };
 
-/// The shortcuts, as the help overlay lists them.
-pub const SHORTCUTS: [(&str, &str); 7] = [
-    ("Alt+A", "Answer the ringing call"),
-    ("Alt+H", "Hang up"),
-    ("Alt+O", "Hold or retrieve"),
-    ("Alt+R", "Ready"),
-    ("Alt+N", "Not ready (choose a reason)"),
+/// The Alt shortcuts: the physical key (`KeyboardEvent.code`) and what it
+/// does, as the help overlay lists them.
+pub const ALT_SHORTCUTS: [(&str, &str); 5] = [
+    ("KeyA", "Answer the ringing call"),
+    ("KeyH", "Hang up"),
+    ("KeyO", "Hold or retrieve"),
+    ("KeyR", "Ready"),
+    ("KeyN", "Not ready (choose a reason)"),
+];
+
+/// The other shortcuts, by the character they type.
+pub const OTHER_SHORTCUTS: [(&str, &str); 2] = [
     ("?", "Show or hide this help"),
     ("Esc", "Close menus and this help"),
 ];
 
+/// The letter a physical key types on a US layout: `KeyA` → `A`.
+fn us_label(code: &str) -> String {
+    code.strip_prefix("Key").unwrap_or(code).to_string()
+}
+
 /// Runs the shortcut for a key press, if it is one; says whether it was.
-fn action(interface: Interface, ui: PanelState, key: &str, alt: bool, typing: bool) -> bool {
+fn action(
+    interface: Interface,
+    ui: PanelState,
+    (code, key): (&str, &str),
+    alt: bool,
+    typing: bool,
+) -> bool {
     let store = interface.store();
     let call = |state: CallState| store.with_untracked(|s| s.call_in(state).cloned());
     let engaged = || {
@@ -36,14 +57,25 @@ fn action(interface: Interface, ui: PanelState, key: &str, alt: bool, typing: bo
                 .cloned()
         })
     };
-    match (alt, key.to_ascii_lowercase().as_str()) {
-        (true, "a") => call(CallState::Alerting)
+    // Alt combinations by physical key; the others by the character typed
+    // ("?" sits on different keys in different layouts).
+    let shortcut = if alt {
+        code
+    } else {
+        match key {
+            "?" => "?",
+            "Escape" | "Esc" => "Escape",
+            _ => "",
+        }
+    };
+    match (alt, shortcut) {
+        (true, "KeyA") => call(CallState::Alerting)
             .map(|c| interface.act(Request::AnswerCall { call_id: c.call_id }))
             .is_some(),
-        (true, "h") => engaged()
+        (true, "KeyH") => engaged()
             .map(|c| interface.act(Request::HangUpCall { call_id: c.call_id }))
             .is_some(),
-        (true, "o") => engaged()
+        (true, "KeyO") => engaged()
             .map(|c| {
                 let call_id = c.call_id;
                 interface.act(if c.call_state.call_state() == CallState::Held {
@@ -53,11 +85,11 @@ fn action(interface: Interface, ui: PanelState, key: &str, alt: bool, typing: bo
                 })
             })
             .is_some(),
-        (true, "r") => {
+        (true, "KeyR") => {
             interface.act(Request::AgentReady { work_mode: None });
             true
         }
-        (true, "n") => {
+        (true, "KeyN") => {
             ui.not_ready_menu.set(true);
             true
         }
@@ -65,7 +97,7 @@ fn action(interface: Interface, ui: PanelState, key: &str, alt: bool, typing: bo
             ui.help_open.update(|o| *o = !*o);
             true
         }
-        (false, "escape") => {
+        (false, "Escape") => {
             ui.help_open.set(false);
             ui.not_ready_menu.set(false);
             false
@@ -91,12 +123,45 @@ pub fn install(interface: Interface, ui: PanelState) {
                 .is_some_and(|el| {
                     matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
                 });
-            if action(interface, ui, &e.key(), e.alt_key(), typing) {
+            // AltGr (Ctrl+Alt on Windows) types characters such as "ą" on
+            // the A key: that is typing, not a shortcut.
+            let alt =
+                e.alt_key() && !e.ctrl_key() && !e.meta_key() && !e.get_modifier_state("AltGraph");
+            if action(interface, ui, (&e.code(), &e.key()), alt, typing) {
                 e.prevent_default();
             }
         });
     let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
     listener.forget();
+}
+
+/// The letters the Alt shortcuts' keys type in the agent's keyboard layout,
+/// from the Keyboard Map API (Chromium); `None` where the browser does not
+/// tell, and the help shows the US letters.
+async fn layout_labels() -> Option<Vec<String>> {
+    use js_sys::{Function, Promise, Reflect};
+    let window: wasm_bindgen::JsValue = web_sys::window()?.into();
+    let navigator = Reflect::get(&window, &"navigator".into()).ok()?;
+    let keyboard = Reflect::get(&navigator, &"keyboard".into())
+        .ok()
+        .filter(|k| k.is_object())?;
+    let get_layout_map: Function = Reflect::get(&keyboard, &"getLayoutMap".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: Promise = get_layout_map.call0(&keyboard).ok()?.dyn_into().ok()?;
+    let map = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let get: Function = Reflect::get(&map, &"get".into()).ok()?.dyn_into().ok()?;
+    ALT_SHORTCUTS
+        .iter()
+        .map(|(code, _)| {
+            get.call1(&map, &(*code).into())
+                .ok()?
+                .as_string()
+                .filter(|letter| !letter.is_empty())
+                .map(|letter| letter.to_uppercase())
+        })
+        .collect()
 }
 
 /// Whether the browser can show desktop notifications and the agent has not
@@ -111,6 +176,15 @@ pub fn ShortcutHelp() -> impl IntoView {
     let ui = PanelState::expect();
     let (can_ask, set_can_ask) = signal(false);
     Effect::new(move |_| set_can_ask.set(can_ask_for_notifications()));
+    // US letters until (and unless) the browser tells the layout's.
+    let labels = RwSignal::new(ALT_SHORTCUTS.map(|(code, _)| us_label(code)).to_vec());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Some(letters) = layout_labels().await {
+                labels.set(letters);
+            }
+        });
+    });
     let ask = move |_| {
         // Browsers grant it only from a click like this one.
         if let Ok(promise) = Notification::request_permission() {
@@ -133,7 +207,11 @@ pub fn ShortcutHelp() -> impl IntoView {
         <Show when=move || ui.help_open.get()>
             <div class="help" role="dialog" aria-label="Keyboard shortcuts">
                 <dl>
-                    {SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                    {ALT_SHORTCUTS.iter().enumerate().map(|(i, (_, what))| {
+                        let key = move || labels.with(|l| format!("Alt+{}", l.get(i).cloned().unwrap_or_default()));
+                        view! { <dt><kbd>{key}</kbd></dt><dd>{*what}</dd> }
+                    }).collect_view()}
+                    {OTHER_SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> }).collect_view()}
                 </dl>
                 <button type="button" class="btn btn-secondary btn-small" on:click=move |_| ui.help_open.set(false)>"Close"</button>
             </div>
