@@ -168,62 +168,56 @@ impl Database {
         Ok(())
     }
 
-    /// Stores (or replaces) a logged-in agent's session and its tokens.
-    pub async fn save_session(&self, s: &SavedSession) -> Result<(), DbError> {
-        let a = &s.agent;
+    /// Applies the latest change of each agent's session in one
+    /// transaction: `Some` stores (or replaces) the session and its tokens,
+    /// `None` forgets them (logout).
+    pub async fn apply_sessions(
+        &self,
+        changes: &[(String, Option<SavedSession>)],
+    ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO agent_sessions (agent_id, extension, mode, status, reason, work_mode, \
-             since, wrap_up_ends_at, resume_status, resume_reason, last_seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (agent_id) DO UPDATE SET extension = excluded.extension, \
-             mode = excluded.mode, status = excluded.status, reason = excluded.reason, \
-             work_mode = excluded.work_mode, since = excluded.since, \
-             wrap_up_ends_at = excluded.wrap_up_ends_at, resume_status = excluded.resume_status, \
-             resume_reason = excluded.resume_reason, last_seq = excluded.last_seq",
-        )
-        .bind(&a.agent_id)
-        .bind(&a.extension)
-        .bind(spelling(&a.mode))
-        .bind(spelling(&a.status))
-        .bind(&a.reason)
-        .bind(spelling(&a.work_mode))
-        .bind(to_i64(a.since))
-        .bind(a.wrap_up_ends_at.map(to_i64))
-        .bind(spelling(&a.resume_status))
-        .bind(&a.resume_reason)
-        .bind(to_i64(s.last_seq))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM session_tokens WHERE agent_id = $1")
-            .bind(&a.agent_id)
-            .execute(&mut *tx)
-            .await?;
-        for t in &s.tokens {
+        for (agent_id, change) in changes {
+            for delete in [
+                "DELETE FROM agent_sessions WHERE agent_id = $1",
+                "DELETE FROM session_tokens WHERE agent_id = $1",
+            ] {
+                sqlx::query(delete).bind(agent_id).execute(&mut *tx).await?;
+            }
+            let Some(s) = change else {
+                continue;
+            };
+            let a = &s.agent;
             sqlx::query(
-                "INSERT INTO session_tokens (token_id, agent_id, digest, login_at, last_used) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO agent_sessions (agent_id, extension, mode, status, reason, \
+                 work_mode, since, wrap_up_ends_at, resume_status, resume_reason, last_seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
-            .bind(&t.id)
-            .bind(&t.agent_id)
-            .bind(&t.digest)
-            .bind(to_i64(t.login_at_ms))
-            .bind(to_i64(t.last_used_ms))
+            .bind(&a.agent_id)
+            .bind(&a.extension)
+            .bind(spelling(&a.mode))
+            .bind(spelling(&a.status))
+            .bind(&a.reason)
+            .bind(spelling(&a.work_mode))
+            .bind(to_i64(a.since))
+            .bind(a.wrap_up_ends_at.map(to_i64))
+            .bind(spelling(&a.resume_status))
+            .bind(&a.resume_reason)
+            .bind(to_i64(s.last_seq))
             .execute(&mut *tx)
             .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Forgets an agent's session and its tokens (logout).
-    pub async fn delete_session(&self, agent_id: &str) -> Result<(), DbError> {
-        let mut tx = self.pool.begin().await?;
-        for delete in [
-            "DELETE FROM agent_sessions WHERE agent_id = $1",
-            "DELETE FROM session_tokens WHERE agent_id = $1",
-        ] {
-            sqlx::query(delete).bind(agent_id).execute(&mut *tx).await?;
+            for t in &s.tokens {
+                sqlx::query(
+                    "INSERT INTO session_tokens (token_id, agent_id, digest, login_at, last_used) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&t.id)
+                .bind(&t.agent_id)
+                .bind(&t.digest)
+                .bind(to_i64(t.login_at_ms))
+                .bind(to_i64(t.last_used_ms))
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(())

@@ -4,24 +4,36 @@
 //! fails is logged, counted and retried until it succeeds, so a full or
 //! read-only disk loses nothing while it lasts, up to a bound; what is lost
 //! past the bound is logged, never silent. `/healthz` reports the figures.
+//!
+//! Sessions and the call numbering are state, not history: only the latest
+//! value of each counts. They do not go through the queue: `send` keeps the
+//! latest value aside (one entry per agent) and wakes the writer, which
+//! writes them in one transaction per round. A login storm (thousands of
+//! agents logging in, each changing state twice) then costs a few batched
+//! writes instead of filling the queue and pushing call records out of it.
 
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque, hash_map::Entry},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
 };
 
 use serde::Serialize;
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::{
+    Notify,
+    mpsc::{self, error::TrySendError},
+};
 
 use super::db::{Database, DbError, SavedSession};
 use crate::switch::{CallRecord, WrapUpRecord};
 
 /// Jobs waiting in the channel before `send` reports a loss.
 const QUEUE_CAPACITY: usize = 4096;
+/// Ordered jobs written between two drains of the channel.
+const WRITES_PER_ROUND: usize = 64;
 /// Jobs kept for retry while writes fail, before the oldest is dropped.
 const MAX_PENDING: usize = 100_000;
 /// How long the writer waits before retrying after a failed write.
@@ -53,8 +65,11 @@ impl Job {
         match self {
             Self::Call(record) => db.insert_call(record).await,
             Self::WrapUp(record) => db.apply_wrap_up(record).await,
-            Self::SaveSession(session) => db.save_session(session).await,
-            Self::EndSession(agent) => db.delete_session(agent).await,
+            Self::SaveSession(session) => {
+                let change = (session.agent.agent_id.clone(), Some(session.clone()));
+                db.apply_sessions(&[change]).await
+            }
+            Self::EndSession(agent) => db.apply_sessions(&[(agent.clone(), None)]).await,
             Self::CallNumber(n) => db.save_call_number(*n).await,
         }
     }
@@ -79,11 +94,32 @@ struct Stats {
     dropped: AtomicU64,
 }
 
+/// The latest state not yet written, and the writer's wake-up call.
+#[derive(Default)]
+struct Latest {
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+/// Sessions by agent (`None`: forget it), and the highest call number.
+#[derive(Default)]
+struct State {
+    sessions: HashMap<String, Option<SavedSession>>,
+    call_number: Option<u64>,
+}
+
+impl State {
+    fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.call_number.is_none()
+    }
+}
+
 /// The handle the hub sends jobs through.
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::Sender<Job>,
     stats: Arc<Stats>,
+    latest: Arc<Latest>,
     db: Database,
 }
 
@@ -92,8 +128,14 @@ impl Recorder {
     pub fn start(db: Database) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let stats = Arc::new(Stats::default());
-        tokio::spawn(write_loop(db.clone(), rx, stats.clone()));
-        Self { tx, stats, db }
+        let latest = Arc::new(Latest::default());
+        tokio::spawn(write_loop(db.clone(), rx, stats.clone(), latest.clone()));
+        Self {
+            tx,
+            stats,
+            latest,
+            db,
+        }
     }
 
     /// The database, for reads (history, restore).
@@ -101,8 +143,25 @@ impl Recorder {
         &self.db
     }
 
-    /// Queues a job; never waits.
+    /// Queues a job (or, for state, keeps its latest value); never waits.
     pub fn send(&self, job: Job) {
+        let job = match job {
+            Job::SaveSession(session) => {
+                let agent = session.agent.agent_id.clone();
+                return self.keep(|state| state.sessions.insert(agent, Some(session)).is_some());
+            }
+            Job::EndSession(agent) => {
+                return self.keep(|state| state.sessions.insert(agent, None).is_some());
+            }
+            Job::CallNumber(n) => {
+                return self.keep(|state| {
+                    let before = state.call_number.replace(n);
+                    state.call_number = before.max(Some(n));
+                    before.is_some()
+                });
+            }
+            job => job,
+        };
         self.stats.backlog.fetch_add(1, Ordering::Relaxed);
         if let Err(err) = self.tx.try_send(job) {
             let (reason, job) = match err {
@@ -113,6 +172,16 @@ impl Recorder {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::error!("{reason}: {} is lost", job.describe());
         }
+    }
+
+    /// Applies a state change; `update` says whether it replaced one not
+    /// yet written (the backlog then stays as it was).
+    fn keep(&self, update: impl FnOnce(&mut State) -> bool) {
+        let replaced = update(&mut self.latest.state.lock().unwrap_or_else(|p| p.into_inner()));
+        if !replaced {
+            self.stats.backlog.fetch_add(1, Ordering::Relaxed);
+        }
+        self.latest.changed.notify_one();
     }
 
     pub fn health(&self) -> WriterHealth {
@@ -137,26 +206,105 @@ impl Recorder {
     }
 }
 
-async fn write_loop(db: Database, mut rx: mpsc::Receiver<Job>, stats: Arc<Stats>) {
+/// Writes the latest state, in one transaction for the sessions; `false`
+/// when a write failed (what failed waits for the retry, unless a newer
+/// value came meanwhile).
+async fn write_state(db: &Database, latest: &Latest, stats: &Stats) -> bool {
+    let taken = std::mem::take(&mut *latest.state.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut ok = true;
+    let mut back = State::default();
+    if !taken.sessions.is_empty() {
+        let changes: Vec<_> = taken.sessions.into_iter().collect();
+        match db.apply_sessions(&changes).await {
+            Ok(()) => {
+                stats
+                    .backlog
+                    .fetch_sub(changes.len() as u64, Ordering::Relaxed);
+            }
+            Err(err) => {
+                failed(stats, &format!("{} agents' sessions", changes.len()), &err);
+                back.sessions = changes.into_iter().collect();
+                ok = false;
+            }
+        }
+    }
+    if let Some(n) = taken.call_number {
+        match db.save_call_number(n).await {
+            Ok(()) => {
+                stats.backlog.fetch_sub(1, Ordering::Relaxed);
+            }
+            Err(err) => {
+                failed(stats, &format!("call number {n}"), &err);
+                back.call_number = Some(n);
+                ok = false;
+            }
+        }
+    }
+    if !back.is_empty() {
+        let mut state = latest.state.lock().unwrap_or_else(|p| p.into_inner());
+        for (agent, change) in back.sessions {
+            // A newer change that came meanwhile wins over the failed one.
+            match state.sessions.entry(agent) {
+                Entry::Vacant(slot) => {
+                    slot.insert(change);
+                }
+                Entry::Occupied(_) => {
+                    stats.backlog.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
+        }
+        if let Some(n) = back.call_number {
+            if state.call_number.is_some() {
+                stats.backlog.fetch_sub(1, Ordering::Relaxed);
+            }
+            state.call_number = state.call_number.max(Some(n));
+        }
+    }
+    ok
+}
+
+fn failed(stats: &Stats, what: &str, err: &DbError) {
+    stats.failed_writes.fetch_add(1, Ordering::Relaxed);
+    tracing::error!("cannot store {what}: {err}; will retry");
+}
+
+async fn write_loop(
+    db: Database,
+    mut rx: mpsc::Receiver<Job>,
+    stats: Arc<Stats>,
+    latest: Arc<Latest>,
+) {
     let mut pending: VecDeque<Job> = VecDeque::new();
     let mut open = true;
+    let mut healthy = true;
     loop {
-        if pending.is_empty() {
-            match rx.recv().await {
-                Some(job) => pending.push_back(job),
-                None => return,
+        let state_waits = !latest
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty();
+        if pending.is_empty() && (healthy || !state_waits) {
+            if !state_waits {
+                tokio::select! {
+                    job = rx.recv(), if open => match job {
+                        Some(job) => pending.push_back(job),
+                        None => open = false,
+                    },
+                    () = latest.changed.notified() => {}
+                }
+                if !open && pending.is_empty() {
+                    return;
+                }
             }
-        } else if open {
+        } else if !healthy {
             // Writes are failing: wait for news or the retry time.
             tokio::select! {
-                job = rx.recv() => match job {
+                job = rx.recv(), if open => match job {
                     Some(job) => pending.push_back(job),
                     None => open = false,
                 },
                 () = tokio::time::sleep(RETRY_AFTER) => {}
             }
-        } else {
-            tokio::time::sleep(RETRY_AFTER).await;
         }
         while let Ok(job) = rx.try_recv() {
             pending.push_back(job);
@@ -171,22 +319,83 @@ async fn write_loop(db: Database, mut rx: mpsc::Receiver<Job>, stats: Arc<Stats>
                 );
             }
         }
-        while let Some(job) = pending.front() {
-            match job.apply(&db).await {
-                Ok(()) => {
-                    pending.pop_front();
-                    stats.backlog.fetch_sub(1, Ordering::Relaxed);
-                }
-                Err(err) => {
-                    stats.failed_writes.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(
-                        backlog = pending.len(),
-                        "cannot store {}: {err}; will retry",
-                        job.describe()
-                    );
-                    break;
-                }
-            }
+        healthy = write_state(&db, &latest, &stats).await;
+        if !healthy {
+            continue;
         }
+        // Records in order, a few at a time, so that the channel is read
+        // (and state written) between them.
+        for _ in 0..WRITES_PER_ROUND {
+            let Some(job) = pending.front() else {
+                break;
+            };
+            if let Err(err) = job.apply(&db).await {
+                failed(&stats, &job.describe(), &err);
+                healthy = false;
+                break;
+            }
+            pending.pop_front();
+            stats.backlog.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use app::{
+        opencti::{events::WorkMode, functions::TelephonyMode},
+        wire::native::AgentStatus,
+    };
+
+    use super::*;
+    use crate::switch::SavedAgent;
+
+    fn session(agent: usize, last_seq: u64) -> SavedSession {
+        SavedSession {
+            agent: SavedAgent {
+                agent_id: format!("a{agent}"),
+                extension: format!("{}", 3000 + agent),
+                mode: TelephonyMode::Full,
+                status: AgentStatus::Ready,
+                reason: String::new(),
+                work_mode: WorkMode::AutoIn,
+                since: last_seq,
+                wrap_up_ends_at: None,
+                resume_status: AgentStatus::Ready,
+                resume_reason: String::new(),
+            },
+            tokens: vec![],
+            last_seq,
+        }
+    }
+
+    /// A login storm: far more session changes than the queue holds, sent
+    /// without waiting, lose nothing; the database ends with each agent's
+    /// latest state.
+    #[tokio::test]
+    async fn a_storm_of_session_changes_is_coalesced_not_dropped() {
+        let db = Database::open("sqlite::memory:").await.unwrap();
+        let recorder = Recorder::start(db.clone());
+        let agents = 500;
+        let rounds = 3 * QUEUE_CAPACITY / agents + 1;
+        for round in 1..=rounds as u64 {
+            for agent in 0..agents {
+                recorder.send(Job::SaveSession(session(agent, round)));
+                recorder.send(Job::CallNumber(round * 1000 + agent as u64));
+            }
+            // Let the writer run between rounds, as the runtime would.
+            tokio::task::yield_now().await;
+        }
+        recorder.send(Job::EndSession("a0".into()));
+        assert!(recorder.flush(Duration::from_secs(30)).await);
+        let health = recorder.health();
+        assert_eq!((health.dropped, health.backlog), (0, 0), "{health:?}");
+        let stored = db.sessions().await.unwrap();
+        assert_eq!(stored.len(), agents - 1);
+        assert!(stored.iter().all(|s| s.last_seq == rounds as u64));
+        assert_eq!(
+            db.last_call_number().await.unwrap(),
+            rounds as u64 * 1000 + agents as u64 - 1
+        );
     }
 }
