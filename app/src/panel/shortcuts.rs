@@ -135,10 +135,10 @@ pub fn install(interface: Interface, ui: PanelState) {
     listener.forget();
 }
 
-/// The letters the Alt shortcuts' keys type in the agent's keyboard layout,
-/// from the Keyboard Map API (Chromium); `None` where the browser does not
-/// tell, and the help shows the US letters.
-async fn layout_labels() -> Option<Vec<String>> {
+/// Relabels the help's Alt keys (`<kbd data-code>`) with the letters they
+/// type in the agent's keyboard layout, from the Keyboard Map API
+/// (Chromium); where the browser does not tell, the US letters stay.
+fn relabel_keys_from_layout() -> Option<()> {
     use js_sys::{Function, Promise, Reflect};
     let window: wasm_bindgen::JsValue = web_sys::window()?.into();
     let navigator = Reflect::get(&window, &"navigator".into()).ok()?;
@@ -150,18 +150,30 @@ async fn layout_labels() -> Option<Vec<String>> {
         .dyn_into()
         .ok()?;
     let promise: Promise = get_layout_map.call0(&keyboard).ok()?.dyn_into().ok()?;
-    let map = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-    let get: Function = Reflect::get(&map, &"get".into()).ok()?.dyn_into().ok()?;
-    ALT_SHORTCUTS
-        .iter()
-        .map(|(code, _)| {
-            get.call1(&map, &(*code).into())
-                .ok()?
-                .as_string()
-                .filter(|letter| !letter.is_empty())
-                .map(|letter| letter.to_uppercase())
-        })
-        .collect()
+    let relabel = Closure::once(move |map: wasm_bindgen::JsValue| {
+        let document = web_sys::window().and_then(|w| w.document());
+        let get = Reflect::get(&map, &"get".into()).and_then(|g| g.dyn_into::<Function>());
+        let (Some(document), Ok(get)) = (document, get) else {
+            return;
+        };
+        for (code, _) in ALT_SHORTCUTS {
+            // Upper case by JavaScript: Rust's `to_uppercase` would bring
+            // Unicode's case tables into the wasm (8 KB).
+            let letter = get
+                .call1(&map, &code.into())
+                .ok()
+                .and_then(|l| l.dyn_into::<js_sys::JsString>().ok());
+            let kbd = document.query_selector(&format!("kbd[data-code={code}]"));
+            if let (Some(letter), Ok(Some(kbd))) = (letter, kbd) {
+                let label = js_sys::JsString::from("Alt+").concat(&letter.to_upper_case());
+                let _ = Reflect::set(&kbd, &"textContent".into(), &label);
+            }
+        }
+    });
+    let _ = promise.then(&relabel);
+    // The callback runs once, later: JavaScript owns it from here.
+    relabel.forget();
+    Some(())
 }
 
 /// Whether the browser can show desktop notifications and the agent has not
@@ -177,14 +189,12 @@ pub fn ShortcutHelp() -> impl IntoView {
     let (can_ask, set_can_ask) = signal(false);
     Effect::new(move |_| set_can_ask.set(can_ask_for_notifications()));
     // US letters until (and unless) the browser tells the layout's.
-    let labels = RwSignal::new(ALT_SHORTCUTS.map(|(code, _)| us_label(code)).to_vec());
     Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Some(letters) = layout_labels().await {
-                labels.set(letters);
-            }
-        });
+        if ui.help_open.get() {
+            relabel_keys_from_layout();
+        }
     });
+
     let ask = move |_| {
         // Browsers grant it only from a click like this one.
         if let Ok(promise) = Notification::request_permission() {
@@ -207,9 +217,8 @@ pub fn ShortcutHelp() -> impl IntoView {
         <Show when=move || ui.help_open.get()>
             <div class="help" role="dialog" aria-label="Keyboard shortcuts">
                 <dl>
-                    {ALT_SHORTCUTS.iter().enumerate().map(|(i, (_, what))| {
-                        let key = move || labels.with(|l| format!("Alt+{}", l.get(i).cloned().unwrap_or_default()));
-                        view! { <dt><kbd>{key}</kbd></dt><dd>{*what}</dd> }
+                    {ALT_SHORTCUTS.iter().map(|(code, what)| view! {
+                        <dt><kbd data-code=*code>{format!("Alt+{}", us_label(code))}</kbd></dt><dd>{*what}</dd>
                     }).collect_view()}
                     {OTHER_SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> }).collect_view()}
                 </dl>
