@@ -159,8 +159,7 @@ impl ServeArgs {
 
     /// The API key (file, else `CCP_API_KEY`) for a server on `listen`.
     pub fn api_access(&self, listen: SocketAddr) -> Result<ApiAccess, ApiKeyError> {
-        let from_env = std::env::var("CCP_API_KEY").ok();
-        ApiAccess::load(self.api_key_file.as_deref(), from_env.as_deref(), listen)
+        ApiAccess::load(self.api_key_file.as_deref(), listen)
     }
 
     /// Whether to serve the simulator: on loopback always; elsewhere only

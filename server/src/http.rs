@@ -110,7 +110,7 @@ fn page_content_security_policy(policy: &SecurityHeaders) {
     let nonce = use_nonce();
     response.insert_header(
         header::CONTENT_SECURITY_POLICY,
-        policy.content_security_policy(parts.uri.path(), nonce.as_deref()),
+        policy.content_security_policy(headers::is_embed(parts.uri.path()), nonce.as_deref()),
     );
 }
 

@@ -7,6 +7,8 @@ use clap::{Args, Subcommand};
 use rand::Rng;
 use serde_json::{Value, json};
 
+use crate::security::api_key::{ApiKeyError, read_key};
+
 /// `server sim` options.
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
@@ -63,11 +65,8 @@ pub enum SimAction {
 /// Why a simulator command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SimCliError {
-    #[error("cannot read the API key file {path}: {source}")]
-    KeyFile {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    ApiKey(#[from] ApiKeyError),
     #[error("cannot reach {url}: {source}")]
     Http { url: String, source: reqwest::Error },
     #[error("{status}: {body}")]
@@ -154,18 +153,7 @@ pub async fn run(args: SimArgs) -> Result<(), SimCliError> {
 /// Runs one `server sim` command, writing its result to `out`: the new call
 /// id for `call`, the calls as JSON for `list`.
 pub async fn run_to(args: SimArgs, out: &mut impl std::io::Write) -> Result<(), SimCliError> {
-    let key = match &args.api_key_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map_err(|source| SimCliError::KeyFile {
-                    path: path.display().to_string(),
-                    source,
-                })?
-                .trim()
-                .to_string(),
-        ),
-        None => std::env::var("CCP_API_KEY").ok(),
-    };
+    let key = read_key(args.api_key_file.as_deref())?;
     let client = Client {
         http: reqwest::Client::new(),
         base: args.url.trim_end_matches('/').to_string(),

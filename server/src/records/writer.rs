@@ -50,14 +50,19 @@ pub enum Job {
     CallNumber(u64),
 }
 
-impl Job {
+/// A job that is history, written in order through the queue (the others
+/// are state: see [`Recorder::send`]).
+#[derive(Debug)]
+enum Record {
+    Call(CallRecord),
+    WrapUp(WrapUpRecord),
+}
+
+impl Record {
     fn describe(&self) -> String {
         match self {
             Self::Call(r) => format!("the record of call {}", r.call_id),
             Self::WrapUp(w) => format!("agent {}'s wrap-up of {:?}", w.agent_id, w.call_ids),
-            Self::SaveSession(s) => format!("agent {}'s session", s.agent.agent_id),
-            Self::EndSession(agent) => format!("the end of agent {agent}'s session"),
-            Self::CallNumber(n) => format!("call number {n}"),
         }
     }
 
@@ -65,12 +70,6 @@ impl Job {
         match self {
             Self::Call(record) => db.insert_call(record).await,
             Self::WrapUp(record) => db.apply_wrap_up(record).await,
-            Self::SaveSession(session) => {
-                let change = (session.agent.agent_id.clone(), Some(session.clone()));
-                db.apply_sessions(&[change]).await
-            }
-            Self::EndSession(agent) => db.apply_sessions(&[(agent.clone(), None)]).await,
-            Self::CallNumber(n) => db.save_call_number(*n).await,
         }
     }
 }
@@ -117,7 +116,7 @@ impl State {
 /// The handle the hub sends jobs through.
 #[derive(Clone)]
 pub struct Recorder {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Record>,
     stats: Arc<Stats>,
     latest: Arc<Latest>,
     db: Database,
@@ -145,7 +144,9 @@ impl Recorder {
 
     /// Queues a job (or, for state, keeps its latest value); never waits.
     pub fn send(&self, job: Job) {
-        let job = match job {
+        let record = match job {
+            Job::Call(record) => Record::Call(record),
+            Job::WrapUp(record) => Record::WrapUp(record),
             Job::SaveSession(session) => {
                 let agent = session.agent.agent_id.clone();
                 return self.keep(|state| state.sessions.insert(agent, Some(session)).is_some());
@@ -160,17 +161,16 @@ impl Recorder {
                     before.is_some()
                 });
             }
-            job => job,
         };
         self.stats.backlog.fetch_add(1, Ordering::Relaxed);
-        if let Err(err) = self.tx.try_send(job) {
-            let (reason, job) = match err {
-                TrySendError::Full(job) => ("the record queue is full", job),
-                TrySendError::Closed(job) => ("the record writer has stopped", job),
+        if let Err(err) = self.tx.try_send(record) {
+            let (reason, record) = match err {
+                TrySendError::Full(record) => ("the record queue is full", record),
+                TrySendError::Closed(record) => ("the record writer has stopped", record),
             };
             self.stats.backlog.fetch_sub(1, Ordering::Relaxed);
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            tracing::error!("{reason}: {} is lost", job.describe());
+            tracing::error!("{reason}: {} is lost", record.describe());
         }
     }
 
@@ -270,11 +270,11 @@ fn failed(stats: &Stats, what: &str, err: &DbError) {
 
 async fn write_loop(
     db: Database,
-    mut rx: mpsc::Receiver<Job>,
+    mut rx: mpsc::Receiver<Record>,
     stats: Arc<Stats>,
     latest: Arc<Latest>,
 ) {
-    let mut pending: VecDeque<Job> = VecDeque::new();
+    let mut pending: VecDeque<Record> = VecDeque::new();
     let mut open = true;
     let mut healthy = true;
     loop {

@@ -32,6 +32,24 @@ pub enum ApiKeyError {
     TooShort,
 }
 
+/// The key: the first line of `file`, else the environment variable
+/// `CCP_API_KEY`, else none. The server and `server sim` read it alike.
+pub fn read_key(file: Option<&Path>) -> Result<Option<String>, ApiKeyError> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path).map_err(|source| ApiKeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?,
+        None => match std::env::var("CCP_API_KEY") {
+            Ok(key) => key,
+            Err(_) => return Ok(None),
+        },
+    };
+    Ok(Some(
+        text.lines().next().unwrap_or_default().trim().to_string(),
+    ))
+}
+
 /// Who may call the APIs that no agent session covers.
 #[derive(Clone)]
 pub struct ApiAccess {
@@ -40,26 +58,9 @@ pub struct ApiAccess {
 }
 
 impl ApiAccess {
-    /// The key from `file` (first line) or else `from_env`, for a server
-    /// listening on `listen`.
-    pub fn load(
-        file: Option<&Path>,
-        from_env: Option<&str>,
-        listen: SocketAddr,
-    ) -> Result<Self, ApiKeyError> {
-        let key = match file {
-            Some(path) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|source| ApiKeyError::Read {
-                        path: path.display().to_string(),
-                        source,
-                    })?
-                    .trim()
-                    .to_string(),
-            ),
-            None => from_env.map(|k| k.trim().to_string()),
-        };
-        Self::new(key, listen)
+    /// The key of [`read_key`], for a server listening on `listen`.
+    pub fn load(file: Option<&Path>, listen: SocketAddr) -> Result<Self, ApiKeyError> {
+        Self::new(read_key(file)?, listen)
     }
 
     pub fn new(key: Option<String>, listen: SocketAddr) -> Result<Self, ApiKeyError> {

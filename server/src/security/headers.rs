@@ -29,11 +29,11 @@ impl SecurityHeaders {
         }
     }
 
-    /// The policy for the page at `path`; `nonce` lets Leptos's inline
-    /// hydration script run (pages rendered without one run no inline
-    /// script at all).
-    pub fn content_security_policy(&self, path: &str, nonce: Option<&str>) -> HeaderValue {
-        let ancestors = if is_embed(path) {
+    /// The policy for a page (`embed`: the `/embed` route); `nonce` lets
+    /// Leptos's inline hydration script run (pages rendered without one run
+    /// no inline script at all).
+    pub fn content_security_policy(&self, embed: bool, nonce: Option<&str>) -> HeaderValue {
+        let ancestors = if embed {
             self.embed_ancestors.as_str()
         } else {
             "'self'"
@@ -58,7 +58,8 @@ impl SecurityHeaders {
     }
 }
 
-fn is_embed(path: &str) -> bool {
+/// Whether `path` is the embedding route, which the allowlist may frame.
+pub fn is_embed(path: &str) -> bool {
     matches!(path, "/embed" | "/embed/")
 }
 
@@ -69,7 +70,7 @@ pub async fn security_headers(
     req: Request,
     next: Next,
 ) -> Response {
-    let path = req.uri().path().to_string();
+    let embed = is_embed(req.uri().path());
     let mut response = next.run(req).await;
     let is_html = response
         .headers()
@@ -80,7 +81,7 @@ pub async fn security_headers(
     if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            policy.content_security_policy(&path, None),
+            policy.content_security_policy(embed, None),
         );
     }
     headers.insert(
@@ -108,11 +109,11 @@ mod tests {
     fn embed_may_be_framed_by_the_allowlist_only() {
         let origins = Origins::new(&["https://crm.example.com".into()]).unwrap();
         let headers = SecurityHeaders::new(&origins, false);
-        let embed = headers.content_security_policy("/embed", Some("abc+/="));
+        let embed = headers.content_security_policy(is_embed("/embed"), Some("abc+/="));
         let embed = embed.to_str().unwrap();
         assert!(embed.contains("frame-ancestors 'self' https://crm.example.com"));
         assert!(embed.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-abc+/='"));
-        let page = headers.content_security_policy("/", None);
+        let page = headers.content_security_policy(is_embed("/"), None);
         let page = page.to_str().unwrap();
         assert!(page.ends_with("frame-ancestors 'self'"));
         assert!(page.contains("script-src 'self' 'wasm-unsafe-eval';"));
@@ -121,7 +122,7 @@ mod tests {
     #[test]
     fn a_nonce_cannot_inject_sources() {
         let headers = SecurityHeaders::new(&Origins::default(), false);
-        let csp = headers.content_security_policy("/", Some("x' 'unsafe-inline"));
+        let csp = headers.content_security_policy(false, Some("x' 'unsafe-inline"));
         assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
     }
 }

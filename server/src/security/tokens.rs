@@ -66,10 +66,12 @@ struct Entry {
     sockets: usize,
 }
 
-/// Every live token.
+/// Every live token, by id and by agent (logins, logouts and saves touch
+/// one agent's tokens, never a scan of everyone's).
 #[derive(Debug, Default)]
 pub struct Tokens {
     by_id: HashMap<String, Entry>,
+    ids_of: HashMap<String, Vec<String>>,
     policy: TokenPolicy,
 }
 
@@ -77,8 +79,37 @@ impl Tokens {
     pub fn new(policy: TokenPolicy) -> Self {
         Self {
             by_id: HashMap::new(),
+            ids_of: HashMap::new(),
             policy,
         }
+    }
+
+    fn insert(&mut self, entry: Entry) {
+        self.remove(&entry.stored.id);
+        self.ids_of
+            .entry(entry.stored.agent_id.clone())
+            .or_default()
+            .push(entry.stored.id.clone());
+        self.by_id.insert(entry.stored.id.clone(), entry);
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Entry> {
+        let entry = self.by_id.remove(id)?;
+        if let Some(ids) = self.ids_of.get_mut(&entry.stored.agent_id) {
+            ids.retain(|other| other != id);
+            if ids.is_empty() {
+                self.ids_of.remove(&entry.stored.agent_id);
+            }
+        }
+        Some(entry)
+    }
+
+    fn entries_of<'a>(&'a self, agent_id: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.ids_of
+            .get(agent_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
     }
 
     /// A new token for `agent_id`, whose login happened at `login_at_ms`.
@@ -87,20 +118,17 @@ impl Tokens {
         let id = hex(&rand::random::<[u8; 8]>());
         let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
         let digest = sha256(&secret);
-        self.by_id.insert(
-            id.clone(),
-            Entry {
-                stored: StoredToken {
-                    id: id.clone(),
-                    agent_id: agent_id.to_string(),
-                    digest: hex(&digest),
-                    login_at_ms,
-                    last_used_ms: now_ms,
-                },
-                digest,
-                sockets: 0,
+        self.insert(Entry {
+            stored: StoredToken {
+                id: id.clone(),
+                agent_id: agent_id.to_string(),
+                digest: hex(&digest),
+                login_at_ms,
+                last_used_ms: now_ms,
             },
-        );
+            digest,
+            sockets: 0,
+        });
         format!("{id}.{secret}")
     }
 
@@ -126,7 +154,7 @@ impl Tokens {
     pub fn rotate(&mut self, token: &str, now_ms: u64) -> Result<(String, String), TokenError> {
         let agent_id = self.verify(token, now_ms)?.to_string();
         let (id, _) = token.split_once('.').ok_or(TokenError::Unknown)?;
-        let old = self.by_id.remove(id).ok_or(TokenError::Unknown)?;
+        let old = self.remove(id).ok_or(TokenError::Unknown)?;
         let new = self.issue(&agent_id, old.stored.login_at_ms, now_ms);
         Ok((agent_id, new))
     }
@@ -148,15 +176,15 @@ impl Tokens {
 
     /// Drops every token of the agent (logout, session end).
     pub fn drop_agent(&mut self, agent_id: &str) {
-        self.by_id.retain(|_, e| e.stored.agent_id != agent_id);
+        for id in self.ids_of.remove(agent_id).unwrap_or_default() {
+            self.by_id.remove(&id);
+        }
     }
 
     /// The agent's tokens, to store.
     pub fn of_agent(&self, agent_id: &str) -> Vec<StoredToken> {
         let mut tokens: Vec<_> = self
-            .by_id
-            .values()
-            .filter(|e| e.stored.agent_id == agent_id)
+            .entries_of(agent_id)
             .map(|e| e.stored.clone())
             .collect();
         tokens.sort_by(|a, b| a.id.cmp(&b.id));
@@ -169,14 +197,11 @@ impl Tokens {
         let Some(digest) = unhex(&stored.digest) else {
             return;
         };
-        self.by_id.insert(
-            stored.id.clone(),
-            Entry {
-                stored,
-                digest,
-                sockets: 0,
-            },
-        );
+        self.insert(Entry {
+            stored,
+            digest,
+            sockets: 0,
+        });
     }
 
     fn entry(&self, token: &str) -> Result<&Entry, TokenError> {
@@ -196,21 +221,16 @@ impl Tokens {
     }
 
     fn make_room(&mut self, agent_id: &str) {
-        let mine: Vec<_> = self
-            .by_id
-            .values()
-            .filter(|e| e.stored.agent_id == agent_id)
-            .collect();
-        if mine.len() < MAX_TOKENS_PER_AGENT {
+        if self.entries_of(agent_id).count() < MAX_TOKENS_PER_AGENT {
             return;
         }
-        if let Some(oldest) = mine
-            .iter()
+        if let Some(oldest) = self
+            .entries_of(agent_id)
             .filter(|e| e.sockets == 0)
             .min_by_key(|e| e.stored.last_used_ms)
             .map(|e| e.stored.id.clone())
         {
-            self.by_id.remove(&oldest);
+            self.remove(&oldest);
         }
     }
 }
