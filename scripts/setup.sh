@@ -46,7 +46,7 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 fi
 
 # openssl and curl: the HTTPS test makes a certificate and requests with
-# them (server/tests/tls.rs).
+# them (server/tests/integration/tls.rs).
 for tool in openssl curl; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     log "installing Debian $tool"

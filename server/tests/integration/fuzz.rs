@@ -3,7 +3,7 @@
 //! and paths (the relay's frames are fuzzed in `relay::socket::tests`).
 //! Properties: nothing panics; every refusal is a clear error (an OpenCTI
 //! error with a code for HTTP, a message naming the problem for the file).
-//! `PROPTEST_CASES=100000 cargo test -p server --test fuzz` runs longer.
+//! `PROPTEST_CASES=100000 cargo test -p server --test integration fuzz::` runs longer.
 
 use app::opencti::OpenCtiError;
 use axum::{

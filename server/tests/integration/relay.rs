@@ -2,15 +2,13 @@
 //! the simulator's HTTP API. Every event received is converted to OpenCTI
 //! events and validated against the JSON Schemas (see `common`).
 
-mod common;
-
+use crate::common::*;
 use app::{
     opencti::ErrorCode,
     wire::native::{
         ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState, ServerFrame,
     },
 };
-use common::*;
 use serde_json::json;
 
 #[tokio::test]

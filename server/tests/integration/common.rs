@@ -2,8 +2,6 @@
 //! simulator API over HTTP, and JSON Schema validation of every OpenCTI
 //! event the received native events convert to.
 
-#![allow(dead_code)]
-
 use std::{collections::HashMap, net::SocketAddr, sync::OnceLock, time::Duration};
 
 use app::{

@@ -5,12 +5,10 @@
 //! server's — taken from a second tab of the same session that never drops
 //! — with no gap and no duplicate.
 
-mod common;
-
 use std::{sync::Arc, time::Duration};
 
+use crate::common::*;
 use app::wire::native::{CstaRequest, NativeEvent};
-use common::*;
 use tokio::sync::Notify;
 
 const AGENTS: usize = 10;

@@ -4,10 +4,8 @@
 //! code and a message, and changes nothing — not the agent, not the calls,
 //! and no event reaches the panel.
 
-mod common;
-
+use crate::common::*;
 use app::wire::native::CstaRequest;
-use common::*;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq)]

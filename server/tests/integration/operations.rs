@@ -2,12 +2,10 @@
 //! panel is left, call records in the database and the history API, and a
 //! restart on the same database.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use app::wire::native::{AgentStatus, CstaRequest, NativeEvent, RequestedAgentState};
-use common::*;
 use serde_json::{Value, json};
 use server::relay::Hub;
 

@@ -2,10 +2,8 @@
 //! history API and the relay from where; cross-site writes; failed logins
 //! and their limits; the headers of every page; the per-socket limits.
 
-mod common;
-
+use crate::common::*;
 use app::opencti::ErrorCode;
-use common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{

@@ -1,9 +1,7 @@
 //! `server sim …` against a real server: the CLI places, lists, answers and
 //! hangs up calls through the simulator's HTTP API.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use server::sim_cli::{SimAction, SimArgs, run, run_to};
 
 fn args(server: &TestServer, action: SimAction) -> SimArgs {

@@ -1,0 +1,14 @@
+//! The server's integration tests, linked into one binary: each test binary
+//! links the whole server, so one binary instead of eight keeps a clean
+//! build's size and link time down. Modules group the tests by concern.
+
+mod common;
+
+mod drops;
+mod fuzz;
+mod operations;
+mod relay;
+mod security;
+mod sim_cli;
+mod tls;
+mod wire_matrix;
