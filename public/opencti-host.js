@@ -16,6 +16,8 @@
     if (options.params) {
       for (const [key, value] of Object.entries(options.params)) url.searchParams.set(key, String(value));
     }
+    // The panel's language (?lang=); the server renders the page in it.
+    if (options.lang) url.searchParams.set('lang', String(options.lang));
     const container = typeof options.container === 'string' ? document.querySelector(options.container) : options.container;
     if (!container) throw new Error('OpenCTIHost.embed: container not found');
 

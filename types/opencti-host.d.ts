@@ -6,8 +6,10 @@ export interface EmbedOptions {
   container: string | Element;
   /** The panel's /embed URL. */
   url: string;
-  /** Query options: agentId (login pre-fill), theme ('light' | 'dark'), compact. */
+  /** Query options: agentId (login pre-fill), theme ('light' | 'dark'), compact, lang. */
   params?: Record<string, string | number | boolean>;
+  /** The panel's language: 'en', 'es', 'de' or 'ar' (else the browser's, else English). */
+  lang?: 'en' | 'es' | 'de' | 'ar';
   width?: number;
   height?: number;
   title?: string;

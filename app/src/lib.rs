@@ -16,11 +16,14 @@
 
 pub mod implementations;
 pub mod interface;
+pub mod languages;
 pub mod opencti;
 pub mod panel;
 pub mod wire;
 
+use languages::Locale;
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
@@ -42,12 +45,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The HTML document around the app; only the server renders it. The
-/// allowlist goes into a `<meta>` the browser reads after hydration.
+/// allowlist goes into a `<meta>` the browser reads after hydration; the
+/// page's language into `<html lang dir>`, where hydration reads it back.
 pub fn shell_with_origins(options: LeptosOptions, allowed_origins: Vec<String>) -> impl IntoView {
     let origins = allowed_origins.join(" ");
+    let locale = page_locale();
+    provide_context(locale);
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=locale.to_string() dir=languages::direction(locale)>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -64,16 +70,42 @@ pub fn shell_with_origins(options: LeptosOptions, allowed_origins: Vec<String>) 
     }
 }
 
+/// The language of the page being rendered (server only): from the request,
+/// and the response says it depends on `Accept-Language`.
+#[cfg(feature = "ssr")]
+fn page_locale() -> Locale {
+    use http::header::{ACCEPT_LANGUAGE, VARY};
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(
+            VARY,
+            http::HeaderValue::from_static(ACCEPT_LANGUAGE.as_str()),
+        );
+    }
+    use_context::<http::request::Parts>()
+        .map(|parts| languages::for_request(&parts))
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn page_locale() -> Locale {
+    Locale::default()
+}
+
 /// The root component: `/` is the standalone softphone, `/embed` the same
 /// panel without page chrome for iframes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The shell provided it on the server; the browser reads `<html lang>`.
+    let locale = use_context::<Locale>()
+        .or_else(languages::from_document)
+        .unwrap_or_default();
+    provide_context(locale);
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
-        <Title text="Call Control Panel"/>
+        <Title text=td_string!(locale, page.title)/>
         <Router>
-            <Routes fallback=|| "Page not found.".into_view()>
+            <Routes fallback=move || td_string!(locale, page.not_found).into_view()>
                 <Route path=StaticSegment("") view=Standalone/>
                 <Route path=StaticSegment("embed") view=Embedded/>
             </Routes>
@@ -84,11 +116,12 @@ pub fn App() -> impl IntoView {
 /// `/`: the panel in a full window, under a header.
 #[component]
 fn Standalone() -> impl IntoView {
+    let locale = languages::use_locale();
     view! {
         <div class="page">
             <header class="page-header">
                 <span class="brand">"OpenCTI"</span>
-                <span class="page-title">"Call Control Panel"</span>
+                <span class="page-title">{td_string!(locale, page.title)}</span>
             </header>
             <main class="page-main"><Panel/></main>
         </div>

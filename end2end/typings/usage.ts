@@ -45,7 +45,7 @@ export async function softphone(api: OpenCTI): Promise<string> {
 import type { EmbeddedPanel, EmbedOptions } from '../../types/opencti-host';
 
 export async function host(embed: (options: EmbedOptions) => EmbeddedPanel): Promise<void> {
-  const panel = embed({ container: '#ccp', url: 'https://ccp.example.com/embed', params: { agentId: '1001', compact: true } });
+  const panel = embed({ container: '#ccp', url: 'https://ccp.example.com/embed', params: { agentId: '1001', compact: true }, lang: 'de' });
   await panel.ready;
   await panel.call('login', { agentId: '1001', password: 'demo' });
   const { callId } = await panel.clickToDial('+15551230001');

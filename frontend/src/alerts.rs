@@ -8,10 +8,12 @@ use std::{cell::RefCell, rc::Rc};
 
 use app::{
     interface::Interface,
+    languages,
     opencti::{
         events::{CallStateName, OpenCtiEvent},
         rules::CallState,
     },
+    panel::status::incoming_alert,
 };
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -97,9 +99,10 @@ fn notify_incoming(number: &str) {
     let supported =
         js_sys::Reflect::has(&js_sys::global(), &"Notification".into()).unwrap_or(false);
     if hidden && supported && Notification::permission() == NotificationPermission::Granted {
+        let (title, body) = incoming_alert(languages::from_document().unwrap_or_default(), number);
         let options = NotificationOptions::new();
-        options.set_body(&format!("From {number}"));
+        options.set_body(&body);
         options.set_tag("opencti-incoming");
-        let _ = Notification::new_with_options("Incoming call", &options);
+        let _ = Notification::new_with_options(title, &options);
     }
 }

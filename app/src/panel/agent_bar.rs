@@ -2,24 +2,26 @@
 //! with its countdown and "Finish wrap-up", and Log out.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 use super::{
     state::{PanelState, duration},
-    status::state_words,
+    status::AgentStatus,
 };
 use crate::{
     interface::{Interface, Request},
+    languages::{Locale, use_locale},
     opencti::{events::WorkMode, functions::Function, rules::Action},
 };
 
 /// The work mode as agents say it (empty when there is none).
-pub fn work_mode_words(mode: WorkMode) -> &'static str {
+pub fn work_mode_words(locale: Locale, mode: WorkMode) -> &'static str {
     match mode {
-        WorkMode::AutoIn => "Auto-in",
-        WorkMode::ManualIn => "Manual-in",
-        WorkMode::AuxWork => "Aux work",
-        WorkMode::Acw => "Wrap-up",
-        WorkMode::Busy => "Busy",
+        WorkMode::AutoIn => td_string!(locale, work_mode.auto_in),
+        WorkMode::ManualIn => td_string!(locale, work_mode.manual_in),
+        WorkMode::AuxWork => td_string!(locale, work_mode.aux_work),
+        WorkMode::Acw => td_string!(locale, work_mode.wrap_up),
+        WorkMode::Busy => td_string!(locale, work_mode.busy),
         WorkMode::None => "",
     }
 }
@@ -33,7 +35,8 @@ pub fn AgentBar() -> impl IntoView {
     let disposition = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let store = interface.store();
-    let words = move || store.with(state_words);
+    let locale = use_locale();
+    let status = move || store.with(AgentStatus::of);
     let since = move || {
         let (since, now) = (store.with(|s| s.since), now.get());
         if since == 0 || now < since {
@@ -70,26 +73,26 @@ pub fn AgentBar() -> impl IntoView {
     view! {
         <div class="agent-bar">
             <div class="agent-who">
-                <span class="agent-id">{move || store.with(|s| format!("Agent {}", s.agent_id))}</span>
-                <span class="agent-ext">{move || store.with(|s| format!("Ext. {}", s.this_dn))}</span>
+                <span class="agent-id">{move || store.with(|s| td_string!(locale, agent.who, id = s.agent_id.as_str()))}</span>
+                <span class="agent-ext">{move || store.with(|s| td_string!(locale, agent.extension, extension = s.this_dn.as_str()))}</span>
             </div>
-            <div class=move || format!("agent-state state-{}", words().to_lowercase().replace([' ', '-'], "_"))>
-                <span class="agent-state-words">{words}</span>
+            <div class=move || format!("agent-state state-{}", status().class())>
+                <span class="agent-state-words">{move || status().words(locale)}</span>
                 <span class="timer">{since}</span>
                 {move || store.with(|s| (!s.reason_code.is_empty() && !s.in_wrap_up()).then(|| format!("({})", s.reason_code)))}
-                <span class="work-mode">{move || store.with(|s| work_mode_words(s.work_mode))}</span>
+                <span class="work-mode">{move || store.with(|s| work_mode_words(locale, s.work_mode))}</span>
             </div>
             <div class="agent-actions">
                 <Show when=move || interface.offered(Function::AgentReady)>
-                    <button class="btn btn-ready" disabled=move || !permits(Function::AgentReady) on:click=move |_| interface.act(Request::AgentReady { work_mode: None })>"Ready"</button>
+                    <button class="btn btn-ready" disabled=move || !permits(Function::AgentReady) on:click=move |_| interface.act(Request::AgentReady { work_mode: None })>{td_string!(locale, agent.ready)}</button>
                 </Show>
                 <Show when=move || interface.offered(Function::AgentNotReady)>
                     <div class="menu-anchor">
                         <button class="btn btn-not-ready" aria-haspopup=move || (!reasons().is_empty()).then_some("menu")
                             aria-expanded=move || (!reasons().is_empty()).then(|| menu_open.get().to_string())
-                            on:click=not_ready>"Not ready"</button>
+                            on:click=not_ready>{td_string!(locale, agent.not_ready)}</button>
                         <Show when=move || menu_open.get() && !reasons().is_empty()>
-                            <ul class="menu" role="menu" aria-label="Not-ready reasons">
+                            <ul class="menu" role="menu" aria-label=td_string!(locale, agent.reasons)>
                                 <For each=reasons key=|reason| reason.clone() let:reason>
                                     {
                                         let label = reason.clone();
@@ -111,16 +114,16 @@ pub fn AgentBar() -> impl IntoView {
                 </Show>
                 <Show when=move || interface.offered(Function::Logout)>
                     <button class="btn btn-ghost" disabled=move || !permits(Function::Logout)
-                        on:click=move |_| interface.act(Request::Logout { reason_code: None })>"Log out"</button>
+                        on:click=move |_| interface.act(Request::Logout { reason_code: None })>{td_string!(locale, agent.log_out)}</button>
                 </Show>
             </div>
             <Show when=move || store.with(|s| s.in_wrap_up())>
-                <div class="wrap-up" role="group" aria-label="After-call work">
-                    <span>"After-call work"</span>
+                <div class="wrap-up" role="group" aria-label=td_string!(locale, agent.after_call_work)>
+                    <span>{td_string!(locale, agent.after_call_work)}</span>
                     <span class="timer countdown">{wrap_up_left}</span>
                     <Show when=move || interface.offered(Function::CompleteWrapUp)>
                         <Show when=move || store.with(|s| !s.dispositions.is_empty())>
-                            <label class="disposition">"Disposition"
+                            <label class="disposition">{td_string!(locale, agent.disposition)}
                                 <select on:change=move |ev| disposition.set(event_target_value(&ev))>
                                     <option value="">"—"</option>
                                     <For each=move || store.with(|s| s.dispositions.clone()) key=|d| d.clone() let:d>
@@ -129,7 +132,7 @@ pub fn AgentBar() -> impl IntoView {
                                 </select>
                             </label>
                         </Show>
-                        <label class="wrap-up-note">"Note"
+                        <label class="wrap-up-note">{td_string!(locale, agent.note)}
                             <textarea rows="2" maxlength="1000" prop:value=move || note.get()
                                 on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                         </label>
@@ -141,7 +144,7 @@ pub fn AgentBar() -> impl IntoView {
                                 disposition: (!chosen.is_empty()).then_some(chosen),
                                 note: (!text.trim().is_empty()).then_some(text),
                             });
-                        }>"Finish wrap-up"</button>
+                        }>{td_string!(locale, agent.finish_wrap_up)}</button>
                     </Show>
                 </div>
             </Show>

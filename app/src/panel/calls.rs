@@ -2,10 +2,12 @@
 //! and the consultation bar (complete transfer / conference, swap).
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 use super::state::{PanelState, duration};
 use crate::{
     interface::{Interface, Request, request::CallOptions},
+    languages::{Locale, use_locale},
     opencti::{
         events::{CallStateName, CallType, SnapshotCall},
         functions::Function,
@@ -14,24 +16,24 @@ use crate::{
     },
 };
 
-fn state_label(state: CallStateName) -> &'static str {
+fn state_label(locale: Locale, state: CallStateName) -> &'static str {
     match state {
-        CallStateName::Alerting => "Ringing",
-        CallStateName::Initiated => "Dialing",
-        CallStateName::Held => "On hold",
-        CallStateName::Disconnected | CallStateName::Abandoned => "Ended",
-        _ => "Connected",
+        CallStateName::Alerting => td_string!(locale, call.ringing),
+        CallStateName::Initiated => td_string!(locale, call.dialing),
+        CallStateName::Held => td_string!(locale, call.on_hold),
+        CallStateName::Disconnected | CallStateName::Abandoned => td_string!(locale, call.ended),
+        _ => td_string!(locale, call.connected),
     }
 }
 
 /// Words for a call type, as agents say them.
-pub fn type_label(call_type: CallType) -> &'static str {
+pub fn type_label(locale: Locale, call_type: CallType) -> &'static str {
     match call_type {
-        CallType::Inbound => "Inbound",
-        CallType::Outbound => "Outbound",
-        CallType::Internal => "Internal",
-        CallType::Consult => "Consult",
-        CallType::Unknown => "Call",
+        CallType::Inbound => td_string!(locale, call.inbound),
+        CallType::Outbound => td_string!(locale, call.outbound),
+        CallType::Internal => td_string!(locale, call.internal),
+        CallType::Consult => td_string!(locale, call.consult),
+        CallType::Unknown => td_string!(locale, call.call),
     }
 }
 
@@ -64,6 +66,7 @@ pub fn consultation(calls: &[SnapshotCall]) -> Option<(String, String)> {
 #[component]
 pub fn CallList() -> impl IntoView {
     let store = Interface::expect().store();
+    let locale = use_locale();
     let ids = move || {
         store.with(|s| {
             s.calls
@@ -73,7 +76,7 @@ pub fn CallList() -> impl IntoView {
         })
     };
     view! {
-        <ul class="calls" aria-label="Calls">
+        <ul class="calls" aria-label=td_string!(locale, call.list)>
             <For each=ids key=|id| id.clone() let:call_id>
                 <CallCard call_id/>
             </For>
@@ -88,6 +91,7 @@ pub fn CallList() -> impl IntoView {
 pub fn ConsultBar() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
+    let locale = use_locale();
     let pair = Memo::new(move |_| store.with(|s| consultation(&s.calls)));
     let complete = move |transfer: bool| {
         if let Some((held_call_id, consult_call_id)) = pair.get_untracked() {
@@ -136,17 +140,17 @@ pub fn ConsultBar() -> impl IntoView {
     };
     view! {
         <Show when=move || pair.get().is_some()>
-            <div class="consult-bar" role="group" aria-label="Consultation">
+            <div class="consult-bar" role="group" aria-label=td_string!(locale, call.consultation)>
                 <Show when=move || interface.offered(Function::TransferComplete)>
                     <button class="btn btn-primary" disabled=move || !can_complete(Function::TransferComplete)
-                        on:click=move |_| complete(true)>"Complete transfer"</button>
+                        on:click=move |_| complete(true)>{td_string!(locale, call.complete_transfer)}</button>
                 </Show>
                 <Show when=move || interface.offered(Function::ConferenceComplete)>
                     <button class="btn btn-primary" disabled=move || !can_complete(Function::ConferenceComplete)
-                        on:click=move |_| complete(false)>"Complete conference"</button>
+                        on:click=move |_| complete(false)>{td_string!(locale, call.complete_conference)}</button>
                 </Show>
                 <Show when=move || interface.offered(Function::AlternateCall)>
-                    <button class="btn btn-secondary" disabled=move || !can_swap() on:click=swap>"Swap"</button>
+                    <button class="btn btn-secondary" disabled=move || !can_swap() on:click=swap>{td_string!(locale, call.swap)}</button>
                 </Show>
             </div>
         </Show>
@@ -159,12 +163,13 @@ fn CallCard(call_id: String) -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let now = ui.now;
     let id = call_id.clone();
     let call = Memo::new(move |_| store.with(|s| s.call(&id).cloned()));
     let call_id = StoredValue::new(call_id);
-    let field = move |f: fn(&SnapshotCall) -> String| {
-        move || call.with(|c| c.as_ref().map(f).unwrap_or_default())
+    let field = move |f: fn(&SnapshotCall, Locale) -> String| {
+        move || call.with(|c| c.as_ref().map(|c| f(c, locale)).unwrap_or_default())
     };
     let has_number = move || ui.number.with(|n| validate::destination(n).is_ok());
     // The rules decide; the panel adds only that passing a call on needs a number.
@@ -219,34 +224,34 @@ fn CallCard(call_id: String) -> impl IntoView {
 
     view! {
         <li class=move || format!("call-card {}", if ringing() { "ringing" } else if held() { "held" } else { "active" })
-            data-call-id=field(|c| c.call_id.clone())>
+            data-call-id=field(|c, _| c.call_id.clone())>
             <div class="call-head">
-                <span class="call-number">{field(|c| c.other_dn.clone())}</span>
-                <span class="call-state">{field(|c| state_label(c.call_state).to_string())}</span>
+                <span class="call-number">{field(|c, _| c.other_dn.clone())}</span>
+                <span class="call-state">{field(|c, locale| state_label(locale, c.call_state).to_string())}</span>
                 <span class="timer">{elapsed}</span>
             </div>
             <div class="call-meta">
-                <span>{field(|c| type_label(c.call_type).to_string())}</span>
-                {move || call.with(|c| c.as_ref().and_then(|c| c.queue.clone()).map(|q| view! { <span>"Queue " {q}</span> }))}
+                <span>{field(|c, locale| type_label(locale, c.call_type).to_string())}</span>
+                {move || call.with(|c| c.as_ref().and_then(|c| c.queue.clone()).map(|q| view! { <span>{td_string!(locale, call.queue, queue = q)}</span> }))}
             </div>
             {move || call.with(|c| c.as_ref().filter(|c| !c.user_data.is_empty()).map(|c| view! {
-                <dl class="call-data" aria-label="Call data">
+                <dl class="call-data" aria-label=td_string!(locale, call.data)>
                     {c.user_data.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
                 </dl>
             }))}
             <Show when=move || !conference_parties().is_empty()>
-                <ul class="parties" aria-label="Parties">
+                <ul class="parties" aria-label=td_string!(locale, call.parties)>
                     {move || conference_parties().into_iter().map(|p| {
                         let own = p.dn == this_dn();
                         let dn = p.dn.clone();
                         view! {
                             <li class="party">
-                                <span class="party-dn">{p.dn.clone()}{own.then_some(" (you)")}</span>
+                                <span class="party-dn">{if own { td_string!(locale, call.you, number = p.dn.as_str()) } else { p.dn.clone() }}</span>
                                 <span class="party-state">{p.state.clone()}</span>
                                 {(!own && interface.offered(Function::DropParty)).then(|| view! {
                                     <button class="btn btn-ghost btn-small" disabled=move || !allowed(Function::DropParty)
                                         on:click=move |_| interface.act(Request::DropParty { call_id: call_id.get_value(), party: dn.clone() })>
-                                        {format!("Drop {}", p.dn)}
+                                        {td_string!(locale, call.drop, number = p.dn.as_str())}
                                     </button>
                                 })}
                             </li>
@@ -256,19 +261,19 @@ fn CallCard(call_id: String) -> impl IntoView {
             </Show>
             <div class="call-actions">
                 <Show when=ringing fallback=move || view! {
-                    <Show when=held fallback=move || button("Hold", "btn-secondary", Function::HoldCall, |call_id, _, _| Request::HoldCall { call_id })>
-                        {button("Retrieve", "btn-secondary", Function::RetrieveCall, |call_id, _, _| Request::RetrieveCall { call_id })}
+                    <Show when=held fallback=move || button(td_string!(locale, call.hold), "btn-secondary", Function::HoldCall, |call_id, _, _| Request::HoldCall { call_id })>
+                        {button(td_string!(locale, call.retrieve), "btn-secondary", Function::RetrieveCall, |call_id, _, _| Request::RetrieveCall { call_id })}
                     </Show>
-                    {button("Transfer", "btn-secondary", Function::BlindTransfer,
+                    {button(td_string!(locale, call.transfer), "btn-secondary", Function::BlindTransfer,
                         |call_id, number, options| Request::BlindTransfer { call_id, destination: dial(number), options })}
-                    {button("Consult", "btn-secondary", Function::TransferInitiate,
+                    {button(td_string!(locale, call.consult_action), "btn-secondary", Function::TransferInitiate,
                         |call_id, number, options| Request::TransferInitiate { call_id, destination: dial(number), options })}
-                    {button("Conference", "btn-secondary", Function::ConferenceInitiate,
+                    {button(td_string!(locale, call.conference), "btn-secondary", Function::ConferenceInitiate,
                         |call_id, number, options| Request::ConferenceInitiate { call_id, destination: dial(number), options })}
-                    {button("Hang up", "btn-danger", Function::HangUpCall, |call_id, _, _| Request::HangUpCall { call_id })}
+                    {button(td_string!(locale, call.hang_up), "btn-danger", Function::HangUpCall, |call_id, _, _| Request::HangUpCall { call_id })}
                 }>
-                    {button("Answer", "btn-answer", Function::AnswerCall, |call_id, _, _| Request::AnswerCall { call_id })}
-                    {button("Reject", "btn-danger", Function::RejectCall, |call_id, _, _| Request::RejectCall { call_id })}
+                    {button(td_string!(locale, call.answer), "btn-answer", Function::AnswerCall, |call_id, _, _| Request::AnswerCall { call_id })}
+                    {button(td_string!(locale, call.reject), "btn-danger", Function::RejectCall, |call_id, _, _| Request::RejectCall { call_id })}
                 </Show>
             </div>
         </li>

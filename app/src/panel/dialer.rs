@@ -2,10 +2,12 @@
 //! on the active call, or type into the field when there is none.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 use super::state::PanelState;
 use crate::{
     interface::{Interface, Request, request::CallOptions},
+    languages::{error_message, use_locale},
     opencti::{
         functions::Function,
         rules::{Action, CallState},
@@ -18,6 +20,7 @@ pub fn Dialer() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let (problem, set_problem) = signal(None::<String>);
     let dial = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -29,7 +32,7 @@ pub fn Dialer() -> impl IntoView {
                     options: CallOptions::default(),
                 });
             }
-            Err(err) => set_problem.set(Some(err.err_message)),
+            Err(err) => set_problem.set(Some(error_message(locale, &err))),
         }
     };
     // Dialling is for a free line: with a call up, Consult is the way.
@@ -48,20 +51,20 @@ pub fn Dialer() -> impl IntoView {
     view! {
         <Show when=shown>
         <form class="dialer" on:submit=dial novalidate>
-            <label class="dialer-field">"Phone number"
+            <label class="dialer-field">{td_string!(locale, dialer.phone_number)}
                 <input name="number" type="tel" inputmode="tel" autocomplete="off" bind:value=ui.number/>
             </label>
             <div class="dialer-buttons">
                 <Show when=move || interface.offered(Function::MakeCall)>
-                    <button type="submit" class="btn btn-answer" disabled=line_busy>"Dial"</button>
+                    <button type="submit" class="btn btn-answer" disabled=line_busy>{td_string!(locale, dialer.dial)}</button>
                 </Show>
                 <Show when=move || interface.offered(Function::SendDtmf) || interface.offered(Function::MakeCall)>
                     <button type="button" class="btn btn-secondary" aria-expanded=move || ui.keypad_open.get().to_string()
-                        aria-controls="keypad" on:click=move |_| ui.keypad_open.update(|o| *o = !*o)>"Keypad"</button>
+                        aria-controls="keypad" on:click=move |_| ui.keypad_open.update(|o| *o = !*o)>{td_string!(locale, dialer.keypad)}</button>
                 </Show>
             </div>
             <Show when=move || on_a_call() && can_pass_on()>
-                <label class="dialer-note">"Note for the next agent"
+                <label class="dialer-note">{td_string!(locale, dialer.note)}
                     <input name="note" maxlength="500" autocomplete="off" bind:value=ui.note/>
                 </label>
             </Show>
@@ -92,6 +95,7 @@ pub fn Keypad() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let press = move |digit: &'static str| {
         let active =
             store.with_untracked(|s| s.call_in(CallState::Connected).map(|c| c.call_id.clone()));
@@ -105,7 +109,7 @@ pub fn Keypad() -> impl IntoView {
     };
     view! {
         <Show when=move || ui.keypad_open.get()>
-            <div class="keypad" id="keypad" role="group" aria-label="Keypad">
+            <div class="keypad" id="keypad" role="group" aria-label=td_string!(locale, dialer.keypad)>
                 {KEYS.iter().map(|(digit, letters)| view! {
                     <button type="button" class="key" aria-label=*digit on:click=move |_| press(digit)>
                         <span class="key-digit">{*digit}</span>

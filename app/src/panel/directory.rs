@@ -3,10 +3,12 @@
 //! entry fills the "Phone number" field.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
-use super::state::PanelState;
+use super::{state::PanelState, status::AgentStatus};
 use crate::{
     interface::Interface,
+    languages::{Locale, use_locale},
     opencti::{
         directory::{Directory, DirectoryAgent},
         events::{AgentState, WorkMode},
@@ -24,41 +26,52 @@ struct Entry {
     state: &'static str,
 }
 
-/// An agent's state in words, and the class of its dot.
-fn agent_state(agent: &DirectoryAgent) -> (&'static str, &'static str) {
+/// An agent's state, and the class of its dot.
+fn agent_state(agent: &DirectoryAgent) -> (AgentStatus, &'static str) {
     match (agent.agent_state, agent.work_mode) {
-        (AgentState::Logout, _) => ("Logged out", "off"),
-        (AgentState::Busy, _) => ("On a call", "busy"),
-        (_, WorkMode::Acw) => ("After-call work", "acw"),
-        (AgentState::Ready, _) => ("Ready", "ready"),
-        _ => ("Not ready", "not-ready"),
+        (AgentState::Logout, _) => (AgentStatus::LoggedOut, "off"),
+        (AgentState::Busy, _) => (AgentStatus::OnACall, "busy"),
+        (_, WorkMode::Acw) => (AgentStatus::AfterCallWork, "acw"),
+        (AgentState::Ready, _) => (AgentStatus::Ready, "ready"),
+        _ => (AgentStatus::NotReady, "not-ready"),
     }
 }
 
 /// The directory's lines: agents other than the viewer, queues, then the
 /// recent numbers that are neither.
-fn entries(directory: Directory, own_dn: &str, recent: Vec<String>) -> Vec<Entry> {
+fn entries(locale: Locale, directory: Directory, own_dn: &str, recent: Vec<String>) -> Vec<Entry> {
     let mut list: Vec<Entry> = directory
         .agents
         .into_iter()
         .filter(|a| a.extension != own_dn)
         .map(|a| {
-            let (words, state) = agent_state(&a);
+            let (status, state) = agent_state(&a);
+            let words = status.words(locale);
             Entry {
                 label: if a.name.is_empty() {
-                    format!("Agent {}", a.agent_id)
+                    td_string!(locale, agent.who, id = a.agent_id.as_str())
                 } else {
                     a.name
                 },
-                detail: format!("Ext. {} · {words}", a.extension),
+                detail: td_string!(
+                    locale,
+                    directory.agent_detail,
+                    extension = a.extension.as_str(),
+                    state = words
+                ),
                 number: a.extension,
                 state,
             }
         })
         .collect();
     list.extend(directory.queues.into_iter().map(|q| Entry {
-        label: format!("{} queue", q.name),
-        detail: format!("{} · {} waiting", q.number, q.waiting),
+        label: td_string!(locale, directory.queue, name = q.name.as_str()),
+        detail: td_string!(
+            locale,
+            directory.queue_detail,
+            number = q.number.as_str(),
+            waiting = q.waiting
+        ),
         number: q.number,
         state: "queue",
     }));
@@ -66,7 +79,7 @@ fn entries(directory: Directory, own_dn: &str, recent: Vec<String>) -> Vec<Entry
         if !list.iter().any(|e| e.number == number) {
             list.push(Entry {
                 label: number.clone(),
-                detail: "Recent".into(),
+                detail: td_string!(locale, directory.recent).into(),
                 number,
                 state: "recent",
             });
@@ -80,6 +93,7 @@ pub fn DirectoryPanel() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let open = RwSignal::new(false);
     let query = RwSignal::new(String::new());
     let entries_now = RwSignal::new(Vec::<Entry>::new());
@@ -96,7 +110,7 @@ pub fn DirectoryPanel() -> impl IntoView {
                 let recent = s.recent.iter().map(|r| r.number.clone()).collect();
                 (s.this_dn.clone(), recent)
             });
-            let _ = entries_now.try_set(entries(directory, &own, recent));
+            let _ = entries_now.try_set(entries(locale, directory, &own, recent));
         });
     };
     let toggle = move |_| {
@@ -129,11 +143,12 @@ pub fn DirectoryPanel() -> impl IntoView {
         <Show when=offered>
             <div class="directory">
                 <button type="button" class="btn btn-ghost" aria-expanded=move || open.get().to_string()
-                    aria-controls="directory-list" on:click=toggle>"Directory"</button>
+                    aria-controls="directory-list" on:click=toggle>{td_string!(locale, directory.title)}</button>
                 <Show when=move || open.get()>
                     <div class="directory-body" id="directory-list">
-                        <input type="search" aria-label="Search directory" placeholder="Search agents, queues, numbers" bind:value=query/>
-                        <ul class="directory-list" aria-label="Directory">
+                        <input type="search" aria-label=td_string!(locale, directory.search)
+                            placeholder=td_string!(locale, directory.search_placeholder) bind:value=query/>
+                        <ul class="directory-list" aria-label=td_string!(locale, directory.title)>
                             {move || shown().into_iter().map(|entry| {
                                 let number = entry.number.clone();
                                 view! {

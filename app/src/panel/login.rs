@@ -1,9 +1,13 @@
 //! The login form.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 use super::state::PanelState;
-use crate::interface::{Interface, Request, request::LoginOptions};
+use crate::{
+    interface::{Interface, Request, request::LoginOptions},
+    languages::{error_message, use_locale},
+};
 
 /// Where this browser remembers the last agent ID and extension (never the password).
 const REMEMBER_KEY: &str = "opencti.login";
@@ -36,6 +40,7 @@ pub fn LoginForm() -> impl IntoView {
     let (problem, set_problem) = signal(None::<String>);
     let busy = RwSignal::new(false);
     let ui = PanelState::expect();
+    let locale = use_locale();
     Effect::new(move |_| {
         // The embedding host's hint first, else what this browser remembers.
         let hint = ui.agent_hint.get();
@@ -56,11 +61,11 @@ pub fn LoginForm() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if agent_id.with(|id| id.trim().is_empty()) {
-            set_problem.set(Some("Enter your agent ID.".into()));
+            set_problem.set(Some(td_string!(locale, login.need_agent_id).into()));
             return;
         }
         if password.with(String::is_empty) {
-            set_problem.set(Some("Enter your password.".into()));
+            set_problem.set(Some(td_string!(locale, login.need_password).into()));
             return;
         }
         set_problem.set(None);
@@ -78,7 +83,7 @@ pub fn LoginForm() -> impl IntoView {
             match interface.call(request).await {
                 Ok(_) => remember(&remembered_agent, &remembered_extension),
                 Err(err) => {
-                    let _ = set_problem.try_set(Some(err.err_message));
+                    let _ = set_problem.try_set(Some(error_message(locale, &err)));
                 }
             }
             let _ = busy.try_set(false);
@@ -87,12 +92,13 @@ pub fn LoginForm() -> impl IntoView {
 
     view! {
         <form class="login" on:submit=submit novalidate>
-            <h2 class="login-title">"Sign in to take calls"</h2>
-            <label>"Agent ID" <input name="agentId" autocomplete="username" bind:value=agent_id/></label>
-            <label>"Password" <input name="password" type="password" autocomplete="current-password" bind:value=password/></label>
-            <label>"Extension" <input name="extension" inputmode="numeric" placeholder="Your default" bind:value=extension/></label>
+            <h2 class="login-title">{td_string!(locale, login.title)}</h2>
+            <label>{td_string!(locale, login.agent_id)} <input name="agentId" autocomplete="username" bind:value=agent_id/></label>
+            <label>{td_string!(locale, login.password)} <input name="password" type="password" autocomplete="current-password" bind:value=password/></label>
+            <label>{td_string!(locale, login.extension)} <input name="extension" inputmode="numeric"
+                placeholder=td_string!(locale, login.extension_placeholder) bind:value=extension/></label>
             <p class="form-error" role="alert">{move || problem.get()}</p>
-            <button type="submit" class="btn btn-primary" disabled=move || busy.get()>"Log in"</button>
+            <button type="submit" class="btn btn-primary" disabled=move || busy.get()>{td_string!(locale, login.submit)}</button>
         </form>
     }
     .into_any()

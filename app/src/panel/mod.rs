@@ -14,7 +14,7 @@ pub mod status;
 
 use leptos::prelude::*;
 
-use crate::interface::Interface;
+use crate::{interface::Interface, languages::use_locale};
 use agent_bar::AgentBar;
 use calls::{CallList, ConsultBar};
 use dialer::{Dialer, Keypad};
@@ -77,6 +77,7 @@ pub fn Panel() -> impl IntoView {
         set_hydrated.set(true);
     });
     let store = interface.store();
+    let locale = use_locale();
     let logged_in = move || store.with(|s| s.logged_in());
     // A note belongs to the calls it was written for.
     Effect::new(move |_| {
@@ -86,7 +87,7 @@ pub fn Panel() -> impl IntoView {
     });
 
     view! {
-        <section class="ccp" aria-label="Call Control Panel" data-hydrated=move || hydrated.get().to_string()>
+        <section class="ccp" aria-label=leptos_i18n::td_string!(locale, page.title) data-hydrated=move || hydrated.get().to_string()>
             <StatusRegion/>
             <LinkBanner/>
             <NoticeBanner/>

@@ -2,13 +2,15 @@
 //! keeps one), with click-to-redial.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 use super::{
     calls::type_label,
-    state::{PanelState, duration},
+    state::{PanelState, duration, time_of_day},
 };
 use crate::{
     interface::{Interface, Request, request::CallOptions},
+    languages::{Locale, use_locale},
     opencti::{
         events::{CallOutcome, RecentCall},
         functions::Function,
@@ -16,12 +18,13 @@ use crate::{
     },
 };
 
-fn outcome(call: &RecentCall) -> &'static str {
+/// The outcome's CSS class suffix (the same in every language) and words.
+fn outcome(locale: Locale, call: &RecentCall) -> (&'static str, &'static str) {
     match call.outcome {
-        CallOutcome::Answered => "Answered",
-        CallOutcome::Abandoned => "Abandoned",
-        CallOutcome::Missed => "Missed",
-        CallOutcome::Transferred => "Transferred",
+        CallOutcome::Answered => ("answered", td_string!(locale, recent.answered)),
+        CallOutcome::Abandoned => ("abandoned", td_string!(locale, recent.abandoned)),
+        CallOutcome::Missed => ("missed", td_string!(locale, recent.missed)),
+        CallOutcome::Transferred => ("transferred", td_string!(locale, recent.transferred)),
     }
 }
 
@@ -30,16 +33,18 @@ pub fn RecentCalls() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let recent = move || store.with(|s| s.recent.iter().take(10).cloned().collect::<Vec<_>>());
     view! {
         <Show when=move || store.with(|s| !s.recent.is_empty())>
-            <section class="recent" aria-label="Recent calls">
-                <h3 class="section-title">"Recent calls"</h3>
+            <section class="recent" aria-label=td_string!(locale, recent.title)>
+                <h3 class="section-title">{td_string!(locale, recent.title)}</h3>
                 <ul class="recent-list">
                     {move || recent().into_iter().map(|call| {
                         let number = call.number.clone();
-                        let label = format!("Call back {}", call.number);
-                        let class = format!("recent-item outcome-{}", outcome(&call).to_lowercase());
+                        let label = td_string!(locale, recent.call_back_number, number = call.number.as_str());
+                        let (outcome_class, outcome_words) = outcome(locale, &call);
+                        let class = format!("recent-item outcome-{outcome_class}");
                         let redial = move |_| {
                             ui.number.set(number.clone());
                             if let Ok(destination) = validate::destination(&number) {
@@ -50,11 +55,11 @@ pub fn RecentCalls() -> impl IntoView {
                             <li class=class>
                                 <span class="recent-number">{call.number.clone()}</span>
                                 <span class="recent-meta">
-                                    {type_label(call.call_type)} " · " {outcome(&call)} " · " {duration(call.ended - call.started)}
+                                    <span class="timer">{time_of_day(locale, call.started)}</span> " · " {type_label(locale, call.call_type)} " · " {outcome_words} " · " <span class="timer">{duration(call.ended - call.started)}</span>
                                     {call.disposition.clone().map(|d| format!(" · {d}"))}
                                 </span>
                                 <Show when=move || interface.offered(Function::MakeCall)>
-                                    <button class="btn btn-ghost btn-small" aria-label=label.clone() on:click=redial.clone()>"Call back"</button>
+                                    <button class="btn btn-ghost btn-small" aria-label=label.clone() on:click=redial.clone()>{td_string!(locale, recent.call_back)}</button>
                                 </Show>
                             </li>
                         }

@@ -9,30 +9,35 @@
 //! key as the agent's layout labels it, where the browser can tell.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{Notification, NotificationPermission};
 
 use super::state::PanelState;
 use crate::{
     interface::{Interface, Request},
+    languages::{Locale, use_locale},
     opencti::rules::CallState,
 };
 
-/// The Alt shortcuts: the physical key (`KeyboardEvent.code`) and what it
-/// does, as the help overlay lists them.
-pub const ALT_SHORTCUTS: [(&str, &str); 5] = [
-    ("KeyA", "Answer the ringing call"),
-    ("KeyH", "Hang up"),
-    ("KeyO", "Hold or retrieve"),
-    ("KeyR", "Ready"),
-    ("KeyN", "Not ready (choose a reason)"),
-];
+/// The Alt shortcuts by physical key (`KeyboardEvent.code`).
+pub const ALT_SHORTCUTS: [&str; 5] = ["KeyA", "KeyH", "KeyO", "KeyR", "KeyN"];
 
 /// The other shortcuts, by the character they type.
-pub const OTHER_SHORTCUTS: [(&str, &str); 2] = [
-    ("?", "Show or hide this help"),
-    ("Esc", "Close menus and this help"),
-];
+pub const OTHER_SHORTCUTS: [&str; 2] = ["?", "Esc"];
+
+/// What a shortcut does, as the help overlay lists it.
+fn describe(locale: Locale, shortcut: &str) -> &'static str {
+    match shortcut {
+        "KeyA" => td_string!(locale, shortcuts.answer),
+        "KeyH" => td_string!(locale, shortcuts.hang_up),
+        "KeyO" => td_string!(locale, shortcuts.hold),
+        "KeyR" => td_string!(locale, shortcuts.ready),
+        "KeyN" => td_string!(locale, shortcuts.not_ready),
+        "?" => td_string!(locale, shortcuts.help),
+        _ => td_string!(locale, shortcuts.escape),
+    }
+}
 
 /// The letter a physical key types on a US layout: `KeyA` → `A`.
 fn us_label(code: &str) -> String {
@@ -156,7 +161,7 @@ fn relabel_keys_from_layout() -> Option<()> {
         let (Some(document), Ok(get)) = (document, get) else {
             return;
         };
-        for (code, _) in ALT_SHORTCUTS {
+        for code in ALT_SHORTCUTS {
             // Upper case by JavaScript: Rust's `to_uppercase` would bring
             // Unicode's case tables into the wasm (8 KB).
             let letter = get
@@ -186,6 +191,7 @@ fn can_ask_for_notifications() -> bool {
 #[component]
 pub fn ShortcutHelp() -> impl IntoView {
     let ui = PanelState::expect();
+    let locale = use_locale();
     let (can_ask, set_can_ask) = signal(false);
     Effect::new(move |_| set_can_ask.set(can_ask_for_notifications()));
     // US letters until (and unless) the browser tells the layout's.
@@ -207,22 +213,22 @@ pub fn ShortcutHelp() -> impl IntoView {
     view! {
         <div class="panel-footer">
             <Show when=move || can_ask.get()>
-                <button type="button" class="btn btn-ghost btn-small" on:click=ask>"Enable call alerts"</button>
+                <button type="button" class="btn btn-ghost btn-small" on:click=ask>{td_string!(locale, shortcuts.enable_alerts)}</button>
             </Show>
             <button type="button" class="btn btn-ghost btn-small" aria-haspopup="dialog"
                 aria-expanded=move || ui.help_open.get().to_string() on:click=move |_| ui.help_open.update(|o| *o = !*o)>
-                "Keyboard shortcuts"
+                {td_string!(locale, shortcuts.title)}
             </button>
         </div>
         <Show when=move || ui.help_open.get()>
-            <div class="help" role="dialog" aria-label="Keyboard shortcuts">
+            <div class="help" role="dialog" aria-label=td_string!(locale, shortcuts.title)>
                 <dl>
-                    {ALT_SHORTCUTS.iter().map(|(code, what)| view! {
-                        <dt><kbd data-code=*code>{format!("Alt+{}", us_label(code))}</kbd></dt><dd>{*what}</dd>
+                    {ALT_SHORTCUTS.iter().map(|code| view! {
+                        <dt><kbd data-code=*code>{format!("Alt+{}", us_label(code))}</kbd></dt><dd>{describe(locale, code)}</dd>
                     }).collect_view()}
-                    {OTHER_SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                    {OTHER_SHORTCUTS.iter().map(|key| view! { <dt><kbd>{*key}</kbd></dt><dd>{describe(locale, key)}</dd> }).collect_view()}
                 </dl>
-                <button type="button" class="btn btn-secondary btn-small" on:click=move |_| ui.help_open.set(false)>"Close"</button>
+                <button type="button" class="btn btn-secondary btn-small" on:click=move |_| ui.help_open.set(false)>{td_string!(locale, shortcuts.close)}</button>
             </div>
         </Show>
     }

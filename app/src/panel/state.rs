@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::interface::{request::CallOptions, store::Notice};
+use crate::{
+    interface::{request::CallOptions, store::Notice},
+    languages::Locale,
+};
 
 #[derive(Clone, Copy)]
 pub struct PanelState {
@@ -60,7 +63,22 @@ impl Default for PanelState {
     }
 }
 
-/// `m:ss` (or `h:mm:ss`) for a duration in milliseconds.
+/// The time of day of a moment (milliseconds since the epoch) in the
+/// locale's format, by the browser's `Intl` (browser only: the panel's
+/// history is fetched after hydration). Latin digits in every language, as
+/// the panel's timers and phone numbers have.
+pub fn time_of_day(locale: Locale, ms: u64) -> String {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
+    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"numberingSystem".into(), &"latn".into());
+    js_sys::Date::new(&(ms as f64).into())
+        .to_locale_time_string_with_options(locale.as_ref(), &options)
+        .into()
+}
+
+/// `m:ss` (or `h:mm:ss`) for a duration in milliseconds: the same clock
+/// notation in every language the panel speaks.
 pub fn duration(ms: u64) -> String {
     let s = ms / 1000;
     if s >= 3600 {

@@ -2,47 +2,85 @@
 //! error toast.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 use super::state::PanelState;
 use crate::{
     interface::{Interface, Store, store::Notice},
+    languages::{Locale, error_message, use_locale},
     opencti::{
         events::{AgentState, LinkState},
         rules::CallState,
     },
 };
 
-/// The agent state in the words of the buttons.
-pub fn state_words(store: &Store) -> &'static str {
-    if !store.logged_in() {
-        return "Logged out";
+/// The agent's state as the panel shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentStatus {
+    LoggedOut,
+    OnACall,
+    AfterCallWork,
+    Ready,
+    NotReady,
+}
+
+impl AgentStatus {
+    pub fn of(store: &Store) -> Self {
+        if !store.logged_in() {
+            Self::LoggedOut
+        } else if store.on_a_call() {
+            Self::OnACall
+        } else if store.in_wrap_up() {
+            Self::AfterCallWork
+        } else if store.agent_state == AgentState::Ready {
+            Self::Ready
+        } else {
+            Self::NotReady
+        }
     }
-    if store.on_a_call() {
-        "On a call"
-    } else if store.in_wrap_up() {
-        "After-call work"
-    } else if store.agent_state == AgentState::Ready {
-        "Ready"
-    } else {
-        "Not ready"
+
+    /// The CSS class suffix (`state-ready`…), the same in every language.
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "logged_out",
+            Self::OnACall => "on_a_call",
+            Self::AfterCallWork => "after_call_work",
+            Self::Ready => "ready",
+            Self::NotReady => "not_ready",
+        }
+    }
+
+    /// The state in the words of the buttons.
+    pub fn words(self, locale: Locale) -> &'static str {
+        match self {
+            Self::LoggedOut => td_string!(locale, state.logged_out),
+            Self::OnACall => td_string!(locale, state.on_a_call),
+            Self::AfterCallWork => td_string!(locale, state.after_call_work),
+            Self::Ready => td_string!(locale, state.ready),
+            Self::NotReady => td_string!(locale, state.not_ready),
+        }
     }
 }
 
 /// The words of a notice.
-pub fn notice_words(notice: &Notice) -> String {
+pub fn notice_words(locale: Locale, notice: &Notice) -> String {
     match notice {
         Notice::MissedCall { number } => {
-            format!(
-                "Missed call from {number}: it went to another agent. Choose Ready to take calls again."
-            )
+            td_string!(locale, status.missed_call, number = number.as_str())
         }
-        Notice::CallsEnded { count: 1 } => {
-            "A call ended while the panel was disconnected.".to_string()
-        }
+        Notice::CallsEnded { count: 1 } => td_string!(locale, status.call_ended).to_string(),
         Notice::CallsEnded { count } => {
-            format!("{count} calls ended while the panel was disconnected.")
+            td_string!(locale, status.calls_ended, count = *count)
         }
     }
+}
+
+/// The title and body of the desktop notification for a ringing call.
+pub fn incoming_alert(locale: Locale, number: &str) -> (&'static str, String) {
+    (
+        td_string!(locale, status.alert_title),
+        td_string!(locale, status.alert_body, number),
+    )
 }
 
 /// The store's notice unless the agent dismissed it.
@@ -60,11 +98,19 @@ fn shown_notice(store: &Store, ui: PanelState) -> Option<Notice> {
 pub fn StatusRegion() -> impl IntoView {
     let store = Interface::expect().store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let text = move || {
         store.with(|s| {
-            let state = state_words(s);
+            let state = AgentStatus::of(s).words(locale);
             match s.call_in(CallState::Alerting) {
-                Some(ringing) => format!("{state}. Incoming call from {}", ringing.ani),
+                Some(ringing) => {
+                    td_string!(
+                        locale,
+                        status.incoming,
+                        state,
+                        number = ringing.ani.as_str()
+                    )
+                }
                 None => state.to_string(),
             }
         })
@@ -74,16 +120,10 @@ pub fn StatusRegion() -> impl IntoView {
             (s.call_in(CallState::Alerting).is_none())
                 .then(|| shown_notice(s, ui))
                 .flatten()
-                .map(|n| format!(". {}", notice_words(&n)))
+                .map(|n| format!(". {}", notice_words(locale, &n)))
         })
     };
-    let class = move || {
-        let words = store.with(state_words);
-        format!(
-            "status state-{}",
-            words.to_lowercase().replace([' ', '-'], "_")
-        )
-    };
+    let class = move || format!("status state-{}", store.with(AgentStatus::of).class());
     view! {
         <div class=class role="status" aria-live="polite">
             {text}<span class="visually-hidden">{spoken_notice}</span>
@@ -96,10 +136,11 @@ pub fn StatusRegion() -> impl IntoView {
 #[component]
 pub fn LinkBanner() -> impl IntoView {
     let store = Interface::expect().store();
+    let locale = use_locale();
     let down = move || store.with(|s| s.logged_in() && s.link_state == LinkState::Disconnected);
     view! {
         <Show when=down>
-            <div class="banner banner-warning" role="alert">"Connection lost. Reconnecting…"</div>
+            <div class="banner banner-warning" role="alert">{td_string!(locale, status.connection_lost)}</div>
         </Show>
     }
     .into_any()
@@ -111,14 +152,15 @@ pub fn LinkBanner() -> impl IntoView {
 pub fn NoticeBanner() -> impl IntoView {
     let store = Interface::expect().store();
     let ui = PanelState::expect();
+    let locale = use_locale();
     let notice = move || store.with(|s| shown_notice(s, ui));
     view! {
         {move || notice().map(|n| {
-            let words = notice_words(&n);
+            let words = notice_words(locale, &n);
             view! {
                 <div class="banner banner-info">
                     <span>{words}</span>
-                    <button class="btn btn-ghost btn-small" aria-label="Dismiss notice"
+                    <button class="btn btn-ghost btn-small" aria-label=td_string!(locale, status.dismiss_notice)
                         on:click=move |_| ui.dismissed_notice.set(Some(n.clone()))>"×"</button>
                 </div>
             }
@@ -131,12 +173,13 @@ pub fn NoticeBanner() -> impl IntoView {
 #[component]
 pub fn Toast() -> impl IntoView {
     let interface = Interface::expect();
+    let locale = use_locale();
     view! {
         {move || interface.problem().get().map(|err| view! {
             <div class="toast" role="alert">
-                <span class="toast-message">{err.err_message.clone()}</span>
+                <span class="toast-message">{error_message(locale, &err)}</span>
                 <code class="toast-code">{err.err_code.to_string()}</code>
-                <button class="btn btn-ghost" aria-label="Dismiss" on:click=move |_| interface.dismiss_problem()>"×"</button>
+                <button class="btn btn-ghost" aria-label=td_string!(locale, status.dismiss) on:click=move |_| interface.dismiss_problem()>"×"</button>
             </div>
         })}
     }
