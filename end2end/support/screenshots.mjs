@@ -1,6 +1,7 @@
 // Takes the README's screenshots of the panel from a running server.
 // Usage: node support/screenshots.mjs [http://127.0.0.1:3000] [out-dir]
 // (scripts/screenshots.sh starts a server and calls this.)
+import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:3000';
@@ -88,6 +89,20 @@ const shots = [];
   await page.evaluate(() => window.OpenCTI.logout());
   await context.close();
   shots.push('embed-dark-360x640');
+}
+for (const lang of ['es', 'de', 'ar']) {
+  // Each language on a call, at the iframe size (Arabic right to left).
+  const m = JSON.parse(readFileSync(new URL(`../../app/locales/${lang}.json`, import.meta.url), 'utf8'));
+  const { page, context } = await panel('light', { width: 360, height: 640 }, `/embed?lang=${lang}`);
+  await page.evaluate(() => window.OpenCTI.login('1002', 'demo', '2002'));
+  const { callId } = await sim('/api/sim/calls', { from: '+15551230002', to: '2002', data: { account: '7' } });
+  await page.getByRole('button', { name: m.call.answer }).click();
+  await page.getByRole('button', { name: m.call.hold }).waitFor();
+  await page.screenshot({ path: `${out}/lang-${lang}-360x640.png` });
+  await sim(`/api/sim/calls/${callId}/hangup`);
+  await page.evaluate(() => window.OpenCTI.completeWrapUp().catch(() => {}).then(() => window.OpenCTI.logout()));
+  await context.close();
+  shots.push(`lang-${lang}-360x640`);
 }
 await browser.close();
 console.log(shots.map((s) => `${out}/${s}.png`).join('\n'));

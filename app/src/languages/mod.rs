@@ -27,8 +27,13 @@ pub fn use_locale() -> Locale {
     use_context::<Locale>().unwrap_or_default()
 }
 
-/// The language the server wrote into `<html lang>` (browser only).
+/// The language the server wrote into `<html lang>`; `None` outside the
+/// browser (the server renders routes without a document, e.g. when it
+/// lists them at start-up).
 pub fn from_document() -> Option<Locale> {
+    if !cfg!(feature = "hydrate") {
+        return None;
+    }
     let lang = web_sys::window()?
         .document()?
         .document_element()?

@@ -113,3 +113,26 @@ fn language_names_and_directions() {
     assert_eq!(direction(Locale::de), "ltr");
     assert!("fr".parse::<Locale>().is_err());
 }
+
+#[cfg(feature = "ssr")]
+#[test]
+fn the_page_language_is_lang_then_the_browsers_then_english() {
+    let choose = |uri: &str, accept: Option<&str>| {
+        let mut request = http::Request::builder().uri(uri);
+        if let Some(accept) = accept {
+            request = request.header(http::header::ACCEPT_LANGUAGE, accept);
+        }
+        let (parts, ()) = request.body(()).expect("a valid request").into_parts();
+        for_request(&parts)
+    };
+    assert_eq!(choose("/?lang=ar", Some("de")), Locale::ar);
+    assert_eq!(choose("/embed?agentId=1001&lang=es", None), Locale::es);
+    // An unknown or malformed `lang` falls through to the browser's.
+    assert_eq!(choose("/?lang=fr", Some("de-AT,de;q=0.9")), Locale::de);
+    assert_eq!(choose("/?lang=", Some("es-MX")), Locale::es);
+    // By quality, not by order; the first we speak wins.
+    assert_eq!(choose("/", Some("fr;q=1, ar;q=0.5, de;q=0.8")), Locale::de);
+    assert_eq!(choose("/", Some("fr, ja")), Locale::en);
+    assert_eq!(choose("/", Some(";;q=x,,*-*")), Locale::en);
+    assert_eq!(choose("/", None), Locale::en);
+}

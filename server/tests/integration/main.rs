@@ -6,6 +6,7 @@ mod common;
 
 mod drops;
 mod fuzz;
+mod languages;
 mod operations;
 mod relay;
 mod security;
