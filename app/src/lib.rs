@@ -19,6 +19,7 @@ pub mod interface;
 pub mod languages;
 pub mod opencti;
 pub mod panel;
+pub mod supervisor;
 pub mod wire;
 
 use languages::Locale;

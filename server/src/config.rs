@@ -77,6 +77,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CCP_SESSION_GRACE_SECONDS", default_value_t = 60)]
     pub session_grace_seconds: u64,
 
+    /// A queue call answered within this many seconds counts toward the
+    /// queue's service level (supervisor view, `/metrics`).
+    #[arg(long, env = "CCP_SERVICE_LEVEL_SECONDS", default_value_t = 20)]
+    pub service_level_seconds: u64,
+
     /// Where call records and sessions are kept: an SQLite file path or
     /// `sqlite://…` URL (created on first run), or a `postgres://…` URL.
     #[arg(long, env = "CCP_DATABASE", default_value = "ccp.sqlite")]
@@ -188,6 +193,7 @@ impl ServeArgs {
             heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms.max(100)),
             heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms.max(200)),
             session_grace: Duration::from_secs(self.session_grace_seconds),
+            service_level_seconds: self.service_level_seconds,
             tokens: TokenPolicy {
                 idle: Duration::from_secs(self.token_idle_seconds),
                 lifetime: Duration::from_secs(self.token_lifetime_seconds),

@@ -8,8 +8,9 @@ use app::{App, OUTPUT_NAME, shell, shell_with_origins};
 use axum::{
     Json, Router,
     extract::State,
-    http::{header, request::Parts},
+    http::{StatusCode, header, request::Parts},
     middleware,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use leptos::{nonce::use_nonce, prelude::*};
@@ -29,7 +30,7 @@ use crate::{
         headers::{self, SecurityHeaders},
         request_guard,
     },
-    sim_api,
+    sim_api, supervisor,
 };
 
 /// What decides who may use which part of the surface.
@@ -55,7 +56,13 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
     let allowlist = surface.origins.list().to_vec();
     let origins = Arc::new(surface.origins);
 
-    let mut keyed = Router::new().merge(records::api::routes().with_state(hub.recorder().clone()));
+    let mut keyed = Router::new()
+        .merge(records::api::routes().with_state(hub.recorder().clone()))
+        .merge(
+            Router::new()
+                .route("/metrics", get(metrics))
+                .with_state(hub.clone()),
+        );
     if surface.simulator {
         keyed = keyed.merge(sim_api::routes().with_state(hub.clone()));
     }
@@ -112,6 +119,23 @@ fn page_content_security_policy(policy: &SecurityHeaders) {
         header::CONTENT_SECURITY_POLICY,
         policy.content_security_policy(headers::is_embed(parts.uri.path()), nonce.as_deref()),
     );
+}
+
+/// `GET /metrics`: the supervisor's figures for Prometheus (behind the
+/// API key, like the history API).
+async fn metrics(State(hub): State<Hub>) -> Response {
+    let (snapshot, handle_times) = hub.supervisor_figures();
+    match supervisor::metrics::render(&snapshot, &handle_times) {
+        Ok(text) => (
+            [(header::CONTENT_TYPE, supervisor::metrics::CONTENT_TYPE)],
+            text,
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!("cannot encode /metrics: {err}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// `GET /healthz`: 200 while the server serves, with the record writer's

@@ -10,6 +10,7 @@ pub mod relay;
 pub mod security;
 mod sim_api;
 pub mod sim_cli;
+pub mod supervisor;
 pub mod switch;
 
 use std::{net::SocketAddr, time::Duration};

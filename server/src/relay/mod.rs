@@ -15,6 +15,7 @@ use std::{
 
 use app::{
     opencti::{ErrorCode, OpenCtiError, UserData, functions::TelephonyMode},
+    supervisor::Snapshot,
     wire::native::{
         AgentSnapshot, CstaRequest, NativeEvent, RequestedAgentState, ResponseValue, ServerFrame,
         SessionInfo,
@@ -27,6 +28,7 @@ use tokio::sync::broadcast;
 use crate::{
     records::{Job, Recorder, SavedSession, WriterHealth},
     security::{credentials, login_limits::LoginLimits, tokens::TokenPolicy},
+    supervisor::{Figures, figures::HandleTimes},
     switch::{Output, RecordUpdate, SimCall, SimError, Switch, Timer},
 };
 
@@ -48,6 +50,8 @@ pub struct RelayConfig {
     pub session_grace: Duration,
     /// How long session tokens last.
     pub tokens: TokenPolicy,
+    /// The queues' service level: answered within this many seconds.
+    pub service_level_seconds: u64,
 }
 
 impl Default for RelayConfig {
@@ -59,6 +63,7 @@ impl Default for RelayConfig {
             heartbeat_timeout: Duration::from_secs(10),
             session_grace: Duration::from_secs(60),
             tokens: TokenPolicy::default(),
+            service_level_seconds: 20,
         }
     }
 }
@@ -82,6 +87,8 @@ struct State {
     login_limits: LoginLimits,
     /// The call number last sent to storage.
     numbered: u64,
+    /// The supervisor's figures, folded from the switch's observations.
+    figures: Figures,
 }
 
 /// What a socket gets when it logs in or resumes: the session, the events to
@@ -109,6 +116,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     numbered: switch.last_call_number(),
+                    figures: Figures::new(switch.config(), config.service_level_seconds),
                     switch,
                     sessions: Sessions::new(
                         config.replay_capacity,
@@ -129,6 +137,15 @@ impl Hub {
 
     pub fn recorder(&self) -> &Recorder {
         &self.inner.recorder
+    }
+
+    /// The supervisor's figures now, with the handle-time histogram.
+    pub fn supervisor_figures(&self) -> (Snapshot, HandleTimes) {
+        let state = self.lock();
+        (
+            state.figures.snapshot(now_ms()),
+            state.figures.handle_times.clone(),
+        )
     }
 
     /// The record writer's figures, for `/healthz`.
@@ -186,6 +203,9 @@ impl Hub {
     }
 
     fn publish(&self, state: &mut State, output: Output) {
+        for observation in &output.observations {
+            state.figures.apply(observation);
+        }
         let mut changed: Vec<String> = vec![];
         for delivery in output.deliveries {
             if is_agent_state(&delivery.event) && !changed.contains(&delivery.agent_id) {

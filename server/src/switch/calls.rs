@@ -6,7 +6,7 @@ use app::{
     wire::native::{AgentStatus, CallInfo, CallOrigin, Cause, ConnectionState, NativeEvent, Party},
 };
 
-use super::{Call, Destination, Switch, Timer};
+use super::{Call, Destination, Observation, Switch, Timer};
 
 use ConnectionState::*;
 
@@ -174,6 +174,11 @@ impl Switch {
     pub fn reject(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
         let dn = self.checked_call(agent_id, Function::RejectCall, call_id)?;
         let now = self.now;
+        self.output.observations.push(Observation::CallMissed {
+            call_id: call_id.to_string(),
+            agent_id: agent_id.to_string(),
+            at: now,
+        });
         let call = self.call_mut(call_id);
         call.missed = true;
         if call.offered_by_queue {
@@ -227,6 +232,11 @@ impl Switch {
             return;
         };
         self.call_mut(call_id).missed = true;
+        self.output.observations.push(Observation::CallMissed {
+            call_id: call_id.to_string(),
+            agent_id: agent_id.clone(),
+            at: self.now,
+        });
         // The agent first, so that routing does not offer the call straight back.
         let reason = self.config.missed_reason.clone();
         if self
@@ -643,6 +653,13 @@ impl Switch {
     pub(super) fn enqueue(&mut self, call_id: &str) {
         if let Some(call) = self.calls.get(call_id) {
             self.waiting.insert((call.queued_at, call_id.to_string()));
+            if let Some(queue) = &call.queue {
+                self.output.observations.push(Observation::CallQueued {
+                    call_id: call_id.to_string(),
+                    queue: queue.clone(),
+                    at: self.now,
+                });
+            }
         }
     }
 

@@ -8,6 +8,7 @@ mod agents;
 mod calls;
 pub mod config;
 mod dispatch;
+mod observations;
 pub mod records;
 mod restore;
 mod sim;
@@ -28,6 +29,7 @@ use app::{
     },
 };
 pub use config::SwitchConfig;
+pub use observations::Observation;
 use records::LegTrack;
 pub use records::{CallRecord, Direction, Leg, RecordUpdate, WrapUpRecord};
 pub use restore::SavedAgent;
@@ -82,6 +84,8 @@ pub struct Output {
     pub timers: Vec<Timer>,
     /// Calls that ended and wrap-ups that finished, to store.
     pub records: Vec<RecordUpdate>,
+    /// What happened, for the supervisor's figures.
+    pub observations: Vec<Observation>,
 }
 
 /// What a dialled number reaches.
@@ -511,6 +515,22 @@ impl Switch {
     }
 
     fn deliver(&mut self, agent_id: &str, event: NativeEvent) {
+        // Every change of an agent's state reaches its session as one of
+        // these: the one place to observe them.
+        if let NativeEvent::AgentLoggedOn(_)
+        | NativeEvent::AgentReady(_)
+        | NativeEvent::AgentNotReady(_)
+        | NativeEvent::AgentWorkingAfterCall(_)
+        | NativeEvent::AgentLoggedOff(_) = &event
+            && let Some(agent) = self.agents.get(agent_id)
+        {
+            self.output.observations.push(Observation::AgentState {
+                agent_id: agent_id.to_string(),
+                status: agent.status,
+                reason: agent.reason.clone(),
+                at: self.now,
+            });
+        }
         self.output.deliveries.push(Delivery {
             agent_id: agent_id.to_string(),
             event,

@@ -13,7 +13,7 @@ use app::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Call, Switch};
+use super::{Call, Observation, Switch};
 
 /// Most ended calls the switch keeps per agent for its panel's Recent calls.
 pub const RECENT_PER_AGENT: usize = 50;
@@ -117,6 +117,8 @@ pub(super) struct LegTrack {
     talk_ms: u64,
     hold_ms: u64,
     answered: bool,
+    /// Talk and hold before the current stint of handling began.
+    stint_ms: u64,
 }
 
 impl LegTrack {
@@ -131,13 +133,61 @@ impl LegTrack {
         self.since = now;
     }
 
-    fn enter(&mut self, state: Option<ConnectionState>, now: u64) {
+    /// Moves the leg to `state`; says what that was for the agent: getting
+    /// connected from ringing (or from nothing) is an answer, and leaving
+    /// while talking or on hold ends a stint of handling. An agent can have
+    /// several on one call (it transferred the call away, then answered it
+    /// again from another queue).
+    fn enter(&mut self, state: Option<ConnectionState>, now: u64) -> Option<LegChange> {
+        use ConnectionState::{Connected, Held};
         self.close_interval(now);
+        let was_handling = matches!(self.state, Some(Connected | Held));
         self.state = state;
-        if state == Some(ConnectionState::Connected) {
+        if state == Some(Connected) {
             self.answered = true;
         }
+        match (was_handling, state) {
+            (false, Some(Connected)) => {
+                self.stint_ms = self.talk_ms + self.hold_ms;
+                Some(LegChange::Answered)
+            }
+            (true, None) => Some(LegChange::Left {
+                handle_ms: self.talk_ms + self.hold_ms - self.stint_ms,
+            }),
+            _ => None,
+        }
     }
+
+    fn observe(&self, change: LegChange, call_id: &str, party: &str, now: u64) -> Observation {
+        let (call_id, agent_id) = (call_id.to_string(), self.agent_id.clone());
+        match change {
+            LegChange::Answered => Observation::CallAnswered {
+                call_id,
+                agent_id,
+                party: party.to_string(),
+                at: now,
+            },
+            LegChange::Left { handle_ms } => Observation::AgentLeftCall {
+                call_id,
+                agent_id,
+                handle_ms,
+                at: now,
+            },
+        }
+    }
+}
+
+/// What a leg's change meant for its agent.
+#[derive(Debug, Clone, Copy)]
+enum LegChange {
+    Answered,
+    Left { handle_ms: u64 },
+}
+
+/// The number at the other end for the agent on `dn` of a call from
+/// `calling` to `called`.
+fn other_end<'a>((calling, called): (&'a str, &'a str), dn: &str) -> &'a str {
+    if dn == calling { called } else { calling }
 }
 
 impl Switch {
@@ -159,13 +209,18 @@ impl Switch {
         let Some(call) = self.calls.get_mut(call_id) else {
             return;
         };
+        let mut observed = vec![];
+        let ends = (call.calling.clone(), call.called.clone());
+        let ends = (ends.0.as_str(), ends.1.as_str());
         for leg in &mut call.legs {
             let state = present
                 .iter()
                 .find(|(agent, dn, _)| *agent == leg.agent_id && *dn == leg.dn)
                 .map(|(_, _, state)| *state);
-            if leg.state != state {
-                leg.enter(state, now);
+            if leg.state != state
+                && let Some(change) = leg.enter(state, now)
+            {
+                observed.push(leg.observe(change, call_id, other_end(ends, &leg.dn), now));
             }
         }
         for (agent_id, dn, state) in present {
@@ -176,31 +231,47 @@ impl Switch {
             {
                 continue;
             }
-            match call.legs.iter_mut().find(|l| l.agent_id == agent_id) {
-                Some(leg) => {
-                    leg.dn = dn;
-                    leg.enter(Some(state), now);
+            let party = other_end(ends, &dn).to_string();
+            let leg = match call.legs.iter().position(|l| l.agent_id == agent_id) {
+                Some(index) => &mut call.legs[index],
+                None => {
+                    call.legs.push(LegTrack {
+                        agent_id,
+                        dn: dn.clone(),
+                        state: None,
+                        since: now,
+                        talk_ms: 0,
+                        hold_ms: 0,
+                        answered: false,
+                        stint_ms: 0,
+                    });
+                    let last = call.legs.len() - 1;
+                    &mut call.legs[last]
                 }
-                None => call.legs.push(LegTrack {
-                    agent_id,
-                    dn,
-                    state: Some(state),
-                    since: now,
-                    talk_ms: 0,
-                    hold_ms: 0,
-                    answered: state == ConnectionState::Connected,
-                }),
+            };
+            leg.dn = dn;
+            if let Some(change) = leg.enter(Some(state), now) {
+                observed.push(leg.observe(change, call_id, &party, now));
             }
         }
+        self.output.observations.extend(observed);
     }
 
     /// The record of a call that has just left the switch; every agent who
     /// had it finds it in its recent calls.
     pub(super) fn record_ended(&mut self, mut call: Call) {
         let now = self.now;
+        let ends = (call.calling.as_str(), call.called.as_str());
         for leg in &mut call.legs {
-            leg.enter(None, now);
+            if let Some(change) = leg.enter(None, now) {
+                let observation = leg.observe(change, &call.id, other_end(ends, &leg.dn), now);
+                self.output.observations.push(observation);
+            }
         }
+        self.output.observations.push(Observation::CallEnded {
+            call_id: call.id.clone(),
+            at: now,
+        });
         let outcome = if call.transferred {
             CallOutcome::Transferred
         } else if call.answered_at.is_some() {

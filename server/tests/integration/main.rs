@@ -11,5 +11,6 @@ mod operations;
 mod relay;
 mod security;
 mod sim_cli;
+mod supervisor;
 mod tls;
 mod wire_matrix;

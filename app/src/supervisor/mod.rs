@@ -1,0 +1,94 @@
+//! The supervisor's view of the contact center: live agents and queues,
+//! with the figures the server computes from the switch's observations.
+//! The same types travel from the server (`/api/supervisor`, the relay) to
+//! the supervisor page.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the supervisor page shows, at `at` (ms since the epoch).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub at: u64,
+    pub agents: Vec<AgentRow>,
+    pub queues: Vec<QueueRow>,
+    /// A queue call answered within this many seconds counts toward the
+    /// service level.
+    pub service_level_seconds: u64,
+}
+
+/// An agent's state as the supervisor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentActivity {
+    LoggedOut,
+    NotReady,
+    Ready,
+    OnCall,
+    WrapUp,
+}
+
+impl AgentActivity {
+    /// Every activity, in the order of `/metrics`' `state` label.
+    pub const ALL: [Self; 5] = [
+        Self::LoggedOut,
+        Self::NotReady,
+        Self::Ready,
+        Self::OnCall,
+        Self::WrapUp,
+    ];
+
+    /// The `state` label of `/metrics` and the CSS class of the view.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "logged_out",
+            Self::NotReady => "not_ready",
+            Self::Ready => "ready",
+            Self::OnCall => "on_call",
+            Self::WrapUp => "wrap_up",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRow {
+    pub agent_id: String,
+    pub name: String,
+    pub extension: String,
+    pub activity: AgentActivity,
+    pub reason: String,
+    /// When the agent entered its state (ms since the epoch; 0 if never).
+    pub since: u64,
+    pub call: Option<CurrentCall>,
+    pub handled: u64,
+    /// Average handle time (talk and hold) of the calls handled, in ms.
+    pub average_handle_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentCall {
+    pub call_id: String,
+    pub party: String,
+    pub since: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRow {
+    pub number: String,
+    pub name: String,
+    pub waiting: u64,
+    /// When the longest-waiting call entered the queue, if any waits.
+    pub oldest_since: Option<u64>,
+    pub answered: u64,
+    pub abandoned: u64,
+    pub missed: u64,
+    /// Average speed of answer of the answered calls, in ms.
+    pub average_answer_ms: Option<u64>,
+    /// Answered within the service level, of answered and abandoned.
+    pub service_level: Option<f64>,
+    /// Calls waiting at most in each of the last minutes, oldest first.
+    pub waiting_history: Vec<u64>,
+}

@@ -1,0 +1,170 @@
+//! `/metrics`: the supervisor's figures in the Prometheus text format
+//! (OpenMetrics, by prometheus-client), so that existing dashboards read
+//! them with no custom code. Built from one [`Snapshot`] per scrape: the
+//! figures are computed once, in [`super::figures`], not a second time here.
+
+use std::{fmt, iter::once};
+
+use app::supervisor::{AgentActivity, Snapshot};
+use prometheus_client::{
+    encoding::{EncodeMetric, MetricEncoder, NoLabelSet, text::encode},
+    metrics::{MetricType, counter::Counter, family::Family, gauge::Gauge},
+    registry::{Registry, Unit},
+};
+
+use super::figures::{HANDLE_TIME_BUCKETS, HandleTimes};
+
+/// The content type of the body [`render`] returns.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+type Labels = Vec<(&'static str, String)>;
+
+/// The handle-time histogram, from the figures' bucket counts.
+#[derive(Debug)]
+struct HandleTimeHistogram(HandleTimes);
+
+impl EncodeMetric for HandleTimeHistogram {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), fmt::Error> {
+        let counted: u64 = self.0.buckets.iter().sum();
+        let buckets: Vec<(f64, u64)> = HANDLE_TIME_BUCKETS
+            .iter()
+            .copied()
+            .zip(self.0.buckets)
+            .chain(once((f64::INFINITY, self.0.count - counted)))
+            .collect();
+        encoder.encode_histogram::<NoLabelSet>(self.0.sum_seconds, self.0.count, &buckets, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+/// The text of `/metrics` for these figures.
+pub fn render(snapshot: &Snapshot, handle_times: &HandleTimes) -> Result<String, fmt::Error> {
+    let mut registry = Registry::with_prefix("ccp");
+
+    let agents = Family::<Labels, Gauge>::default();
+    for activity in AgentActivity::ALL {
+        let count = snapshot
+            .agents
+            .iter()
+            .filter(|a| a.activity == activity)
+            .count();
+        agents
+            .get_or_create(&vec![("state", activity.as_str().to_string())])
+            .set(count as i64);
+    }
+    registry.register("agents", "Agents by state", agents);
+
+    let waiting = Family::<Labels, Gauge>::default();
+    let longest = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    let answered = Family::<Labels, Counter>::default();
+    let abandoned = Family::<Labels, Counter>::default();
+    let missed = Family::<Labels, Counter>::default();
+    for queue in &snapshot.queues {
+        let labels = vec![
+            ("queue", queue.number.clone()),
+            ("name", queue.name.clone()),
+        ];
+        waiting.get_or_create(&labels).set(queue.waiting as i64);
+        let wait_ms = queue
+            .oldest_since
+            .map_or(0, |since| snapshot.at.saturating_sub(since));
+        longest.get_or_create(&labels).set(wait_ms as f64 / 1000.0);
+        answered.get_or_create(&labels).inc_by(queue.answered);
+        abandoned.get_or_create(&labels).inc_by(queue.abandoned);
+        missed.get_or_create(&labels).inc_by(queue.missed);
+    }
+    registry.register("queue_calls_waiting", "Calls waiting in the queue", waiting);
+    registry.register_with_unit(
+        "queue_longest_wait",
+        "How long the longest-waiting call has waited",
+        Unit::Seconds,
+        longest,
+    );
+    registry.register(
+        "queue_calls_answered",
+        "Queue calls answered by an agent",
+        answered,
+    );
+    registry.register(
+        "queue_calls_abandoned",
+        "Queue calls whose caller hung up before an answer",
+        abandoned,
+    );
+    registry.register(
+        "queue_calls_missed",
+        "Offers of a queue call that an agent let ring out or rejected",
+        missed,
+    );
+    registry.register_with_unit(
+        "handle_time",
+        "Talk and hold time of each call an agent handled",
+        Unit::Seconds,
+        HandleTimeHistogram(handle_times.clone()),
+    );
+
+    let mut text = String::new();
+    encode(&mut text, &registry)?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::supervisor::{AgentRow, QueueRow};
+
+    #[test]
+    fn figures_become_prometheus_families() {
+        let snapshot = Snapshot {
+            at: 100_000,
+            agents: vec![AgentRow {
+                agent_id: "1001".into(),
+                name: String::new(),
+                extension: "2001".into(),
+                activity: AgentActivity::Ready,
+                reason: String::new(),
+                since: 0,
+                call: None,
+                handled: 0,
+                average_handle_ms: None,
+            }],
+            queues: vec![QueueRow {
+                number: "5000".into(),
+                name: "Sales".into(),
+                waiting: 2,
+                oldest_since: Some(40_000),
+                answered: 7,
+                abandoned: 1,
+                missed: 3,
+                average_answer_ms: None,
+                service_level: None,
+                waiting_history: vec![],
+            }],
+            service_level_seconds: 20,
+        };
+        let times = HandleTimes {
+            buckets: [1, 0, 2, 0, 0, 0, 0, 0, 0],
+            count: 4,
+            sum_seconds: 9000.0,
+        };
+        let text = render(&snapshot, &times).expect("encodes");
+        for line in [
+            r#"ccp_agents{state="ready"} 1"#,
+            r#"ccp_agents{state="on_call"} 0"#,
+            r#"ccp_queue_calls_waiting{queue="5000",name="Sales"} 2"#,
+            r#"ccp_queue_longest_wait_seconds{queue="5000",name="Sales"} 60.0"#,
+            r#"ccp_queue_calls_answered_total{queue="5000",name="Sales"} 7"#,
+            r#"ccp_queue_calls_abandoned_total{queue="5000",name="Sales"} 1"#,
+            r#"ccp_queue_calls_missed_total{queue="5000",name="Sales"} 3"#,
+            r#"ccp_handle_time_seconds_bucket{le="30.0"} 1"#,
+            r#"ccp_handle_time_seconds_bucket{le="120.0"} 3"#,
+            r#"ccp_handle_time_seconds_bucket{le="+Inf"} 4"#,
+            "ccp_handle_time_seconds_count 4",
+            "# EOF",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+        }
+    }
+}
