@@ -864,4 +864,5 @@ fn directory_lists_agents_with_live_state_and_queues_with_waiting_calls() {
     assert_eq!(queues, [("5000", 0), ("5001", 1)]);
 }
 
+mod observations;
 mod operations;
