@@ -30,7 +30,7 @@ impl EncodeMetric for HandleTimeHistogram {
             .iter()
             .copied()
             .zip(self.0.buckets)
-            .chain(once((f64::INFINITY, self.0.count - counted)))
+            .chain(once((f64::INFINITY, self.0.count.saturating_sub(counted))))
             .collect();
         encoder.encode_histogram::<NoLabelSet>(self.0.sum_seconds, self.0.count, &buckets, None)
     }
