@@ -88,8 +88,13 @@ async fn off_loopback_the_simulator_and_history_need_the_key() {
     }
     assert_eq!(status(http.get(server.url("/api/calls"))).await, 401);
     assert_eq!(status(http.get(server.url("/api/calls.csv"))).await, 401);
+    assert_eq!(status(http.get(server.url("/metrics"))).await, 401);
     assert_eq!(
         status(http.get(server.url("/api/calls")).bearer_auth(KEY)).await,
+        200
+    );
+    assert_eq!(
+        status(http.get(server.url("/metrics")).bearer_auth(KEY)).await,
         200
     );
     assert_eq!(
@@ -105,6 +110,7 @@ async fn on_loopback_a_configured_key_is_needed_too() {
     let http = server.http();
     assert_eq!(status(http.get(server.url("/api/sim/calls"))).await, 401);
     assert_eq!(status(http.get(server.url("/api/calls"))).await, 401);
+    assert_eq!(status(http.get(server.url("/metrics"))).await, 401);
     assert_eq!(
         status(http.get(server.url("/api/sim/calls")).bearer_auth(KEY)).await,
         200
