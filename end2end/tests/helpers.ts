@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { PANEL } from '../playwright.config';
 
@@ -91,4 +93,17 @@ export async function logOut(page: Page) {
     return failures;
   });
   expect(failures).toEqual([]);
+}
+
+const axeSource = readFileSync(join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the page. The page's
+ * Content-Security-Policy refuses injected script tags (as it should), so
+ * axe is evaluated through the DevTools protocol instead. */
+export async function axe(page: Page) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
 }

@@ -7,28 +7,19 @@ import { join } from 'node:path';
 import { test, expect, hydrated } from './fixtures';
 import type { Page } from '@playwright/test';
 import { HOST, PANEL } from '../playwright.config';
-import { clearCalls, logOut, ok, openPanel, placeCall } from './helpers';
+import { axe, clearCalls, logOut, ok, openPanel, placeCall } from './helpers';
 
 type Messages = Record<string, Record<string, string>>;
 const LANGUAGES = ['en', 'es', 'de', 'ar'] as const;
 const messages = Object.fromEntries(
   LANGUAGES.map((lang) => [lang, JSON.parse(readFileSync(join(__dirname, '..', '..', 'app', 'locales', `${lang}.json`), 'utf8')) as Messages]),
 ) as Record<(typeof LANGUAGES)[number], Messages>;
-const axeSource = readFileSync(join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 test.afterEach(async ({ page, request }) => {
   // Some tests use pages of their own, or a host page, and leave `page` bare.
   if (await page.evaluate(() => !!window.OpenCTI)) await logOut(page);
   await clearCalls(request);
 });
-
-async function axe(page: Page) {
-  await page.evaluate(axeSource);
-  const results = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
-  return results.violations
-    .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
-}
 
 /** English sentences that another language says differently: none of them
  * may be left on a page in that language. */

@@ -1,28 +1,12 @@
 // The panel for people: keyboard shortcuts and their help, the directory,
 // and an axe-core accessibility scan of the main states.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test, expect } from './fixtures';
-import type { Page } from '@playwright/test';
-import { api, clearCalls, logOut, openPanel, placeCall, ok } from './helpers';
+import { api, axe, clearCalls, logOut, openPanel, placeCall, ok } from './helpers';
 
 test.afterEach(async ({ page, request }) => {
   await logOut(page);
   await clearCalls(request);
 });
-
-const axeSource = readFileSync(join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** Serious and critical axe-core violations on the page. The page's
- * Content-Security-Policy refuses injected script tags (as it should), so
- * axe is evaluated through the DevTools protocol instead. */
-async function axe(page: Page) {
-  await page.evaluate(axeSource);
-  const results = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
-  return results.violations
-    .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
-}
 
 test('no serious accessibility violations: logged out, ready, alerting, on a call', async ({ page, request, consoleErrors }) => {
   for (const scheme of ['light', 'dark'] as const) {

@@ -66,23 +66,8 @@ fn every_language_has_every_message_with_the_same_placeholders() {
 
 #[test]
 fn every_error_code_has_a_message_in_every_language() {
-    let codes = [
-        ErrorCode::AgentNotLoggedIn,
-        ErrorCode::AgentLoggedIn,
-        ErrorCode::CallRejected,
-        ErrorCode::InvalidDestination,
-        ErrorCode::InvalidObjectState,
-        ErrorCode::ConfAlreadyPresent,
-        ErrorCode::DestBusy,
-        ErrorCode::InSameState,
-        ErrorCode::HttpError(408),
-        ErrorCode::BadRequest,
-        ErrorCode::Unauthorized,
-        ErrorCode::LinkDown,
-        ErrorCode::NotSupported,
-    ];
     for locale in [Locale::en, Locale::es, Locale::de, Locale::ar] {
-        for code in codes {
+        for code in crate::opencti::error::EVERY_CODE {
             let message = code_message(locale, code);
             assert!(
                 !message.is_empty() && !message.contains("{{"),

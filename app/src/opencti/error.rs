@@ -134,27 +134,31 @@ impl OpenCtiError {
     }
 }
 
+/// One of each code (HTTP errors by one status), for tests across the crate.
+#[cfg(test)]
+pub(crate) const EVERY_CODE: [ErrorCode; 13] = [
+    ErrorCode::AgentNotLoggedIn,
+    ErrorCode::AgentLoggedIn,
+    ErrorCode::CallRejected,
+    ErrorCode::InvalidDestination,
+    ErrorCode::InvalidObjectState,
+    ErrorCode::ConfAlreadyPresent,
+    ErrorCode::DestBusy,
+    ErrorCode::InSameState,
+    ErrorCode::HttpError(408),
+    ErrorCode::BadRequest,
+    ErrorCode::Unauthorized,
+    ErrorCode::LinkDown,
+    ErrorCode::NotSupported,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn codes_round_trip_through_their_wire_spelling() {
-        for code in [
-            ErrorCode::AgentNotLoggedIn,
-            ErrorCode::AgentLoggedIn,
-            ErrorCode::CallRejected,
-            ErrorCode::InvalidDestination,
-            ErrorCode::InvalidObjectState,
-            ErrorCode::ConfAlreadyPresent,
-            ErrorCode::DestBusy,
-            ErrorCode::InSameState,
-            ErrorCode::HttpError(408),
-            ErrorCode::BadRequest,
-            ErrorCode::Unauthorized,
-            ErrorCode::LinkDown,
-            ErrorCode::NotSupported,
-        ] {
+        for code in EVERY_CODE {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
         }

@@ -6,7 +6,7 @@ use leptos_i18n::td_string;
 
 use super::{
     state::{PanelState, duration},
-    status::AgentStatus,
+    status::{activity, activity_words},
 };
 use crate::{
     interface::{Interface, Request},
@@ -36,7 +36,7 @@ pub fn AgentBar() -> impl IntoView {
     let note = RwSignal::new(String::new());
     let store = interface.store();
     let locale = use_locale();
-    let status = move || store.with(AgentStatus::of);
+    let status = move || store.with(activity);
     let since = move || {
         let (since, now) = (store.with(|s| s.since), now.get());
         if since == 0 || now < since {
@@ -76,8 +76,8 @@ pub fn AgentBar() -> impl IntoView {
                 <span class="agent-id">{move || store.with(|s| td_string!(locale, agent.who, id = s.agent_id.as_str()))}</span>
                 <span class="agent-ext">{move || store.with(|s| td_string!(locale, agent.extension, extension = s.this_dn.as_str()))}</span>
             </div>
-            <div class=move || format!("agent-state state-{}", status().class())>
-                <span class="agent-state-words">{move || status().words(locale)}</span>
+            <div class=move || format!("agent-state state-{}", status().as_str())>
+                <span class="agent-state-words">{move || activity_words(locale, status())}</span>
                 <span class="timer">{since}</span>
                 {move || store.with(|s| (!s.reason_code.is_empty() && !s.in_wrap_up()).then(|| format!("({})", s.reason_code)))}
                 <span class="work-mode">{move || store.with(|s| work_mode_words(locale, s.work_mode))}</span>

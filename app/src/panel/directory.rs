@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-use super::{state::PanelState, status::AgentStatus};
+use super::{state::PanelState, status::activity_words};
 use crate::{
     interface::Interface,
     languages::{Locale, use_locale},
@@ -14,6 +14,7 @@ use crate::{
         events::{AgentState, WorkMode},
         functions::Function,
     },
+    supervisor::AgentActivity,
 };
 
 /// One line of the directory.
@@ -27,13 +28,13 @@ struct Entry {
 }
 
 /// An agent's state, and the class of its dot.
-fn agent_state(agent: &DirectoryAgent) -> (AgentStatus, &'static str) {
+fn agent_state(agent: &DirectoryAgent) -> (AgentActivity, &'static str) {
     match (agent.agent_state, agent.work_mode) {
-        (AgentState::Logout, _) => (AgentStatus::LoggedOut, "off"),
-        (AgentState::Busy, _) => (AgentStatus::OnACall, "busy"),
-        (_, WorkMode::Acw) => (AgentStatus::AfterCallWork, "acw"),
-        (AgentState::Ready, _) => (AgentStatus::Ready, "ready"),
-        _ => (AgentStatus::NotReady, "not-ready"),
+        (AgentState::Logout, _) => (AgentActivity::LoggedOut, "off"),
+        (AgentState::Busy, _) => (AgentActivity::OnCall, "busy"),
+        (_, WorkMode::Acw) => (AgentActivity::WrapUp, "acw"),
+        (AgentState::Ready, _) => (AgentActivity::Ready, "ready"),
+        _ => (AgentActivity::NotReady, "not-ready"),
     }
 }
 
@@ -45,8 +46,8 @@ fn entries(locale: Locale, directory: Directory, own_dn: &str, recent: Vec<Strin
         .into_iter()
         .filter(|a| a.extension != own_dn)
         .map(|a| {
-            let (status, state) = agent_state(&a);
-            let words = status.words(locale);
+            let (activity, state) = agent_state(&a);
+            let words = activity_words(locale, activity);
             Entry {
                 label: if a.name.is_empty() {
                     td_string!(locale, agent.who, id = a.agent_id.as_str())

@@ -12,53 +12,33 @@ use crate::{
         events::{AgentState, LinkState},
         rules::CallState,
     },
+    supervisor::AgentActivity,
 };
 
-/// The agent's state as the panel shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgentStatus {
-    LoggedOut,
-    OnACall,
-    AfterCallWork,
-    Ready,
-    NotReady,
+/// What the agent is doing, as the panel shows it: a call counts over its
+/// state (the supervisor's view uses the same [`AgentActivity`]).
+pub fn activity(store: &Store) -> AgentActivity {
+    if !store.logged_in() {
+        AgentActivity::LoggedOut
+    } else if store.on_a_call() {
+        AgentActivity::OnCall
+    } else if store.in_wrap_up() {
+        AgentActivity::WrapUp
+    } else if store.agent_state == AgentState::Ready {
+        AgentActivity::Ready
+    } else {
+        AgentActivity::NotReady
+    }
 }
 
-impl AgentStatus {
-    pub fn of(store: &Store) -> Self {
-        if !store.logged_in() {
-            Self::LoggedOut
-        } else if store.on_a_call() {
-            Self::OnACall
-        } else if store.in_wrap_up() {
-            Self::AfterCallWork
-        } else if store.agent_state == AgentState::Ready {
-            Self::Ready
-        } else {
-            Self::NotReady
-        }
-    }
-
-    /// The CSS class suffix (`state-ready`…), the same in every language.
-    pub fn class(self) -> &'static str {
-        match self {
-            Self::LoggedOut => "logged_out",
-            Self::OnACall => "on_a_call",
-            Self::AfterCallWork => "after_call_work",
-            Self::Ready => "ready",
-            Self::NotReady => "not_ready",
-        }
-    }
-
-    /// The state in the words of the buttons.
-    pub fn words(self, locale: Locale) -> &'static str {
-        match self {
-            Self::LoggedOut => td_string!(locale, state.logged_out),
-            Self::OnACall => td_string!(locale, state.on_a_call),
-            Self::AfterCallWork => td_string!(locale, state.after_call_work),
-            Self::Ready => td_string!(locale, state.ready),
-            Self::NotReady => td_string!(locale, state.not_ready),
-        }
+/// An activity in the words of the buttons.
+pub fn activity_words(locale: Locale, activity: AgentActivity) -> &'static str {
+    match activity {
+        AgentActivity::LoggedOut => td_string!(locale, state.logged_out),
+        AgentActivity::OnCall => td_string!(locale, state.on_a_call),
+        AgentActivity::WrapUp => td_string!(locale, state.after_call_work),
+        AgentActivity::Ready => td_string!(locale, state.ready),
+        AgentActivity::NotReady => td_string!(locale, state.not_ready),
     }
 }
 
@@ -101,7 +81,7 @@ pub fn StatusRegion() -> impl IntoView {
     let locale = use_locale();
     let text = move || {
         store.with(|s| {
-            let state = AgentStatus::of(s).words(locale);
+            let state = activity_words(locale, activity(s));
             match s.call_in(CallState::Alerting) {
                 Some(ringing) => {
                     td_string!(
@@ -123,7 +103,7 @@ pub fn StatusRegion() -> impl IntoView {
                 .map(|n| format!(". {}", notice_words(locale, &n)))
         })
     };
-    let class = move || format!("status state-{}", store.with(AgentStatus::of).class());
+    let class = move || format!("status state-{}", store.with(activity).as_str());
     view! {
         <div class=class role="status" aria-live="polite">
             {text}<span class="visually-hidden">{spoken_notice}</span>

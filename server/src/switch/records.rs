@@ -210,8 +210,8 @@ impl Switch {
             return;
         };
         let mut observed = vec![];
-        let ends = (call.calling.clone(), call.called.clone());
-        let ends = (ends.0.as_str(), ends.1.as_str());
+        // Borrowed beside `call.legs` (disjoint fields): no copy on this path.
+        let ends = (call.calling.as_str(), call.called.as_str());
         for leg in &mut call.legs {
             let state = present
                 .iter()

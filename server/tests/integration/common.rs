@@ -561,3 +561,13 @@ pub fn ready() -> CstaRequest {
         work_mode: None,
     }
 }
+
+/// A fixed pseudo-random sequence (xorshift64): the same script every run.
+pub fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}

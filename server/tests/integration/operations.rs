@@ -136,14 +136,7 @@ async fn hundred_calls(database: &str) {
     let started =
         humantime::format_rfc3339_millis(std::time::SystemTime::now() - Duration::from_millis(1))
             .to_string();
-    // A fixed pseudo-random sequence: the same calls every run.
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let mut fates = vec![];
     for i in 0..100 {
         let fate = [
@@ -182,7 +175,7 @@ async fn hundred_calls(database: &str) {
             }
             Fate::Answered => {
                 agent.ok(answer(&call)).await;
-                if next() % 2 == 0 {
+                if next().is_multiple_of(2) {
                     agent.ok(hold(&call)).await;
                     agent.ok(retrieve(&call)).await;
                 }

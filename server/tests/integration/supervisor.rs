@@ -69,13 +69,7 @@ async fn metrics_after_fifty_calls_agree_with_the_script_and_the_records() {
     a.ok(ready()).await;
     let mut b = server.agent("1002").await;
     b.ok(ready()).await;
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let mut fates = vec![];
     for _ in 0..50 {
         let fate = [
