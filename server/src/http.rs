@@ -79,6 +79,7 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
             access: surface.access,
         })
         .merge(keyed)
+        .merge(supervisor::api::routes().with_state(hub.clone()))
         .merge(Router::new().route("/healthz", get(health)).with_state(hub));
 
     let page_policy = policy.clone();

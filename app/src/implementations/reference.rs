@@ -258,7 +258,8 @@ impl Reference {
                 }
             }
             ServerFrame::Event { seq, event } => self.on_event(seq, event),
-            ServerFrame::Pong => {}
+            // An agent's socket never subscribes to the supervisor's feed.
+            ServerFrame::Pong | ServerFrame::Supervisor { .. } => {}
             ServerFrame::Error { error } => {
                 web_sys::console::warn_1(&format!("OpenCTI: {error}").into());
             }

@@ -92,3 +92,66 @@ pub struct QueueRow {
     /// Calls waiting at most in each of the last minutes, oldest first.
     pub waiting_history: Vec<u64>,
 }
+
+/// What a supervisor may do to an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SupervisorAction {
+    /// Takes the agent out of routing with the supervisor's reason.
+    ForceNotReady,
+    /// Ends the agent's session: ringing queue calls go back to their queue.
+    ForceLogout,
+}
+
+impl SupervisorAction {
+    /// The name stored in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ForceNotReady => "forceNotReady",
+            Self::ForceLogout => "forceLogout",
+        }
+    }
+}
+
+/// `POST /api/supervisor/login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupervisorLogin {
+    pub user_id: String,
+    pub password: String,
+}
+
+/// A supervisor's session: the token every supervisor request carries
+/// (`Authorization: Bearer`, or the relay's `Supervise` frame).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupervisorSession {
+    pub token: String,
+    pub supervisor_id: String,
+    pub name: String,
+}
+
+/// `POST /api/supervisor/actions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionRequest {
+    pub agent_id: String,
+    pub action: SupervisorAction,
+    /// Shown in the agent's panel; required.
+    pub reason: String,
+}
+
+/// One line of the audit log: who did what to whom, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// When (ms since the epoch).
+    pub at: u64,
+    pub supervisor_id: String,
+    pub action: SupervisorAction,
+    pub agent_id: String,
+    pub reason: String,
+}
+
+/// Longest reason a supervisor may give, in characters.
+pub const MAX_REASON_CHARS: usize = 100;

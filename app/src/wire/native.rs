@@ -6,13 +6,16 @@
 //! request's `Response` (docs/protocol.md).
 //!
 //! Frames are JSON objects tagged by `type`. Client to server: `Login`,
-//! `Resume`, `Request`, `Ping`. Server to client: `Response`, `Event`, `Pong`,
-//! `Error`.
+//! `Resume`, `Request`, `Ping`, `Supervise`. Server to client: `Response`,
+//! `Event`, `Pong`, `Supervisor`, `Error`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::opencti::{
-    OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode, rules::CallState,
+use crate::{
+    opencti::{
+        OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode, rules::CallState,
+    },
+    supervisor::Snapshot,
 };
 
 /// Largest frame the relay accepts, in bytes; bigger ones close the socket.
@@ -46,6 +49,10 @@ pub enum ClientFrame {
     Request { id: String, request: CstaRequest },
     /// Application-level heartbeat (browsers cannot send WebSocket pings).
     Ping,
+    /// Subscribes the socket to the supervisor's live figures, with a
+    /// supervisor's token (`POST /api/supervisor/login`). An agent's token
+    /// is refused (`OPENCTI_UNAUTHORIZED`) and gets nothing.
+    Supervise { id: String, token: String },
 }
 
 /// Requested agent state in `SetAgentState`.
@@ -165,6 +172,11 @@ pub enum ServerFrame {
         event: NativeEvent,
     },
     Pong,
+    /// The supervisor's figures now (after `Supervise`, then whenever they
+    /// change, at most a few times a second).
+    Supervisor {
+        snapshot: Snapshot,
+    },
     /// A frame that could not be read, so has no id to answer.
     Error {
         error: OpenCtiError,

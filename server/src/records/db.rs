@@ -5,7 +5,10 @@
 
 use std::str::FromStr;
 
-use app::opencti::events::{CallOutcome, CallType, RecentCall};
+use app::{
+    opencti::events::{CallOutcome, CallType, RecentCall},
+    supervisor::AuditEntry,
+};
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{
     AnyPool, Row,
@@ -384,6 +387,48 @@ impl Database {
                     wrap_up_ms: row.try_get::<Option<i64>, _>("wrap_up_ms")?.map(from_i64),
                     disposition: row.try_get("disposition")?,
                     note: row.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores one supervisor action.
+    pub async fn insert_audit(&self, entry: &AuditEntry) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO supervisor_audit (at, supervisor_id, action, agent_id, reason) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(to_i64(entry.at))
+        .bind(&entry.supervisor_id)
+        .bind(entry.action.as_str())
+        .bind(&entry.agent_id)
+        .bind(&entry.reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The latest `limit` supervisor actions, newest first.
+    pub async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, DbError> {
+        let rows = sqlx::query(
+            "SELECT at, supervisor_id, action, agent_id, reason FROM supervisor_audit \
+             ORDER BY at DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("action")?;
+                Ok(AuditEntry {
+                    at: from_i64(row.try_get("at")?),
+                    supervisor_id: row.try_get("supervisor_id")?,
+                    action: serde_json::from_value(serde_json::Value::String(action.clone()))
+                        .map_err(|_| {
+                            DbError::Corrupt(format!("unknown audit action {action:?}"))
+                        })?,
+                    agent_id: row.try_get("agent_id")?,
+                    reason: row.try_get("reason")?,
                 })
             })
             .collect()

@@ -27,6 +27,8 @@ use tokio::sync::{
     mpsc::{self, error::TrySendError},
 };
 
+use app::supervisor::AuditEntry;
+
 use super::db::{Database, DbError, SavedSession};
 use crate::switch::{CallRecord, WrapUpRecord};
 
@@ -48,6 +50,8 @@ pub enum Job {
     EndSession(String),
     /// The highest call number used so far.
     CallNumber(u64),
+    /// A supervisor's action on an agent.
+    Audit(AuditEntry),
 }
 
 /// A job that is history, written in order through the queue (the others
@@ -56,6 +60,7 @@ pub enum Job {
 enum Record {
     Call(CallRecord),
     WrapUp(WrapUpRecord),
+    Audit(AuditEntry),
 }
 
 impl Record {
@@ -63,6 +68,12 @@ impl Record {
         match self {
             Self::Call(r) => format!("the record of call {}", r.call_id),
             Self::WrapUp(w) => format!("agent {}'s wrap-up of {:?}", w.agent_id, w.call_ids),
+            Self::Audit(a) => format!(
+                "supervisor {}'s {} of agent {}",
+                a.supervisor_id,
+                a.action.as_str(),
+                a.agent_id
+            ),
         }
     }
 
@@ -70,6 +81,7 @@ impl Record {
         match self {
             Self::Call(record) => db.insert_call(record).await,
             Self::WrapUp(record) => db.apply_wrap_up(record).await,
+            Self::Audit(entry) => db.insert_audit(entry).await,
         }
     }
 }
@@ -147,6 +159,7 @@ impl Recorder {
         let record = match job {
             Job::Call(record) => Record::Call(record),
             Job::WrapUp(record) => Record::WrapUp(record),
+            Job::Audit(entry) => Record::Audit(entry),
             Job::SaveSession(session) => {
                 let agent = session.agent.agent_id.clone();
                 return self.keep(|state| state.sessions.insert(agent, Some(session)).is_some());

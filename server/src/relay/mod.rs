@@ -6,6 +6,7 @@
 mod presence;
 mod session;
 pub mod socket;
+mod supervision;
 
 use std::{
     net::IpAddr,
@@ -23,11 +24,16 @@ use app::{
 };
 pub use presence::Presence;
 use session::{Sessions, Subscription};
-use tokio::sync::broadcast;
+pub use supervision::{SupervisorError, SupervisorFeed};
+use tokio::sync::{broadcast, watch};
 
 use crate::{
     records::{Job, Recorder, SavedSession, WriterHealth},
-    security::{credentials, login_limits::LoginLimits, tokens::TokenPolicy},
+    security::{
+        credentials,
+        login_limits::LoginLimits,
+        tokens::{TokenPolicy, Tokens},
+    },
     supervisor::{Figures, figures::HandleTimes},
     switch::{Output, RecordUpdate, SimCall, SimError, Switch, Timer},
 };
@@ -78,6 +84,9 @@ struct Inner {
     state: Mutex<State>,
     config: RelayConfig,
     recorder: Recorder,
+    /// Counts the changes of the supervisor's figures; supervisor sockets
+    /// wait on it (and send at most a few snapshots a second).
+    figures_changed: watch::Sender<u64>,
 }
 
 struct State {
@@ -89,6 +98,8 @@ struct State {
     numbered: u64,
     /// The supervisor's figures, folded from the switch's observations.
     figures: Figures,
+    /// Signed-in supervisors (never agents: their tokens are apart).
+    supervisor_tokens: Tokens,
 }
 
 /// What a socket gets when it logs in or resumes: the session, the events to
@@ -124,9 +135,11 @@ impl Hub {
                         config.tokens,
                     ),
                     login_limits: LoginLimits::default(),
+                    supervisor_tokens: Tokens::new(config.tokens),
                 }),
                 config,
                 recorder,
+                figures_changed: watch::channel(0).0,
             }),
         }
     }
@@ -205,6 +218,11 @@ impl Hub {
     fn publish(&self, state: &mut State, output: Output) {
         for observation in &output.observations {
             state.figures.apply(observation);
+        }
+        if !output.observations.is_empty() {
+            self.inner
+                .figures_changed
+                .send_modify(|version| *version = version.wrapping_add(1));
         }
         let mut changed: Vec<String> = vec![];
         for delivery in output.deliveries {

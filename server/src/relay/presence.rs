@@ -55,7 +55,7 @@ impl Hub {
             return;
         }
         state.switch.advance_to(now_ms());
-        let was_logged_in = state.switch.end_session(agent_id);
+        let was_logged_in = state.switch.end_session(agent_id, "");
         let output = state.switch.take_output();
         self.publish(&mut state, output);
         state.sessions.close(agent_id);

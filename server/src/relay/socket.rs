@@ -4,11 +4,11 @@
 //! (axum's socket split in two, or channels in the unit tests), so login,
 //! resume, lag and the limits are tested without opening a port.
 
-use std::{fmt::Display, net::IpAddr, sync::Arc};
+use std::{fmt::Display, net::IpAddr, sync::Arc, time::Duration};
 
 use app::{
     opencti::{ErrorCode, OpenCtiError},
-    wire::native::{ClientFrame, MAX_FRAME_BYTES, ServerFrame},
+    wire::native::{ClientFrame, MAX_FRAME_BYTES, ResponseValue, ServerFrame},
 };
 use axum::{
     extract::{
@@ -20,14 +20,17 @@ use axum::{
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::{
-    sync::broadcast::{
-        self,
-        error::{RecvError, TryRecvError},
+    sync::{
+        broadcast::{
+            self,
+            error::{RecvError, TryRecvError},
+        },
+        watch,
     },
     time::Instant,
 };
 
-use super::{Attached, Hub, Presence, Sequenced, session_reply};
+use super::{Attached, Hub, Presence, Sequenced, SupervisorFeed, session_reply};
 use crate::{
     origins::Origins,
     security::{api_key::ApiAccess, client_address::ClientAddress},
@@ -39,6 +42,9 @@ const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Unsent bytes a socket may pile up before its writes fail and it closes
 /// (a client that stopped reading).
 const MAX_PENDING_WRITE_BYTES: usize = 4 * 1024 * 1024;
+/// Least time between two snapshots to a supervisor: changes in between
+/// are coalesced, so 1,000 agents changing state cost a few frames a second.
+const SUPERVISOR_FRAME_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Shared state of the WebSocket route.
 #[derive(Clone)]
@@ -115,6 +121,18 @@ pub struct Connection<W, R> {
     /// The client's address, for the login limits.
     client: Option<IpAddr>,
     budget: MessageBudget,
+    /// The supervisor's subscription, if this socket made one.
+    supervision: Option<Supervision>,
+}
+
+/// A supervisor socket's subscription to the figures.
+struct Supervision {
+    token: String,
+    changes: watch::Receiver<u64>,
+    /// Figures changed since the last snapshot sent.
+    dirty: bool,
+    /// No snapshot goes out before this.
+    next_at: Instant,
 }
 
 enum Flow {
@@ -140,6 +158,7 @@ where
             agent_id: None,
             client: None,
             budget: MessageBudget::new(Instant::now()),
+            supervision: None,
         }
     }
 
@@ -158,6 +177,11 @@ where
         let mut heartbeat = tokio::time::interval(interval);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let snapshot_at = self
+                .supervision
+                .as_ref()
+                .filter(|s| s.dirty)
+                .map(|s| s.next_at);
             let flow = tokio::select! {
                 message = self.stream.next() => match message {
                     Some(Ok(message)) => {
@@ -171,6 +195,14 @@ where
                     None => Flow::Close,
                 },
                 event = next_event(&mut self.session) => self.on_event(event).await,
+                changed = figures_changed(&mut self.supervision) => {
+                    match (changed, &mut self.supervision) {
+                        (true, Some(supervision)) => supervision.dirty = true,
+                        _ => self.supervision = None,
+                    }
+                    Flow::Continue
+                }
+                _ = snapshot_due(snapshot_at) => self.send_supervisor_snapshot().await,
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > timeout {
                         tracing::info!("closing a socket silent for {:?}", self.last_heard.elapsed());
@@ -183,6 +215,9 @@ where
             if let Flow::Close = flow {
                 break;
             }
+        }
+        if let Some(supervision) = self.supervision.take() {
+            self.hub.supervisor_left(&supervision.token);
         }
     }
 
@@ -259,6 +294,7 @@ where
                 let result = self.hub.resume(&token, last_seq);
                 self.attach(id, result).await
             }
+            ClientFrame::Supervise { id, token } => self.supervise(id, token).await,
             ClientFrame::Request { id, request } => {
                 let reply = match &self.session {
                     Some((token, _)) => self.hub.request(token, &id, &request),
@@ -277,6 +313,57 @@ where
                     return Flow::Close;
                 }
                 self.send(&reply).await
+            }
+        }
+    }
+
+    /// Subscribes to the supervisor's figures with a supervisor's token,
+    /// then sends them at once; anything else is refused and gets nothing.
+    async fn supervise(&mut self, id: String, token: String) -> Flow {
+        match self.hub.supervise(&token) {
+            Ok(SupervisorFeed {
+                supervisor_id,
+                changes,
+            }) => {
+                if let Some(previous) = self.supervision.take() {
+                    self.hub.supervisor_left(&previous.token);
+                }
+                tracing::info!(supervisor = %supervisor_id, "supervisor feed attached");
+                self.supervision = Some(Supervision {
+                    token,
+                    changes,
+                    dirty: true,
+                    next_at: Instant::now(),
+                });
+                let done = ServerFrame::response(id, Ok(ResponseValue::Done));
+                if let Flow::Close = self.send(&done).await {
+                    return Flow::Close;
+                }
+                self.send_supervisor_snapshot().await
+            }
+            Err(refusal) => {
+                self.send(&ServerFrame::response(id, Err(refusal.error().clone())))
+                    .await
+            }
+        }
+    }
+
+    /// Sends the figures now, if the token is still a supervisor's (a
+    /// signed-out supervisor's socket stops getting them).
+    async fn send_supervisor_snapshot(&mut self) -> Flow {
+        let Some(supervision) = &mut self.supervision else {
+            return Flow::Continue;
+        };
+        supervision.dirty = false;
+        supervision.next_at = Instant::now() + SUPERVISOR_FRAME_INTERVAL;
+        match self.hub.supervisor_snapshot(&supervision.token) {
+            Ok(snapshot) => self.send(&ServerFrame::Supervisor { snapshot }).await,
+            Err(refusal) => {
+                self.supervision = None;
+                self.send(&ServerFrame::Error {
+                    error: refusal.error().clone(),
+                })
+                .await
             }
         }
     }
@@ -404,6 +491,24 @@ async fn next_event(
 ) -> Result<Sequenced, RecvError> {
     match session {
         Some((_, feed)) => feed.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits for the figures to change: true when they did, false when the
+/// hub is gone; pending forever without a subscription.
+async fn figures_changed(supervision: &mut Option<Supervision>) -> bool {
+    match supervision {
+        Some(s) if !s.dirty => s.changes.changed().await.is_ok(),
+        _ => std::future::pending().await,
+    }
+}
+
+/// Resolves when changed figures may go out (`at`, the end of the
+/// interval); pending forever with nothing to send.
+async fn snapshot_due(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
 }

@@ -110,10 +110,11 @@ impl Switch {
     }
 
     /// Ends the session of an agent who is gone (no panel connected for the
-    /// grace period): ringing queue calls go back to their queue, other
-    /// ringing calls are cleared, calls in progress are hung up, and the
-    /// agent is logged out. Returns whether the agent was logged in.
-    pub fn end_session(&mut self, agent_id: &str) -> bool {
+    /// grace period) or whom a supervisor logs out (`reason` says why):
+    /// ringing queue calls go back to their queue, other ringing calls are
+    /// cleared, calls in progress are hung up, and the agent is logged out.
+    /// Returns whether the agent was logged in.
+    pub fn end_session(&mut self, agent_id: &str, reason: &str) -> bool {
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return false;
         };
@@ -141,8 +142,24 @@ impl Switch {
                 self.clear_party(&call_id, &dn, Cause::Redirected);
             }
         }
-        self.sign_out(agent_id, &dn, "");
+        self.sign_out(agent_id, &dn, reason);
         true
+    }
+
+    /// A supervisor takes the agent out of routing with its own words (not
+    /// one of the agents' reason codes). Allowed in any state but logged
+    /// out; a call in progress goes on.
+    pub fn force_not_ready(&mut self, agent_id: &str, reason: &str) -> Result<(), OpenCtiError> {
+        if self.agents.get(agent_id).is_none_or(|a| a.device.is_none()) {
+            return Err(not_logged_in(agent_id));
+        }
+        self.enter(
+            agent_id,
+            AgentStatus::NotReady,
+            reason.to_string(),
+            WorkMode::AuxWork,
+        );
+        Ok(())
     }
 
     /// Logs the agent out of `dn`, with no check: the agent has no call left.

@@ -32,6 +32,9 @@ pub struct SwitchConfig {
     /// The not-ready reason of an agent who let a queue call ring out.
     #[serde(default = "default_missed_reason")]
     pub missed_reason: String,
+    /// Who may open the supervisor view (`/supervisor`) and act on agents.
+    #[serde(default)]
+    pub supervisors: Vec<SupervisorConfig>,
 }
 
 fn default_wrap_up() -> u64 {
@@ -69,6 +72,19 @@ pub struct AgentConfig {
     pub telephony_mode: TelephonyMode,
 }
 
+/// One supervisor: watches every agent and queue, and may force an agent
+/// Not ready or logged out. Supervisors are not agents: their IDs are their
+/// own, and an agent's password opens no supervisor data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisorConfig {
+    pub id: String,
+    /// The Argon2id hash of the supervisor's password, as for agents.
+    pub password: String,
+    #[serde(default)]
+    pub name: String,
+}
+
 /// One ACD queue and the agents that serve it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,7 +102,8 @@ pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oPKSXh9cHFv
 impl SwitchConfig {
     /// The demo contact center: agents 1001–1004 (password `demo`) on
     /// extensions 2001–2004, queues 5000 (Sales) and 5001 (Support) served by
-    /// all of them, reasons Break/Lunch/Meeting/Training, 30 s of wrap-up.
+    /// all of them, reasons Break/Lunch/Meeting/Training, 30 s of wrap-up,
+    /// and supervisor 9001 (password `demo`).
     pub fn demo() -> Self {
         let ids: Vec<String> = (1..=4).map(|n| format!("100{n}")).collect();
         Self {
@@ -122,6 +139,11 @@ impl SwitchConfig {
             auto_answer_ms: None,
             ring_timeout_seconds: default_ring_timeout(),
             missed_reason: default_missed_reason(),
+            supervisors: vec![SupervisorConfig {
+                id: "9001".into(),
+                password: DEMO_PASSWORD_HASH.into(),
+                name: "Supervisor 9001".into(),
+            }],
         }
     }
 
@@ -159,6 +181,16 @@ impl SwitchConfig {
             if let Some(unknown) = q.agents.iter().find(|a| !ids.contains(a)) {
                 return Err(format!("queue {} names unknown agent {unknown}", q.number));
             }
+        }
+        for s in &self.supervisors {
+            if !ids.insert(&s.id) {
+                return Err(format!(
+                    "{} is configured twice (supervisor IDs are not agent IDs)",
+                    s.id
+                ));
+            }
+            crate::security::credentials::check_stored(&s.id, &s.password)
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }

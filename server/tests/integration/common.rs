@@ -463,6 +463,42 @@ impl Panel {
         }
     }
 
+    /// Subscribes this socket to the supervisor's figures with `token`.
+    pub async fn supervise(&mut self, token: &str) -> Result<(), OpenCtiError> {
+        let id = self.id();
+        self.send_frame(&ClientFrame::Supervise {
+            id: id.clone(),
+            token: token.into(),
+        })
+        .await;
+        self.response(&id).await.map(|_| ())
+    }
+
+    /// Waits for a supervisor snapshot that satisfies `pred`.
+    pub async fn expect_figures(
+        &mut self,
+        pred: impl Fn(&app::supervisor::Snapshot) -> bool,
+    ) -> app::supervisor::Snapshot {
+        loop {
+            match self.next_frame().await.expect("socket closed") {
+                ServerFrame::Supervisor { snapshot } if pred(&snapshot) => return snapshot,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Pings and reads up to the Pong: every frame the server sent before.
+    pub async fn frames_until_pong(&mut self) -> Vec<ServerFrame> {
+        self.send_frame(&ClientFrame::Ping).await;
+        let mut frames = vec![];
+        loop {
+            match self.next_frame().await.expect("socket closed") {
+                ServerFrame::Pong => return frames,
+                frame => frames.push(frame),
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         // The server may have closed first: either way the socket is gone.
         self.ws.close(None).await.ok();

@@ -12,5 +12,6 @@ mod relay;
 mod security;
 mod sim_cli;
 mod supervisor;
+mod supervisor_access;
 mod tls;
 mod wire_matrix;

@@ -103,21 +103,21 @@ fn an_ended_session_sends_ringing_calls_back_and_hangs_up_the_others() {
     sw.set_not_ready("1002", Some("Break"), None).unwrap();
     // A queue call offered to 1001 while it was free: put 1001 back in Ready
     // with nothing on its line first.
-    assert!(sw.end_session("1001"));
+    assert!(sw.end_session("1001", ""));
     assert_eq!(status(&sw, "1001"), AgentStatus::LoggedOut);
     assert!(parties(&sw, &talking).is_empty(), "hung up: the call ended");
     assert!(
         parties(&sw, &ringing).is_empty(),
         "a direct call is cleared"
     );
-    assert!(!sw.end_session("1001"), "once");
+    assert!(!sw.end_session("1001", ""), "once");
 
     // A ringing queue call goes back to its queue for the next agent.
     ready(&mut sw, &["1001"]);
     let queued = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
     assert_eq!(parties(&sw, &queued)[1], p("2001", Alerting));
     sw.set_ready("1002", None).unwrap();
-    assert!(sw.end_session("1001"));
+    assert!(sw.end_session("1001", ""));
     assert_eq!(parties(&sw, &queued)[1], p("2002", Alerting));
 }
 
