@@ -6,6 +6,9 @@
 //! - [`panel`]: the Call Control Panel's views (rendered on the server,
 //!   hydrated in the browser); they read the Interface's store and act only
 //!   through the Interface.
+//! - [`supervisor`]: the supervisor's page and the figures it shares with
+//!   the server (it talks to the server's supervisor API, not through the
+//!   Interface: a supervisor is no agent).
 //! - [`implementations`]: the reference and JavaScript Implementations
 //!   (browser only; the entry point installs them).
 //! - [`interface`]: the OpenCTI Desktop Interface: store, active
@@ -93,7 +96,8 @@ fn page_locale() -> Locale {
 }
 
 /// The root component: `/` is the standalone softphone, `/embed` the same
-/// panel without page chrome for iframes.
+/// panel without page chrome for iframes, `/supervisor` the supervisor's
+/// view of agents and queues.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -109,6 +113,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=move || td_string!(locale, page.not_found).into_view()>
                 <Route path=StaticSegment("") view=Standalone/>
                 <Route path=StaticSegment("embed") view=Embedded/>
+                <Route path=StaticSegment("supervisor") view=supervisor::page::SupervisorPage/>
             </Routes>
         </Router>
     }

@@ -29,6 +29,9 @@ pub enum Notice {
     /// Calls that were up ended while the panel was away (a CTI server
     /// restart, a long network drop): the snapshot no longer has them.
     CallsEnded { count: usize },
+    /// The session ended with a reason the agent did not give: a
+    /// supervisor logged the agent out.
+    LoggedOut { reason: String },
 }
 
 /// The store. `Default` is a logged-out agent with the link down.
@@ -158,7 +161,9 @@ impl Store {
                     self.device_state = DeviceState::Closed;
                     self.calls.clear();
                     self.recent.clear();
-                    self.notice = None;
+                    self.notice = (!a.reason_code.is_empty()).then(|| Notice::LoggedOut {
+                        reason: a.reason_code.clone(),
+                    });
                     self.pending_data.clear();
                 } else {
                     self.device_state = DeviceState::Opened;

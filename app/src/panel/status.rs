@@ -52,6 +52,9 @@ pub fn notice_words(locale: Locale, notice: &Notice) -> String {
         Notice::CallsEnded { count } => {
             td_string!(locale, status.calls_ended, count = *count)
         }
+        Notice::LoggedOut { reason } => {
+            td_string!(locale, status.logged_out_by, reason = reason.as_str())
+        }
     }
 }
 

@@ -1,0 +1,215 @@
+//! `/supervisor`: the sign-in form until a supervisor signs in, then the
+//! queues, the agents and the audit log, live from the relay.
+//!
+//! The server renders the page signed out (it keeps no cookie); in the
+//! browser the tab's `sessionStorage` brings a signed-in supervisor back
+//! after a reload, and the feed ([`super::feed`]) keeps the tables live.
+
+use leptos::prelude::*;
+use leptos_i18n::td_string;
+
+use super::{
+    AuditEntry, Snapshot, SupervisorSession, agents::AgentsTable, audit::AuditLog, feed::FeedLink,
+    http, queues::QueuesTable, signin::SignIn,
+};
+use crate::languages::use_locale;
+
+/// Where this tab keeps the supervisor's session (a reload keeps it, a new
+/// tab or window signs in again).
+const SESSION_KEY: &str = "opencti.supervisor";
+
+/// How the page's live feed is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedState {
+    Connecting,
+    Live,
+    Down,
+}
+
+/// The page's state, shared by its parts.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    pub session: RwSignal<Option<SupervisorSession>>,
+    pub snapshot: RwSignal<Option<Snapshot>>,
+    /// The server's time now (ms since the epoch), ticking every second.
+    pub now: RwSignal<u64>,
+    pub feed: RwSignal<FeedState>,
+    pub audit: RwSignal<Vec<AuditEntry>>,
+    /// Server time minus this browser's time, from the latest snapshot.
+    skew: StoredValue<i64>,
+}
+
+impl Desk {
+    fn new() -> Self {
+        Self {
+            session: RwSignal::new(None),
+            snapshot: RwSignal::new(None),
+            now: RwSignal::new(0),
+            feed: RwSignal::new(FeedState::Connecting),
+            audit: RwSignal::new(vec![]),
+            skew: StoredValue::new(0),
+        }
+    }
+
+    pub fn expect() -> Self {
+        expect_context()
+    }
+
+    pub fn token(&self) -> Option<String> {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+    }
+
+    /// A new snapshot from the feed: the tables follow it.
+    pub fn apply(&self, snapshot: Snapshot) {
+        self.skew
+            .set_value(snapshot.at as i64 - browser_now() as i64);
+        self.now.set(snapshot.at);
+        self.snapshot.set(Some(snapshot));
+        if self.feed.get_untracked() != FeedState::Live {
+            self.feed.set(FeedState::Live);
+        }
+    }
+
+    fn tick(&self) {
+        self.now
+            .set((browser_now() as i64 + self.skew.get_value()).max(0) as u64);
+    }
+
+    /// Signed in: the session is kept for a reload of this tab.
+    pub fn signed_in(&self, session: SupervisorSession) {
+        if let (Some(storage), Ok(json)) = (session_storage(), serde_json::to_string(&session)) {
+            let _ = storage.set_item(SESSION_KEY, &json);
+        }
+        self.session.set(Some(session));
+    }
+
+    /// Signed out (by the supervisor, or the server ended the session).
+    pub fn signed_out(&self) {
+        if let Some(storage) = session_storage() {
+            let _ = storage.remove_item(SESSION_KEY);
+        }
+        self.session.set(None);
+        self.snapshot.set(None);
+        self.audit.set(vec![]);
+        self.feed.set(FeedState::Connecting);
+    }
+
+    /// Reads the audit log again (after sign-in and after each action).
+    pub fn refresh_audit(&self) {
+        let Some(token) = self.token() else {
+            return;
+        };
+        let audit = self.audit;
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(entries) = http::call::<Vec<AuditEntry>>(
+                "GET",
+                "/api/supervisor/audit?limit=20",
+                Some(&token),
+                None::<&()>,
+            )
+            .await
+            {
+                audit.set(entries);
+            }
+        });
+    }
+}
+
+fn browser_now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn stored_session() -> Option<SupervisorSession> {
+    let json = session_storage()?.get_item(SESSION_KEY).ok().flatten()?;
+    serde_json::from_str(&json).ok()
+}
+
+#[component]
+pub fn SupervisorPage() -> impl IntoView {
+    let locale = use_locale();
+    let desk = Desk::new();
+    provide_context(desk);
+    let feed = StoredValue::new_local(None::<FeedLink>);
+    // `data-hydrated` turns true once the browser runs the page (tests and
+    // tools wait for it before they type).
+    let hydrated = RwSignal::new(false);
+    // Browser only (effects do not run on the server): a reload of a
+    // signed-in tab goes straight back to the tables.
+    Effect::new(move |_| {
+        if let Some(session) = stored_session() {
+            desk.session.set(Some(session));
+        }
+        let clock = gloo_timers::callback::Interval::new(1_000, move || desk.tick());
+        clock.forget();
+        hydrated.set(true);
+    });
+    // The feed follows the session.
+    Effect::new(move |_| {
+        let token = desk.session.with(|s| s.as_ref().map(|s| s.token.clone()));
+        feed.update_value(|link| {
+            if let Some(old) = link.take() {
+                old.stop();
+            }
+            *link = token.map(|token| FeedLink::open(desk, token));
+        });
+        desk.refresh_audit();
+    });
+    let sign_out = move |_| {
+        let token = desk.token();
+        desk.signed_out();
+        if let Some(token) = token {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ =
+                    http::call::<()>("POST", "/api/supervisor/logout", Some(&token), None::<&()>)
+                        .await;
+            });
+        }
+    };
+    let signed_in = move || desk.session.with(Option::is_some);
+    view! {
+        <div class="page supervisor-page" data-hydrated=move || hydrated.get().to_string()>
+            <header class="page-header">
+                <span class="brand">"OpenCTI"</span>
+                <span class="page-title">{td_string!(locale, supervisor.title)}</span>
+                <Show when=signed_in>
+                    <span class="sv-who">
+                        <FeedBadge/>
+                        <span class="sv-name">{move || desk.session.with(|s| s.as_ref().map(|s| s.name.clone()))}</span>
+                        <button class="btn btn-small btn-ghost" on:click=sign_out>{td_string!(locale, supervisor.sign_out)}</button>
+                    </span>
+                </Show>
+            </header>
+            <main class="sv-main">
+                <Show when=signed_in fallback=|| view! { <SignIn/> }>
+                    <QueuesTable/>
+                    <AgentsTable/>
+                    <AuditLog/>
+                </Show>
+            </main>
+        </div>
+    }
+    .into_any()
+}
+
+/// Live, or reconnecting: a supervisor must know whether the figures move.
+#[component]
+fn FeedBadge() -> impl IntoView {
+    let locale = use_locale();
+    let desk = Desk::expect();
+    let live = move || desk.feed.get() == FeedState::Live;
+    view! {
+        <span class="sv-feed" class:sv-feed-live=live role="status">
+            {move || if live() {
+                td_string!(locale, supervisor.live)
+            } else {
+                td_string!(locale, supervisor.connecting)
+            }}
+        </span>
+    }
+    .into_any()
+}
