@@ -148,7 +148,7 @@ test.describe('supervisor view', () => {
     await expect(names.first()).toHaveText('Agent 1004');
     await page.getByLabel('Filter').fill('1003');
     await expect(names).toHaveText(['Agent 1003']);
-    await expect(page.getByText('1 of 4')).toBeVisible();
+    await expect(page.getByText('1–1 of 1')).toBeVisible();
     await page.getByLabel('Filter').fill('');
     await page.getByLabel('State').selectOption('on_call');
     await expect(page.getByText('No agent matches the filter.')).toBeVisible();

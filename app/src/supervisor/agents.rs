@@ -10,7 +10,7 @@ use super::{
     ActionRequest, AgentActivity, AgentRow, AuditEntry, MAX_REASON_CHARS, SupervisorAction, http,
     page::Desk,
     sort_header::SortHeader,
-    table::{AgentColumn, AgentFilter, Sort, agents_shown, elapsed},
+    table::{AgentColumn, AgentFilter, Sort, agents_shown, elapsed, page_bounds},
 };
 use crate::{
     languages::{error_message, use_locale},
@@ -43,6 +43,18 @@ pub fn AgentsTable() -> impl IntoView {
         desk.snapshot
             .with(|s| s.as_ref().map_or(0, |s| s.agents.len()))
     };
+    // One page of rows at a time; a new order or filter starts at page one.
+    let page = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        sort.track();
+        filter.track();
+        page.set(0);
+    });
+    let bounds = move || rows.with(|ids| page_bounds(ids.len(), page.get()));
+    let visible = Memo::new(move |_| {
+        let (start, end, _) = bounds();
+        rows.with(|ids| ids[start..end].to_vec())
+    });
     let set_state_filter = move |ev| {
         let value = event_target_value(&ev);
         let activity = AgentActivity::ALL.into_iter().find(|a| a.as_str() == value);
@@ -52,9 +64,27 @@ pub fn AgentsTable() -> impl IntoView {
         <section class="sv-section" aria-labelledby="sv-agents">
             <div class="sv-section-head">
                 <h2 id="sv-agents" class="sv-heading">{td_string!(locale, supervisor.agents)}</h2>
-                <span class="sv-count" aria-live="polite">
-                    {move || td_string!(locale, supervisor.shown, shown = rows.with(Vec::len), total = total()).to_string()}
+                <span class="sv-count">
+                    {move || {
+                        let (start, end, _) = bounds();
+                        let count = rows.with(Vec::len);
+                        td_string!(locale, supervisor.shown, first = (start + 1).min(count), last = end, count = count).to_string()
+                    }}
                 </span>
+                <Show when=move || { bounds().2 > 1 }>
+                    <nav class="sv-pager" aria-label=td_string!(locale, supervisor.pages)>
+                        <button class="btn btn-small btn-ghost" type="button"
+                            disabled=move || page.get() == 0
+                            on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
+                            {td_string!(locale, supervisor.previous)}
+                        </button>
+                        <button class="btn btn-small btn-ghost" type="button"
+                            disabled=move || { let (_, end, _) = bounds(); end >= rows.with(Vec::len) }
+                            on:click=move |_| page.update(|p| *p += 1)>
+                            {td_string!(locale, supervisor.next)}
+                        </button>
+                    </nav>
+                </Show>
             </div>
             <div class="sv-filters">
                 <label>
@@ -87,8 +117,8 @@ pub fn AgentsTable() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || rows.get() key=|row| row.clone() let:row>
-                            <AgentLine row pending/>
+                        <For each=move || 0..visible.with(Vec::len) key=|position| *position let:position>
+                            <AgentSlot position visible pending/>
                         </For>
                     </tbody>
                 </table>
@@ -102,51 +132,80 @@ pub fn AgentsTable() -> impl IntoView {
     .into_any()
 }
 
+/// Row `position` of the page: it shows whichever agent the order puts there.
+/// Rows are recycled, not rebuilt: when the order changes (sorted by time
+/// in state, it changes at every update) the cells take the new agent's
+/// values, and no element is created or removed.
 #[component]
-fn AgentLine(row: AgentRow, pending: RwSignal<Option<Pending>>) -> impl IntoView {
+fn AgentSlot(
+    position: usize,
+    visible: Memo<Vec<String>>,
+    pending: RwSignal<Option<Pending>>,
+) -> impl IntoView {
     let locale = use_locale();
     let desk = Desk::expect();
-    let logged_out = row.activity == AgentActivity::LoggedOut;
-    let since = (!logged_out).then_some(row.since);
-    let call_since = row.call.as_ref().map(|c| c.since);
-    let ask = {
-        let (agent_id, name) = (row.agent_id.clone(), row.name.clone());
-        move |action| {
+    let agent_id =
+        Memo::new(move |_| visible.with(|ids| ids.get(position).cloned().unwrap_or_default()));
+    let row = Memo::new(move |_| agent_id.with(|id| desk.row(id)));
+    // Reading a cell tracks the slot's agent and that agent's row.
+    let read = move |f: fn(&AgentRow) -> String| {
+        move || row.with(|r| r.as_ref().map(|r| r.with(f)).unwrap_or_default())
+    };
+    // What several cells read, read once per change.
+    let state = Memo::new(move |_| {
+        row.with(|r| {
+            r.as_ref().map_or((AgentActivity::LoggedOut, 0), |r| {
+                r.with(|r| (r.activity, r.since))
+            })
+        })
+    });
+    let activity = move || state.get().0;
+    let logged_out = Memo::new(move |_| activity() == AgentActivity::LoggedOut);
+    let since = move || {
+        let (activity, since) = state.get();
+        (activity != AgentActivity::LoggedOut).then_some(since)
+    };
+    let call =
+        Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.with(|r| r.call.clone()))));
+    let call_since = move || call.with(|c| c.as_ref().map(|c| c.since));
+    let ask = move |action| {
+        let chosen = row.with_untracked(|r| {
+            r.as_ref()
+                .map(|r| r.with_untracked(|r| (r.agent_id.clone(), r.name.clone())))
+        });
+        if let Some((agent_id, name)) = chosen {
             pending.set(Some(Pending {
-                agent_id: agent_id.clone(),
-                name: name.clone(),
+                agent_id,
+                name,
                 action,
-            }))
+            }));
         }
     };
-    let ask_logout = ask.clone();
     view! {
-        <tr class=format!("sv-agent state-{}", row.activity.as_str()) data-agent=row.agent_id.clone()>
+        <tr class=move || format!("sv-agent state-{}", activity().as_str()) data-agent=move || agent_id.get()>
             <th scope="row">
-                <span class="sv-name">{row.name.clone()}</span>
-                <span class="sv-sub">{row.agent_id.clone()}</span>
+                <span class="sv-name">{read(|r| r.name.clone())}</span>
+                <span class="sv-sub">{read(|r| r.agent_id.clone())}</span>
             </th>
-            <td class="num">{row.extension.clone()}</td>
-            <td><span class="sv-state">{activity_words(locale, row.activity)}</span></td>
-            <td>{row.reason.clone()}</td>
-            <td class="num">{move || elapsed(since, desk.now.get())}</td>
+            <td class="num">{read(|r| r.extension.clone())}</td>
+            <td><span class="sv-state">{move || activity_words(locale, activity())}</span></td>
+            <td>{read(|r| r.reason.clone())}</td>
+            <td class="num">{move || elapsed(since(), desk.now.get())}</td>
             <td>
-                {row.call.clone().map(|call| view! {
-                    <span class="sv-call">
-                        <span>{call.party}</span>
-                        <span class="num sv-sub">{move || elapsed(call_since, desk.now.get())}</span>
-                    </span>
-                })}
+                <span class="sv-call">
+                    <span>{move || call.with(|c| c.as_ref().map(|c| c.party.clone()).unwrap_or_default())}</span>
+                    <span class="num sv-sub">{move || call_since().map(|at| elapsed(Some(at), desk.now.get()))}</span>
+                </span>
             </td>
-            <td class="num">{row.handled}</td>
-            <td class="num">{row.average_handle_ms.map_or_else(|| "—".to_string(), duration)}</td>
+            <td class="num">{read(|r| r.handled.to_string())}</td>
+            <td class="num">{read(|r| r.average_handle_ms.map_or_else(|| "—".to_string(), duration))}</td>
             <td><div class="sv-actions">
                 <button class="btn btn-small btn-not-ready" type="button" disabled=logged_out
                     on:click=move |_| ask(SupervisorAction::ForceNotReady)>
                     {td_string!(locale, supervisor.force_not_ready)}
                 </button>
                 <button class="btn btn-small btn-secondary" type="button" disabled=logged_out
-                    on:click=move |_| ask_logout(SupervisorAction::ForceLogout)>
+                    on:click=move |_| ask(SupervisorAction::ForceLogout)>
                     {td_string!(locale, supervisor.force_logout)}
                 </button>
             </div></td>

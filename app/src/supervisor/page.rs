@@ -5,12 +5,14 @@
 //! browser the tab's `sessionStorage` brings a signed-in supervisor back
 //! after a reload, and the feed ([`super::feed`]) keeps the tables live.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
 use super::{
-    AuditEntry, Snapshot, SupervisorSession, agents::AgentsTable, audit::AuditLog, feed::FeedLink,
-    http, queues::QueuesTable, signin::SignIn,
+    AgentRow, AuditEntry, Snapshot, SupervisorSession, agents::AgentsTable, audit::AuditLog,
+    feed::FeedLink, http, queues::QueuesTable, signin::SignIn,
 };
 use crate::languages::use_locale;
 
@@ -35,6 +37,9 @@ pub struct Desk {
     pub now: RwSignal<u64>,
     pub feed: RwSignal<FeedState>,
     pub audit: RwSignal<Vec<AuditEntry>>,
+    /// One signal per agent's row: an update sets only the rows that
+    /// changed, so the table redraws those cells and nothing else.
+    rows: StoredValue<HashMap<String, ArcRwSignal<AgentRow>>>,
     /// Server time minus this browser's time, from the latest snapshot.
     skew: StoredValue<i64>,
 }
@@ -47,6 +52,7 @@ impl Desk {
             now: RwSignal::new(0),
             feed: RwSignal::new(FeedState::Connecting),
             audit: RwSignal::new(vec![]),
+            rows: StoredValue::new(HashMap::new()),
             skew: StoredValue::new(0),
         }
     }
@@ -55,16 +61,45 @@ impl Desk {
         expect_context()
     }
 
+    /// The row of an agent of the latest snapshot.
+    pub fn row(&self, agent_id: &str) -> Option<ArcRwSignal<AgentRow>> {
+        self.rows.with_value(|rows| rows.get(agent_id).cloned())
+    }
+
     pub fn token(&self) -> Option<String> {
         self.session
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
     }
 
-    /// A new snapshot from the feed: the tables follow it.
+    /// A new snapshot from the feed: the rows that changed are set, then
+    /// the tables' order and the queues follow it. The clock keeps its
+    /// one tick a second (setting it here would redraw every timer).
     pub fn apply(&self, snapshot: Snapshot) {
         self.skew
             .set_value(snapshot.at as i64 - browser_now() as i64);
-        self.now.set(snapshot.at);
+        if self.now.get_untracked() == 0 {
+            self.now.set(snapshot.at);
+        }
+        // The changed rows are set once the map is let go: what they wake
+        // may read the map.
+        let mut changed = vec![];
+        self.rows.update_value(|rows| {
+            for row in &snapshot.agents {
+                match rows.get(&row.agent_id) {
+                    Some(signal) => {
+                        if signal.with_untracked(|old| old != row) {
+                            changed.push((signal.clone(), row.clone()));
+                        }
+                    }
+                    None => {
+                        rows.insert(row.agent_id.clone(), ArcRwSignal::new(row.clone()));
+                    }
+                }
+            }
+        });
+        for (signal, row) in changed {
+            signal.set(row);
+        }
         self.snapshot.set(Some(snapshot));
         if self.feed.get_untracked() != FeedState::Live {
             self.feed.set(FeedState::Live);
@@ -91,6 +126,7 @@ impl Desk {
         }
         self.session.set(None);
         self.snapshot.set(None);
+        self.rows.set_value(HashMap::new());
         self.audit.set(vec![]);
         self.feed.set(FeedState::Connecting);
     }

@@ -73,23 +73,29 @@ pub struct AgentFilter {
 
 impl AgentFilter {
     pub fn admits(&self, row: &AgentRow) -> bool {
-        let text = self.text.trim().to_lowercase();
-        let matches_text = text.is_empty()
-            || row.name.to_lowercase().contains(&text)
+        if self.activity.is_some_and(|a| a != row.activity) {
+            return false;
+        }
+        let text = self.text.trim();
+        if text.is_empty() {
+            return true;
+        }
+        let text = text.to_lowercase();
+        row.name.to_lowercase().contains(&text)
             || row.agent_id.contains(&text)
-            || row.extension.contains(&text);
-        matches_text && self.activity.is_none_or(|a| a == row.activity)
+            || row.extension.contains(&text)
     }
 }
 
-/// The agents the filter admits, in the sort's order (ties by ID, so the
-/// order is stable from one update to the next).
+/// The IDs of the agents the filter admits, in the sort's order (ties by
+/// ID, so the order is stable from one update to the next). IDs, not rows:
+/// the table keeps one row per agent and only reorders them.
 pub fn agents_shown(
     rows: &[AgentRow],
     filter: &AgentFilter,
     sort: Sort<AgentColumn>,
-) -> Vec<AgentRow> {
-    let mut shown: Vec<AgentRow> = rows.iter().filter(|r| filter.admits(r)).cloned().collect();
+) -> Vec<String> {
+    let mut shown: Vec<&AgentRow> = rows.iter().filter(|r| filter.admits(r)).collect();
     shown.sort_by(|a, b| {
         let order = match sort.column {
             AgentColumn::Agent => a.name.cmp(&b.name),
@@ -107,7 +113,20 @@ pub fn agents_shown(
         };
         order.then_with(|| a.agent_id.cmp(&b.agent_id))
     });
-    shown
+    shown.into_iter().map(|r| r.agent_id.clone()).collect()
+}
+
+/// Agents one page of the table shows: the DOM (and every timer in it)
+/// stays this size however many agents the contact center has.
+pub const PAGE_SIZE: usize = 25;
+
+/// The rows `[start, end)` of page `page` (from 0) of `len` rows, and how
+/// many pages there are (at least one); a page past the end shows the last.
+pub fn page_bounds(len: usize, page: usize) -> (usize, usize, usize) {
+    let pages = len.div_ceil(PAGE_SIZE).max(1);
+    let page = page.min(pages - 1);
+    let start = page * PAGE_SIZE;
+    (start, (start + PAGE_SIZE).min(len), pages)
 }
 
 /// The queues in the sort's order (ties by number).

@@ -14,8 +14,8 @@ fn agent(id: &str, name: &str, activity: AgentActivity, since: u64, handled: u64
     }
 }
 
-fn ids(rows: &[AgentRow]) -> Vec<&str> {
-    rows.iter().map(|r| r.agent_id.as_str()).collect()
+fn ids(shown: &[String]) -> Vec<&str> {
+    shown.iter().map(String::as_str).collect()
 }
 
 fn rows() -> Vec<AgentRow> {
@@ -158,4 +158,18 @@ fn a_sparkline_spans_its_box() {
     );
     assert_eq!(sparkline(&[0, 0], 10.0, 11.0), "0.0,10.5 10.0,10.5");
     assert_eq!(sparkline(&[], 10.0, 11.0), "");
+}
+
+#[test]
+fn pages_cover_every_row_once() {
+    assert_eq!(page_bounds(0, 0), (0, 0, 1));
+    assert_eq!(page_bounds(4, 0), (0, 4, 1));
+    assert_eq!(page_bounds(1000, 0), (0, 50, 20));
+    assert_eq!(page_bounds(1000, 19), (950, 1000, 20));
+    assert_eq!(page_bounds(101, 2), (100, 101, 3));
+    assert_eq!(
+        page_bounds(101, 7),
+        (100, 101, 3),
+        "past the end: the last page"
+    );
 }
