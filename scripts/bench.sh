@@ -23,12 +23,12 @@ relay() {
 }
 
 panel() {
-  cargo leptos build --release
+  cargo leptos build --release --split
   (cd end2end && node bench/panel.mjs 200 20)
 }
 
 weight() {
-  cargo leptos build --release
+  cargo leptos build --release --split
   scripts/weight.sh
   if ! command -v twiggy >/dev/null; then
     cargo install twiggy --locked

@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
-cargo leptos build --release
+cargo leptos build --release --split
 exec target/release/server --site-root target/site "$@"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-cargo leptos build --release
+cargo leptos build --release --split
 port=3190
 target/release/server --addr "127.0.0.1:$port" --site-root target/site --database sqlite::memory: --ring-timeout-seconds 2 &
 server=$!

@@ -25,7 +25,7 @@ step "TypeScript typings (tsc --noEmit over their usage file)"
 (cd end2end && npx tsc --noEmit -p typings)
 
 step "release build (server + wasm)"
-cargo leptos build --release
+cargo leptos build --release --split
 
 step "panel weight (gzip budget)"
 scripts/weight.sh

@@ -191,6 +191,11 @@ const stats = (xs) => {
 };
 const fmt = (o) => `p50 ${o.p50.toFixed(2)} ms, p95 ${o.p95.toFixed(2)} ms, max ${o.max.toFixed(2)} ms (n=${o.n})`;
 
+// Main-thread time by kind (Chromium's own counters), per update.
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+const counters = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+
 const phase = async (name) => {
   await page.evaluate(() => {
     window.__updates = [];
@@ -201,9 +206,12 @@ const phase = async (name) => {
     window.__layout = [];
   });
   const before = changes;
+  const busyBefore = await counters();
   const started = Date.now();
   await page.waitForFunction((until) => Date.now() >= until, started + seconds * 1000, { polling: 250 });
   const { updates, parse, bytes, ticks, handler, layout } = await page.evaluate(() => ({ updates: window.__updates, parse: window.__parse, bytes: window.__bytes, ticks: window.__ticks, handler: window.__handler, layout: window.__layout }));
+  const busyAfter = await counters();
+  const per = (key) => (((busyAfter[key] - busyBefore[key]) * 1000) / updates.length).toFixed(2);
   const u = stats(updates);
   const p = stats(parse);
   const rate = ((changes - before) / seconds).toFixed(0);
@@ -212,6 +220,7 @@ const phase = async (name) => {
   console.log(`  update / parse at p50: ${(u.p50 / p.p50).toFixed(1)}×; p95 within a 16 ms frame: ${u.p95 <= 16 ? 'yes' : 'no'}`);
   console.log(`  of which the page's message handler (read the frame, set the signals): ${fmt(stats(handler))}`);
   console.log(`  of which style and layout: ${fmt(stats(layout))}`);
+  console.log(`  main thread per update (all of the page's work in the phase, ÷ updates): script ${per('ScriptDuration')} ms, style ${per('RecalcStyleDuration')} ms, layout ${per('LayoutDuration')} ms, all tasks ${per('TaskDuration')} ms`);
   console.log(`  clock tick (every timer on the page): ${fmt(stats(ticks))}`);
 };
 

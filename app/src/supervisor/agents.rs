@@ -3,7 +3,10 @@
 //! state, sortable by column; each row's actions open a dialog that asks
 //! the reason the agent will see.
 
-use leptos::prelude::*;
+use leptos::{
+    html::{Button, Span, Tr},
+    prelude::*,
+};
 use leptos_i18n::td_string;
 
 use super::{
@@ -71,7 +74,7 @@ pub fn AgentsTable() -> impl IntoView {
                         td_string!(locale, supervisor.shown, first = (start + 1).min(count), last = end, count = count).to_string()
                     }}
                 </span>
-                <Show when=move || { bounds().2 > 1 }>
+                {move || (bounds().2 > 1).then(|| view! {
                     <nav class="sv-pager" aria-label=td_string!(locale, supervisor.pages)>
                         <button class="btn btn-small btn-ghost" type="button"
                             disabled=move || page.get() == 0
@@ -84,7 +87,7 @@ pub fn AgentsTable() -> impl IntoView {
                             {td_string!(locale, supervisor.next)}
                         </button>
                     </nav>
-                </Show>
+                })}
             </div>
             <div class="sv-filters">
                 <label>
@@ -123,19 +126,20 @@ pub fn AgentsTable() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <Show when=move || { rows.with(Vec::is_empty) && total() > 0 }>
+            {move || (rows.with(Vec::is_empty) && total() > 0).then(|| view! {
                 <p class="sv-empty">{td_string!(locale, supervisor.no_match)}</p>
-            </Show>
+            })}
             <ActionDialog pending/>
         </section>
     }
-    .into_any()
 }
 
-/// Row `position` of the page: it shows whichever agent the order puts there.
-/// Rows are recycled, not rebuilt: when the order changes (sorted by time
-/// in state, it changes at every update) the cells take the new agent's
-/// values, and no element is created or removed.
+/// Row `position` of the page: it shows whichever agent the order puts
+/// there. Rows are recycled, not rebuilt, and one effect per row writes the
+/// cells that changed: sorted by time in state, every row shows another
+/// agent at every update, and one reactive node per cell cost ~20 µs each
+/// there (`end2end/bench/supervisor.mjs`); the two timers stay reactive
+/// text, since the clock moves them.
 #[component]
 fn AgentSlot(
     position: usize,
@@ -147,71 +151,110 @@ fn AgentSlot(
     let agent_id =
         Memo::new(move |_| visible.with(|ids| ids.get(position).cloned().unwrap_or_default()));
     let row = Memo::new(move |_| agent_id.with(|id| desk.row(id)));
-    // Reading a cell tracks the slot's agent and that agent's row.
-    let read = move |f: fn(&AgentRow) -> String| {
-        move || row.with(|r| r.as_ref().map(|r| r.with(f)).unwrap_or_default())
-    };
-    // What several cells read, read once per change.
-    let state = Memo::new(move |_| {
-        row.with(|r| {
-            r.as_ref().map_or((AgentActivity::LoggedOut, 0), |r| {
-                r.with(|r| (r.activity, r.since))
-            })
-        })
+    let current = move || row.with(|r| r.as_ref().map(|r| r.get()));
+    let since = Memo::new(move |_| {
+        current().and_then(|r| (r.activity != AgentActivity::LoggedOut).then_some(r.since))
     });
-    let activity = move || state.get().0;
-    let logged_out = Memo::new(move |_| activity() == AgentActivity::LoggedOut);
-    let since = move || {
-        let (activity, since) = state.get();
-        (activity != AgentActivity::LoggedOut).then_some(since)
-    };
-    let call =
-        Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.with(|r| r.call.clone()))));
-    let call_since = move || call.with(|c| c.as_ref().map(|c| c.since));
+    let call_since = Memo::new(move |_| current().and_then(|r| r.call.map(|c| c.since)));
+    let (tr, name, id, extension, state, reason, party, handled, handle_time) = (
+        NodeRef::<Tr>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+        NodeRef::<Span>::new(),
+    );
+    let (force_not_ready, force_logout) = (NodeRef::<Button>::new(), NodeRef::<Button>::new());
+    Effect::new(move |previous: Option<Option<AgentRow>>| {
+        let now = current();
+        let before = previous.flatten();
+        if let Some(r) = &now {
+            let changed = |cell: fn(&AgentRow) -> String| {
+                let text = cell(r);
+                before
+                    .as_ref()
+                    .is_none_or(|b| cell(b) != text)
+                    .then_some(text)
+            };
+            let write = |node: NodeRef<Span>, cell: fn(&AgentRow) -> String| {
+                if let (Some(text), Some(element)) = (changed(cell), node.get_untracked()) {
+                    element.set_text_content(Some(&text));
+                }
+            };
+            write(name, |r| r.name.clone());
+            write(id, |r| r.agent_id.clone());
+            write(extension, |r| r.extension.clone());
+            write(reason, |r| r.reason.clone());
+            write(party, |r| {
+                r.call.as_ref().map(|c| c.party.clone()).unwrap_or_default()
+            });
+            write(handled, |r| r.handled.to_string());
+            write(handle_time, |r| {
+                r.average_handle_ms
+                    .map_or_else(|| "—".to_string(), duration)
+            });
+            if before.as_ref().is_none_or(|b| b.activity != r.activity) {
+                if let Some(element) = state.get_untracked() {
+                    element.set_text_content(Some(activity_words(locale, r.activity)));
+                }
+                if let Some(element) = tr.get_untracked() {
+                    element.set_class_name(&format!("sv-agent state-{}", r.activity.as_str()));
+                }
+                let logged_out = r.activity == AgentActivity::LoggedOut;
+                for button in [force_not_ready, force_logout] {
+                    if let Some(element) = button.get_untracked() {
+                        element.set_disabled(logged_out);
+                    }
+                }
+            }
+            if let Some(element) = tr.get_untracked() {
+                let _ = element.set_attribute("data-agent", &r.agent_id);
+            }
+        }
+        now
+    });
     let ask = move |action| {
-        let chosen = row.with_untracked(|r| {
-            r.as_ref()
-                .map(|r| r.with_untracked(|r| (r.agent_id.clone(), r.name.clone())))
-        });
-        if let Some((agent_id, name)) = chosen {
+        if let Some(r) = row.with_untracked(|r| r.as_ref().map(|r| r.get_untracked())) {
             pending.set(Some(Pending {
-                agent_id,
-                name,
+                agent_id: r.agent_id,
+                name: r.name,
                 action,
             }));
         }
     };
     view! {
-        <tr class=move || format!("sv-agent state-{}", activity().as_str()) data-agent=move || agent_id.get()>
+        <tr node_ref=tr class="sv-agent">
             <th scope="row">
-                <span class="sv-name">{read(|r| r.name.clone())}</span>
-                <span class="sv-sub">{read(|r| r.agent_id.clone())}</span>
+                <span class="sv-name" node_ref=name></span>
+                <span class="sv-sub" node_ref=id></span>
             </th>
-            <td class="num">{read(|r| r.extension.clone())}</td>
-            <td><span class="sv-state">{move || activity_words(locale, activity())}</span></td>
-            <td>{read(|r| r.reason.clone())}</td>
-            <td class="num">{move || elapsed(since(), desk.now.get())}</td>
+            <td class="num"><span node_ref=extension></span></td>
+            <td><span class="sv-state" node_ref=state></span></td>
+            <td><span node_ref=reason></span></td>
+            <td class="num">{move || elapsed(since.get(), desk.now.get())}</td>
             <td>
                 <span class="sv-call">
-                    <span>{move || call.with(|c| c.as_ref().map(|c| c.party.clone()).unwrap_or_default())}</span>
-                    <span class="num sv-sub">{move || call_since().map(|at| elapsed(Some(at), desk.now.get()))}</span>
+                    <span node_ref=party></span>
+                    <span class="num sv-sub">{move || call_since.get().map(|at| elapsed(Some(at), desk.now.get()))}</span>
                 </span>
             </td>
-            <td class="num">{read(|r| r.handled.to_string())}</td>
-            <td class="num">{read(|r| r.average_handle_ms.map_or_else(|| "—".to_string(), duration))}</td>
+            <td class="num"><span node_ref=handled></span></td>
+            <td class="num"><span node_ref=handle_time></span></td>
             <td><div class="sv-actions">
-                <button class="btn btn-small btn-not-ready" type="button" disabled=logged_out
+                <button node_ref=force_not_ready class="btn btn-small btn-not-ready" type="button"
                     on:click=move |_| ask(SupervisorAction::ForceNotReady)>
                     {td_string!(locale, supervisor.force_not_ready)}
                 </button>
-                <button class="btn btn-small btn-secondary" type="button" disabled=logged_out
+                <button node_ref=force_logout class="btn btn-small btn-secondary" type="button"
                     on:click=move |_| ask(SupervisorAction::ForceLogout)>
                     {td_string!(locale, supervisor.force_logout)}
                 </button>
             </div></td>
         </tr>
     }
-    .into_any()
 }
 
 /// Asks the reason (the agent sees it), then carries the action out.
@@ -302,8 +345,9 @@ fn ActionDialog(pending: RwSignal<Option<Pending>>) -> impl IntoView {
             _ => td_string!(locale, supervisor.force_not_ready),
         })
     };
+    let open = Memo::new(move |_| pending.with(Option::is_some));
     view! {
-        <Show when=move || pending.with(Option::is_some)>
+        {move || open.get().then(|| view! {
             <div class="sv-backdrop">
                 <form class="ccp sv-dialog" role="dialog" aria-modal="true" aria-labelledby="sv-dialog-title"
                     on:submit=submit
@@ -322,7 +366,6 @@ fn ActionDialog(pending: RwSignal<Option<Pending>>) -> impl IntoView {
                     </div>
                 </form>
             </div>
-        </Show>
+        })}
     }
-    .into_any()
 }

@@ -15,9 +15,10 @@ pub fn AuditLog() -> impl IntoView {
     view! {
         <section class="sv-section" aria-labelledby="sv-audit">
             <h2 id="sv-audit" class="sv-heading">{td_string!(locale, supervisor.audit)}</h2>
-            <Show when=move || !desk.audit.with(Vec::is_empty)
-                fallback=move || view! { <p class="sv-empty">{td_string!(locale, supervisor.no_audit)}</p> }>
-                <ol class="sv-audit">
+            {move || desk.audit.with(Vec::is_empty).then(|| view! {
+                <p class="sv-empty">{td_string!(locale, supervisor.no_audit)}</p>
+            })}
+            <ol class="sv-audit">
                     {move || desk.audit.get().into_iter().map(|entry| view! {
                         <li>
                             <span class="sv-sub">{time_of_day(locale, entry.at)}</span>
@@ -32,9 +33,7 @@ pub fn AuditLog() -> impl IntoView {
                             <q>{entry.reason}</q>
                         </li>
                     }).collect_view()}
-                </ol>
-            </Show>
+            </ol>
         </section>
     }
-    .into_any()
 }

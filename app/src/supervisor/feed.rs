@@ -109,9 +109,12 @@ impl FeedLink {
         };
         let desk = self.inner.borrow().desk;
         match frame {
-            ServerFrame::Supervisor { snapshot } => {
+            ServerFrame::Supervisor {
+                snapshot,
+                changes_only,
+            } => {
                 self.inner.borrow_mut().attempt = 0;
-                desk.apply(snapshot);
+                desk.apply(snapshot, changes_only);
             }
             ServerFrame::Response {
                 ok: false,

@@ -3,13 +3,14 @@
 //! observations, and the actions a supervisor takes on agents.
 //!
 //! - [`types`]: what the server and the page exchange (shared, re-exported).
-//! - [`page`]: the page; [`signin`], [`agents`], [`queues`], [`audit`] and
-//!   [`sort_header`] its parts; [`table`] their sorting, filtering and
+//! - [`page`]: the page; [`signin`], [`dashboard`] ([`agents`], [`queues`],
+//!   [`audit`], [`sort_header`]) its parts; [`table`] their sorting, filtering and
 //!   formatting (pure).
 //! - [`feed`] and [`http`]: the page's links to the server (browser only).
 
 pub mod agents;
 pub mod audit;
+pub mod dashboard;
 pub mod feed;
 pub mod http;
 pub mod page;

@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use leptos_i18n::td_string;
 
 use super::{
-    AgentRow, AuditEntry, Snapshot, SupervisorSession, agents::AgentsTable, audit::AuditLog,
-    feed::FeedLink, http, queues::QueuesTable, signin::SignIn,
+    AgentRow, AuditEntry, Snapshot, SupervisorSession, dashboard::mount_dashboard, http,
+    signin::SignIn,
 };
 use crate::languages::use_locale;
 
@@ -71,10 +71,10 @@ impl Desk {
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
     }
 
-    /// A new snapshot from the feed: the rows that changed are set, then
-    /// the tables' order and the queues follow it. The clock keeps its
+    /// Figures from the feed (whole, or the rows that changed): the rows
+    /// that changed are set, then the tables' order and the queues follow. The clock keeps its
     /// one tick a second (setting it here would redraw every timer).
-    pub fn apply(&self, snapshot: Snapshot) {
+    pub fn apply(&self, snapshot: Snapshot, changes_only: bool) {
         self.skew
             .set_value(snapshot.at as i64 - browser_now() as i64);
         if self.now.get_untracked() == 0 {
@@ -100,7 +100,10 @@ impl Desk {
         for (signal, row) in changed {
             signal.set(row);
         }
-        self.snapshot.set(Some(snapshot));
+        self.snapshot.update(|current| match current {
+            Some(current) => current.merge(snapshot, changes_only),
+            None => *current = Some(snapshot),
+        });
         if self.feed.get_untracked() != FeedState::Live {
             self.feed.set(FeedState::Live);
         }
@@ -170,7 +173,8 @@ pub fn SupervisorPage() -> impl IntoView {
     let locale = use_locale();
     let desk = Desk::new();
     provide_context(desk);
-    let feed = StoredValue::new_local(None::<FeedLink>);
+    let board = NodeRef::<leptos::html::Div>::new();
+    let mounted = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
     // `data-hydrated` turns true once the browser runs the page (tests and
     // tools wait for it before they type).
     let hydrated = RwSignal::new(false);
@@ -184,16 +188,22 @@ pub fn SupervisorPage() -> impl IntoView {
         clock.forget();
         hydrated.set(true);
     });
-    // The feed follows the session.
+    // The feed and the tables follow the session. The tables are mounted
+    // in the browser only, never server-rendered nor hydrated (the server
+    // knows no supervisor), from a wasm chunk of their own
+    // (`dashboard::mount_dashboard`): an agent's panel carries none of it.
     Effect::new(move |_| {
         let token = desk.session.with(|s| s.as_ref().map(|s| s.token.clone()));
-        feed.update_value(|link| {
-            if let Some(old) = link.take() {
-                old.stop();
-            }
-            *link = token.map(|token| FeedLink::open(desk, token));
-        });
-        desk.refresh_audit();
+        mounted.set_value(None);
+        if let (Some(token), Some(parent)) = (token, board.get()) {
+            wasm_bindgen_futures::spawn_local(async move {
+                let dashboard = mount_dashboard(parent.into(), desk, locale, token.clone()).await;
+                // Still the same sign-in once the chunk has arrived?
+                if desk.token().as_ref() == Some(&token) {
+                    mounted.set_value(Some(dashboard));
+                }
+            });
+        }
     });
     let sign_out = move |_| {
         let token = desk.token();
@@ -212,20 +222,15 @@ pub fn SupervisorPage() -> impl IntoView {
             <header class="page-header">
                 <span class="brand">"OpenCTI"</span>
                 <span class="page-title">{td_string!(locale, supervisor.title)}</span>
-                <Show when=signed_in>
-                    <span class="sv-who">
-                        <FeedBadge/>
-                        <span class="sv-name">{move || desk.session.with(|s| s.as_ref().map(|s| s.name.clone()))}</span>
-                        <button class="btn btn-small btn-ghost" on:click=sign_out>{td_string!(locale, supervisor.sign_out)}</button>
-                    </span>
-                </Show>
+                <span class="sv-who" class:sv-hidden=move || !signed_in()>
+                    <FeedBadge/>
+                    <span class="sv-name">{move || desk.session.with(|s| s.as_ref().map(|s| s.name.clone()))}</span>
+                    <button class="btn btn-small btn-ghost" on:click=sign_out>{td_string!(locale, supervisor.sign_out)}</button>
+                </span>
             </header>
             <main class="sv-main">
-                <Show when=signed_in fallback=|| view! { <SignIn/> }>
-                    <QueuesTable/>
-                    <AgentsTable/>
-                    <AuditLog/>
-                </Show>
+                <div class:sv-hidden=signed_in><SignIn/></div>
+                <div class="sv-dashboard" node_ref=board></div>
             </main>
         </div>
     }
@@ -247,5 +252,4 @@ fn FeedBadge() -> impl IntoView {
             }}
         </span>
     }
-    .into_any()
 }

@@ -13,8 +13,10 @@ use super::{
 };
 use crate::{languages::use_locale, panel::state::duration};
 
-const SPARK_WIDTH: f64 = 90.0;
-const SPARK_HEIGHT: f64 = 22.0;
+/// The sparkline's size on screen (px), and its drawing box (10× finer,
+/// whole units).
+const SPARK_WIDTH: u32 = 90;
+const SPARK_HEIGHT: u32 = 22;
 
 #[component]
 pub fn QueuesTable() -> impl IntoView {
@@ -59,7 +61,6 @@ pub fn QueuesTable() -> impl IntoView {
             </div>
         </section>
     }
-    .into_any()
 }
 
 #[component]
@@ -90,11 +91,11 @@ fn QueueLine(queue: QueueRow, level_seconds: u64) -> impl IntoView {
             <td class="num" title=level>{percent(queue.service_level)}</td>
             <td>
                 <svg class="sv-spark" role="img" aria-label=trend
-                    viewBox=format!("0 0 {SPARK_WIDTH} {SPARK_HEIGHT}") width=SPARK_WIDTH height=SPARK_HEIGHT>
-                    <polyline points=sparkline(&queue.waiting_history, SPARK_WIDTH, SPARK_HEIGHT)/>
+                    viewBox=format!("0 -10 {} {}", SPARK_WIDTH * 10, SPARK_HEIGHT * 10 + 20) width=SPARK_WIDTH height=SPARK_HEIGHT
+                    preserveAspectRatio="none">
+                    <polyline points=sparkline(&queue.waiting_history, SPARK_WIDTH * 10, SPARK_HEIGHT * 10) vector-effect="non-scaling-stroke"/>
                 </svg>
             </td>
         </tr>
     }
-    .into_any()
 }

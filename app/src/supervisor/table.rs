@@ -169,26 +169,28 @@ pub fn elapsed(since: Option<u64>, now: u64) -> String {
 }
 
 /// A share as a whole percentage, or a dash with nothing to count.
+/// (Integer formatting only: float formatting would add its code to the
+/// panel's wasm.)
 pub fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| "—".into(), |s| format!("{:.0} %", s * 100.0))
+    share.map_or_else(
+        || "—".into(),
+        |s| format!("{} %", (s * 100.0).round() as u32),
+    )
 }
 
-/// The points of a sparkline of `values` in a `width`×`height` box (SVG
-/// `polyline`): the highest value touches the top, zero the bottom.
-pub fn sparkline(values: &[u64], width: f64, height: f64) -> String {
-    let top = values.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let step = if values.len() > 1 {
-        width / (values.len() - 1) as f64
-    } else {
-        0.0
-    };
+/// The points of a sparkline of `values` in a `width`×`height` box, in
+/// whole units (SVG `polyline`; draw it in a viewBox of that size): the
+/// highest value touches the top, zero the bottom.
+pub fn sparkline(values: &[u64], width: u32, height: u32) -> String {
+    let top = values.iter().copied().max().unwrap_or(0).max(1);
+    let last = values.len().saturating_sub(1).max(1) as u64;
     values
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let x = i as f64 * step;
-            let y = height - (*v as f64 / top) * (height - 1.0) - 0.5;
-            format!("{x:.1},{y:.1}")
+            let x = i as u64 * u64::from(width) / last;
+            let y = u64::from(height) - v * u64::from(height) / top;
+            format!("{x},{y}")
         })
         .collect::<Vec<_>>()
         .join(" ")

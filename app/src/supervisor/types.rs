@@ -16,6 +16,55 @@ pub struct Snapshot {
     pub service_level_seconds: u64,
 }
 
+impl Snapshot {
+    /// The figures to send after `sent`: the same, but with only the agent
+    /// rows that differ from `sent`'s (a supervisor's socket sends the
+    /// changes, not a thousand rows five times a second).
+    pub fn changes_since(&self, sent: &Snapshot) -> Snapshot {
+        let before: std::collections::HashMap<&str, &AgentRow> = sent
+            .agents
+            .iter()
+            .map(|row| (row.agent_id.as_str(), row))
+            .collect();
+        Snapshot {
+            at: self.at,
+            agents: self
+                .agents
+                .iter()
+                .filter(|row| before.get(row.agent_id.as_str()) != Some(row))
+                .cloned()
+                .collect(),
+            queues: self.queues.clone(),
+            service_level_seconds: self.service_level_seconds,
+        }
+    }
+
+    /// Applies figures received after these: everything is replaced but the
+    /// agents, of which `update` carries only the rows that changed when
+    /// `changes_only` (a row for a new agent is added at the end).
+    pub fn merge(&mut self, update: Snapshot, changes_only: bool) {
+        if !changes_only {
+            *self = update;
+            return;
+        }
+        let position: std::collections::HashMap<String, usize> = self
+            .agents
+            .iter()
+            .enumerate()
+            .map(|(i, row)| (row.agent_id.clone(), i))
+            .collect();
+        for row in update.agents {
+            match position.get(&row.agent_id) {
+                Some(&i) => self.agents[i] = row,
+                None => self.agents.push(row),
+            }
+        }
+        self.at = update.at;
+        self.queues = update.queues;
+        self.service_level_seconds = update.service_level_seconds;
+    }
+}
+
 /// An agent's state as the supervisor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -150,6 +199,62 @@ pub struct AuditEntry {
     pub action: SupervisorAction,
     pub agent_id: String,
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, activity: AgentActivity, since: u64) -> AgentRow {
+        AgentRow {
+            agent_id: id.into(),
+            name: format!("Agent {id}"),
+            extension: String::new(),
+            activity,
+            reason: String::new(),
+            since,
+            call: None,
+            handled: 0,
+            average_handle_ms: None,
+        }
+    }
+
+    fn snapshot(at: u64, agents: Vec<AgentRow>) -> Snapshot {
+        Snapshot {
+            at,
+            agents,
+            queues: vec![],
+            service_level_seconds: 20,
+        }
+    }
+
+    #[test]
+    fn only_the_changed_rows_travel_and_merge_back_into_the_whole() {
+        let first = snapshot(
+            1,
+            vec![
+                row("1", AgentActivity::Ready, 1),
+                row("2", AgentActivity::NotReady, 1),
+                row("3", AgentActivity::LoggedOut, 0),
+            ],
+        );
+        let mut second = first.clone();
+        second.at = 2;
+        second.agents[1] = row("2", AgentActivity::OnCall, 2);
+        second.agents.push(row("4", AgentActivity::Ready, 2));
+        let changes = second.changes_since(&first);
+        let ids: Vec<&str> = changes.agents.iter().map(|r| r.agent_id.as_str()).collect();
+        assert_eq!(ids, ["2", "4"]);
+        assert_eq!(changes.at, 2);
+
+        let mut view = first.clone();
+        view.merge(changes, true);
+        assert_eq!(view, second);
+        // A whole snapshot replaces everything (agents gone included).
+        view.merge(first.clone(), false);
+        assert_eq!(view, first);
+        assert!(first.changes_since(&first).agents.is_empty());
+    }
 }
 
 /// Longest reason a supervisor may give, in characters.

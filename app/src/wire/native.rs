@@ -173,9 +173,14 @@ pub enum ServerFrame {
     },
     Pong,
     /// The supervisor's figures now (after `Supervise`, then whenever they
-    /// change, at most a few times a second).
+    /// change, at most a few times a second). With `changesOnly`, the
+    /// snapshot's agents are only the rows that changed since this socket's
+    /// previous `Supervisor` frame (merge with `Snapshot::merge`); the first
+    /// frame is whole.
     Supervisor {
         snapshot: Snapshot,
+        #[serde(default)]
+        changes_only: bool,
     },
     /// A frame that could not be read, so has no id to answer.
     Error {

@@ -8,6 +8,7 @@ use std::{fmt::Display, net::IpAddr, sync::Arc, time::Duration};
 
 use app::{
     opencti::{ErrorCode, OpenCtiError},
+    supervisor::Snapshot,
     wire::native::{ClientFrame, MAX_FRAME_BYTES, ResponseValue, ServerFrame},
 };
 use axum::{
@@ -133,6 +134,9 @@ struct Supervision {
     dirty: bool,
     /// No snapshot goes out before this.
     next_at: Instant,
+    /// The figures last sent: the next frame carries only the agent rows
+    /// that changed since.
+    sent: Option<Snapshot>,
 }
 
 enum Flow {
@@ -334,6 +338,7 @@ where
                     changes,
                     dirty: true,
                     next_at: Instant::now(),
+                    sent: None,
                 });
                 let done = ServerFrame::response(id, Ok(ResponseValue::Done));
                 if let Flow::Close = self.send(&done).await {
@@ -357,7 +362,19 @@ where
         supervision.dirty = false;
         supervision.next_at = Instant::now() + SUPERVISOR_FRAME_INTERVAL;
         match self.hub.supervisor_snapshot(&supervision.token) {
-            Ok(snapshot) => self.send(&ServerFrame::Supervisor { snapshot }).await,
+            Ok(snapshot) => {
+                let frame = match supervision.sent.replace(snapshot.clone()) {
+                    Some(sent) => ServerFrame::Supervisor {
+                        snapshot: snapshot.changes_since(&sent),
+                        changes_only: true,
+                    },
+                    None => ServerFrame::Supervisor {
+                        snapshot,
+                        changes_only: false,
+                    },
+                };
+                self.send(&frame).await
+            }
             Err(refusal) => {
                 self.supervision = None;
                 self.send(&ServerFrame::Error {

@@ -199,6 +199,8 @@ pub struct Panel {
     cursor: usize,
     /// Every OpenCTI event the native events converted to.
     pub opencti: Vec<OpenCtiEvent>,
+    /// The supervisor's figures, merged from the `Supervisor` frames.
+    pub figures: Option<app::supervisor::Snapshot>,
 }
 
 impl Panel {
@@ -210,6 +212,7 @@ impl Panel {
             events: vec![],
             cursor: 0,
             opencti: vec![],
+            figures: None,
         }
     }
 
@@ -255,6 +258,20 @@ impl Panel {
                         serde_json::from_str(&text).expect("server frames parse");
                     if let ServerFrame::Event { seq, event } = &frame {
                         self.record(*seq, event.clone());
+                    }
+                    if let ServerFrame::Supervisor {
+                        snapshot,
+                        changes_only,
+                    } = &frame
+                    {
+                        assert_eq!(
+                            *changes_only,
+                            self.figures.is_some(),
+                            "the first frame is whole, the next ones changes only"
+                        );
+                        self.figures
+                            .get_or_insert_with(Default::default)
+                            .merge(snapshot.clone(), *changes_only);
                     }
                     return Some(frame);
                 }
@@ -480,9 +497,11 @@ impl Panel {
         pred: impl Fn(&app::supervisor::Snapshot) -> bool,
     ) -> app::supervisor::Snapshot {
         loop {
-            match self.next_frame().await.expect("socket closed") {
-                ServerFrame::Supervisor { snapshot } if pred(&snapshot) => return snapshot,
-                _ => continue,
+            if let ServerFrame::Supervisor { .. } = self.next_frame().await.expect("socket closed")
+                && let Some(figures) = &self.figures
+                && pred(figures)
+            {
+                return figures.clone();
             }
         }
     }

@@ -210,8 +210,8 @@ async fn the_feed_follows_logins_queues_and_answers() {
                 assert_eq!(error.err_code.as_str(), "OPENCTI_UNAUTHORIZED");
                 break;
             }
-            ServerFrame::Supervisor { snapshot } => assert_ne!(
-                agent(&snapshot, "1001").activity,
+            ServerFrame::Supervisor { .. } => assert_ne!(
+                agent(watcher.figures.as_ref().unwrap(), "1001").activity,
                 AgentActivity::NotReady,
                 "a signed-out supervisor's socket got figures"
             ),

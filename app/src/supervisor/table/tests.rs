@@ -147,29 +147,29 @@ fn durations_and_shares_read_like_clocks_and_percentages() {
         "a clock a little behind the server"
     );
     assert_eq!(percent(Some(0.8)), "80 %");
+    assert_eq!(percent(Some(0.666)), "67 %");
     assert_eq!(percent(None), "—");
 }
 
 #[test]
 fn a_sparkline_spans_its_box() {
-    assert_eq!(
-        sparkline(&[0, 2, 1], 20.0, 11.0),
-        "0.0,10.5 10.0,0.5 20.0,5.5"
-    );
-    assert_eq!(sparkline(&[0, 0], 10.0, 11.0), "0.0,10.5 10.0,10.5");
-    assert_eq!(sparkline(&[], 10.0, 11.0), "");
+    assert_eq!(sparkline(&[0, 2, 1], 200, 100), "0,100 100,0 200,50");
+    assert_eq!(sparkline(&[0, 0], 100, 100), "0,100 100,100");
+    assert_eq!(sparkline(&[3], 100, 100), "0,0");
+    assert_eq!(sparkline(&[], 100, 100), "");
 }
 
 #[test]
 fn pages_cover_every_row_once() {
+    let n = PAGE_SIZE;
     assert_eq!(page_bounds(0, 0), (0, 0, 1));
     assert_eq!(page_bounds(4, 0), (0, 4, 1));
-    assert_eq!(page_bounds(1000, 0), (0, 50, 20));
-    assert_eq!(page_bounds(1000, 19), (950, 1000, 20));
-    assert_eq!(page_bounds(101, 2), (100, 101, 3));
+    assert_eq!(page_bounds(40 * n, 0), (0, n, 40));
+    assert_eq!(page_bounds(40 * n, 39), (39 * n, 40 * n, 40));
+    assert_eq!(page_bounds(2 * n + 1, 1), (n, 2 * n, 3));
     assert_eq!(
-        page_bounds(101, 7),
-        (100, 101, 3),
+        page_bounds(2 * n + 1, 7),
+        (2 * n, 2 * n + 1, 3),
         "past the end: the last page"
     );
 }
