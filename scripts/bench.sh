@@ -4,7 +4,8 @@
 #   scripts/bench.sh relay    relay load: 100, 1,000 and 10,000 agents, with an in-run baseline
 #   scripts/bench.sh panel    click → DOM and navigation → interactive in headless Chromium
 #   scripts/bench.sh weight   the panel's bytes (raw and gzip) and the wasm's largest items
-#   scripts/bench.sh          all three
+#   scripts/bench.sh supervisor  the supervisor view with 1,000 agents changing state (headless Chromium)
+#   scripts/bench.sh          all four
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -27,6 +28,11 @@ panel() {
   (cd end2end && node bench/panel.mjs 200 20)
 }
 
+supervisor() {
+  cargo leptos build --release --split
+  (cd end2end && node --experimental-websocket bench/supervisor.mjs 1000 10)
+}
+
 weight() {
   cargo leptos build --release --split
   scripts/weight.sh
@@ -40,6 +46,7 @@ case "${1:-all}" in
   relay) relay ;;
   panel) panel ;;
   weight) weight ;;
-  all) relay; panel; weight ;;
-  *) echo "usage: scripts/bench.sh [relay|panel|weight]" >&2; exit 2 ;;
+  supervisor) supervisor ;;
+  all) relay; panel; weight; supervisor ;;
+  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor]" >&2; exit 2 ;;
 esac

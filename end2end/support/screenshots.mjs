@@ -104,5 +104,42 @@ for (const lang of ['es', 'de', 'ar']) {
   await context.close();
   shots.push(`lang-${lang}-360x640`);
 }
+{
+  // The supervisor view: two agents working, a call waiting, an action done.
+  const agents = [];
+  for (const [agent, ready] of [['1001', true], ['1002', false]]) {
+    const a = await panel('light', { width: 400, height: 640 });
+    await a.page.evaluate((id) => window.OpenCTI.login(id, 'demo', `200${id.slice(3)}`), agent);
+    if (ready) await a.page.evaluate(() => window.OpenCTI.agentReady());
+    agents.push(a);
+  }
+  const { callId } = await sim('/api/sim/calls', { from: '+15551230001', to: '5000' });
+  await agents[0].page.getByRole('button', { name: 'Answer' }).click();
+  await sim('/api/sim/calls', { from: '+15551230003', to: '5001' });
+  for (const [scheme, viewport, name] of [['light', { width: 1280, height: 760 }, 'supervisor'], ['dark', { width: 360, height: 640 }, 'supervisor-dark-360x640']]) {
+    const context = await browser.newContext({ colorScheme: scheme, viewport });
+    const page = await context.newPage();
+    await page.goto(`${base}/supervisor`);
+    await page.locator('.supervisor-page[data-hydrated="true"]').waitFor();
+    await page.getByLabel('User ID').fill('9001');
+    await page.getByLabel('Password').fill('demo');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('tr[data-agent="1001"] .sv-state', { hasText: 'On a call' }).waitFor();
+    if (scheme === 'light') {
+      await page.locator('tr[data-agent="1002"]').getByRole('button', { name: 'Force not ready' }).click();
+      await page.getByRole('dialog').getByLabel('Reason').fill('Coaching session');
+      await page.getByRole('dialog').getByRole('button', { name: 'Force not ready' }).click();
+      await page.getByRole('region', { name: 'Audit log' }).getByRole('listitem').first().waitFor();
+    }
+    await page.screenshot({ path: `${out}/${name}.png`, fullPage: scheme === 'light' });
+    await context.close();
+    shots.push(name);
+  }
+  await sim(`/api/sim/calls/${callId}/hangup`);
+  for (const a of agents) {
+    await a.page.evaluate(() => window.OpenCTI.logout().catch(() => {}));
+    await a.context.close();
+  }
+}
 await browser.close();
 console.log(shots.map((s) => `${out}/${s}.png`).join('\n'));

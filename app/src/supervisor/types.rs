@@ -201,6 +201,9 @@ pub struct AuditEntry {
     pub reason: String,
 }
 
+/// Longest reason a supervisor may give, in characters.
+pub const MAX_REASON_CHARS: usize = 100;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +259,3 @@ mod tests {
         assert!(first.changes_since(&first).agents.is_empty());
     }
 }
-
-/// Longest reason a supervisor may give, in characters.
-pub const MAX_REASON_CHARS: usize = 100;

@@ -201,6 +201,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn supervisors_are_checked_like_agents_and_apart_from_them() {
+        let demo = SwitchConfig::demo();
+        let ids: Vec<_> = demo.supervisors.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["9001"]);
+        assert!(crate::security::credentials::verify(
+            Some(&demo.supervisors[0].password),
+            "demo"
+        ));
+        let mut clash = demo.clone();
+        clash.supervisors[0].id = "1001".into();
+        assert!(
+            clash
+                .validate()
+                .unwrap_err()
+                .contains("1001 is configured twice")
+        );
+        let mut plain = demo.clone();
+        plain.supervisors[0].password = "demo".into();
+        assert!(
+            plain
+                .validate()
+                .unwrap_err()
+                .contains("not an Argon2id hash")
+        );
+        // A file without supervisors has none: nobody can open the view.
+        let file: SwitchConfig = toml::from_str(
+            r#"
+            extensions = ["2001"]
+            reason_codes = []
+            queues = []
+            agents = []
+            "#,
+        )
+        .unwrap();
+        assert!(file.supervisors.is_empty());
+    }
+
+    #[test]
     fn demo_configuration_is_the_documented_one() {
         let demo = SwitchConfig::demo();
         demo.validate().unwrap();

@@ -456,6 +456,9 @@ fn fuzzed_frames_are_refused_clearly_and_the_socket_survives() {
                             assert!(!error.err_message.trim().is_empty(), "{error:?}");
                         }
                         ServerFrame::Response { ok: true, .. } | ServerFrame::Event { .. } => {}
+                        ServerFrame::Supervisor { .. } => {
+                            panic!("a fuzzed frame opened the supervisor's feed")
+                        }
                     }
                 }
             });
