@@ -6,49 +6,15 @@
 //  - start-up: navigation → panel hydrated and interactive
 //    (`data-hydrated="true"`, set once window.OpenCTI exists), M loads.
 // Run: scripts/bench.sh panel  (or: node bench/panel.mjs [cycles] [loads])
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { chromium } from '@playwright/test';
+import { launchChromium, startServer, stats } from './support.mjs';
 
 const cycles = Number(process.argv[2] ?? 200);
 const loads = Number(process.argv[3] ?? 20);
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server = spawn('../target/release/server', ['--addr', `127.0.0.1:${port}`, '--site-root', '../target/site'], {
-  stdio: 'ignore',
-  env: { ...process.env, RUST_LOG: 'warn' },
-});
-const stop = () => server.kill();
-process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch {}
-  if (i > 300) throw new Error('the server did not come up');
-  await new Promise((r) => setTimeout(r, 50)); // polling a starting process
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { base, stop } = await startServer();
+const browser = await launchChromium();
 const page = await browser.newPage();
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (p) => s[Math.min(s.length - 1, Math.round((s.length - 1) * p))];
-  return { n: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] };
-};
 const fmt = (o) => `p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, max ${o.max.toFixed(2)} ms (n=${o.n})`;
 
 // Start-up: the time from navigation start to the hydrated, interactive panel.

@@ -10,12 +10,10 @@
 // alone costs). Two phases: sorted by agent (rows stay put) and by time in
 // state (rows move at every update).
 // Run: scripts/bench.sh supervisor  (or: node --experimental-websocket bench/supervisor.mjs [agents] [seconds])
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
+import { launchChromium, startServer, stats } from './support.mjs';
 
 const agents = Number(process.argv[2] ?? 1000);
 const seconds = Number(process.argv[3] ?? 10);
@@ -39,32 +37,15 @@ const toml = [
 const dir = mkdtempSync(join(tmpdir(), 'ccp-supervisor-bench-'));
 writeFileSync(join(dir, 'center.toml'), toml);
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(
-  '../target/release/server',
-  ['--addr', `127.0.0.1:${port}`, '--site-root', '../target/site', '--database', 'sqlite::memory:', '--config', join(dir, 'center.toml')],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
+const { port, base, stop: stopServer } = await startServer(
+  ['--database', 'sqlite::memory:', '--config', join(dir, 'center.toml')],
+  { stderr: 'inherit' },
 );
 const stop = () => {
-  server.kill();
+  stopServer();
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch {}
-  if (i > 300) throw new Error('the server did not come up');
-  await new Promise((r) => setTimeout(r, 50)); // polling a starting process
-}
 
 // The agents: one socket each, logged in, then changing state.
 const sockets = [];
@@ -102,11 +83,7 @@ const churn = async () => {
   }
 };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.on('console', (m) => { if (m.type() === 'error') console.log('page error:', m.text().slice(0, 300)); });
 page.on('pageerror', (e) => console.log('page exception:', String(e).slice(0, 300)));
@@ -121,6 +98,17 @@ await page.addInitScript(() => {
   window.__ticks = [];
   window.__handler = [];
   window.__layout = [];
+  // Runs `record(layoutMs)` in the next task: after every microtask of the
+  // work being timed, and after a forced style and layout (timed apart).
+  window.__afterNextTask = (record) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const l0 = performance.now();
+      void document.documentElement.offsetHeight;
+      record(performance.now() - l0);
+    };
+    channel.port2.postMessage(0);
+  };
   // The page's one-second clock (time in state, longest wait), timed the
   // same way: from the tick to the DOM laid out.
   const nativeInterval = window.setInterval;
@@ -129,12 +117,7 @@ await page.addInitScript(() => {
       (...args) => {
         const t0 = performance.now();
         callback(...args);
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => {
-          void document.documentElement.offsetHeight;
-          if (delay === 1000) window.__ticks.push(performance.now() - t0);
-        };
-        channel.port2.postMessage(0);
+        if (delay === 1000) window.__afterNextTask(() => window.__ticks.push(performance.now() - t0));
       },
       delay,
       ...rest,
@@ -160,18 +143,14 @@ await page.addInitScript(() => {
       this.addEventListener('message', (e) => {
         if (typeof e.data !== 'string' || !e.data.startsWith('{"type":"Supervisor"')) return;
         const t0 = performance.now();
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => {
-          const l0 = performance.now();
-          void document.documentElement.offsetHeight;
-          window.__layout.push(performance.now() - l0);
+        window.__afterNextTask((layout) => {
+          window.__layout.push(layout);
           window.__updates.push(performance.now() - t0);
           const p0 = performance.now();
           JSON.parse(e.data);
           window.__parse.push(performance.now() - p0);
           window.__bytes.push(e.data.length);
-        };
-        channel.port2.postMessage(0);
+        });
       });
     }
   };
@@ -184,11 +163,6 @@ await page.getByRole('button', { name: 'Log in' }).click();
 await page.locator('tr[data-agent]').nth(Math.min(agents, 25) - 1).waitFor();
 const first = await page.evaluate(() => window.__updates[0]);
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (p) => s[Math.min(s.length - 1, Math.round((s.length - 1) * p))];
-  return { n: s.length, p50: at(0.5), p95: at(0.95), max: s[s.length - 1] };
-};
 const fmt = (o) => `p50 ${o.p50.toFixed(2)} ms, p95 ${o.p95.toFixed(2)} ms, max ${o.max.toFixed(2)} ms (n=${o.n})`;
 
 // Main-thread time by kind (Chromium's own counters), per update.

@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
 
 /**
  * A page that fails its test on any console error or uncaught exception:
@@ -21,4 +21,18 @@ export { expect };
 /** Waits until the panel in `page` (or a frame) has hydrated. */
 export async function hydrated(page: Pick<Page, 'locator'>) {
   await expect(page.locator('section.ccp[data-hydrated="true"]')).toBeVisible();
+}
+
+/** An agent's panel on the server at `baseURL`, in a browser context of
+ * its own, logged in through the form (password `demo`). */
+export async function agentPanel(browser: Browser, baseURL: string, agent: string) {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByLabel('Agent ID').fill(agent);
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('status')).toHaveText('Not ready');
+  return { page, context };
 }

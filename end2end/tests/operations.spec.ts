@@ -1,24 +1,10 @@
-import { test as plain, type Browser, type Page } from '@playwright/test';
-import { test, expect, hydrated } from './fixtures';
+import { test as plain, type Page } from '@playwright/test';
+import { test, expect, hydrated, agentPanel } from './fixtures';
 import { api, logOut } from './helpers';
 import { OwnServer } from '../support/own-server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** An agent's panel on `server`, in a browser context of its own, logged in
- * through the form. */
-async function agentPanel(browser: Browser, server: OwnServer, agent: string) {
-  const context = await browser.newContext({ baseURL: server.url });
-  const page = await context.newPage();
-  await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Agent ID').fill(agent);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('status')).toHaveText('Not ready');
-  return { page, context };
-}
 
 async function goReady(page: Page) {
   await page.getByRole('button', { name: 'Ready', exact: true }).click();
@@ -46,9 +32,9 @@ test.describe('a day of operations', () => {
   test.afterEach(async () => server.hangUpAll());
 
   test('an agent who closes the panel while Ready is logged out after the grace period; calls go to another agent', async ({ browser }) => {
-    const gone = await agentPanel(browser, server, '1001');
+    const gone = await agentPanel(browser, server.url, '1001');
     await goReady(gone.page);
-    const stays = await agentPanel(browser, server, '1002');
+    const stays = await agentPanel(browser, server.url, '1002');
     await goReady(stays.page);
     await gone.context.close();
     await expect.poll(() => stateInDirectory(stays.page, '1001')).toBe('Logout');
@@ -60,9 +46,9 @@ test.describe('a day of operations', () => {
   });
 
   test('a queue call not answered within the ring timeout moves to the next agent, and the first is Not ready (Missed)', async ({ browser }) => {
-    const first = await agentPanel(browser, server, '1003');
+    const first = await agentPanel(browser, server.url, '1003');
     await goReady(first.page);
-    const second = await agentPanel(browser, server, '1004');
+    const second = await agentPanel(browser, server.url, '1004');
     await goReady(second.page);
     const callId = await server.placeCall('5001');
     await expect(first.page.locator(`[data-call-id="${callId}"]`)).toBeVisible();
@@ -82,7 +68,7 @@ test.describe('a day of operations', () => {
   });
 
   test("recent calls come from the server: they survive a reload and a new login, and never show another agent's calls", async ({ browser }) => {
-    const { page, context } = await agentPanel(browser, server, '1001');
+    const { page, context } = await agentPanel(browser, server.url, '1001');
     await goReady(page);
     const callId = await server.placeCall('5000', '+15557654321');
     await page.locator(`[data-call-id="${callId}"]`).getByRole('button', { name: 'Answer' }).click();
@@ -126,9 +112,9 @@ plain('after a restart on the same database, panels show their agents logged in 
   const dir = mkdtempSync(join(tmpdir(), 'ccp-restart-'));
   const flags = ['--database', join(dir, 'ccp.sqlite')];
   let server = await new OwnServer(3107, flags).start();
-  const ready = await agentPanel(browser, server, '1001');
+  const ready = await agentPanel(browser, server.url, '1001');
   await goReady(ready.page);
-  const resting = await agentPanel(browser, server, '1002');
+  const resting = await agentPanel(browser, server.url, '1002');
   await resting.page.getByRole('button', { name: 'Not ready', exact: true }).click();
   await resting.page.getByRole('menuitem', { name: 'Lunch' }).click();
   await expect(resting.page.getByRole('status')).toHaveText('Not ready');

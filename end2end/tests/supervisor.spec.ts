@@ -1,13 +1,17 @@
 import { type Browser, type Page } from '@playwright/test';
-import { test, expect, hydrated } from './fixtures';
+import { test, expect, agentPanel } from './fixtures';
 import { axe } from './helpers';
 import { OwnServer } from '../support/own-server';
 
 /** The supervisor view's acceptance: a supervisor and two agents in three
  * browser contexts, on a server of their own (its counters start at 0). */
 
-async function supervisorPage(browser: Browser, server: OwnServer, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ baseURL: server.url, viewport });
+async function supervisorPage(
+  browser: Browser,
+  server: OwnServer,
+  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
+) {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   await page.goto('/supervisor');
   await expect(page.locator('.supervisor-page[data-hydrated="true"]')).toBeVisible();
@@ -18,18 +22,6 @@ async function signIn(page: Page, user = '9001', password = 'demo') {
   await page.getByLabel('User ID').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
-}
-
-async function agentPanel(browser: Browser, server: OwnServer, agent: string) {
-  const context = await browser.newContext({ baseURL: server.url });
-  const page = await context.newPage();
-  await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Agent ID').fill(agent);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('status')).toHaveText('Not ready');
-  return { page, context };
 }
 
 /** The supervisor's row of an agent, and one cell of it by column. */
@@ -63,9 +55,9 @@ test.describe('supervisor view', () => {
     }
     await expect(agentCell(s, '1001', 'State')).toHaveText('Logged out');
 
-    const a = await agentPanel(browser, server, '1001');
+    const a = await agentPanel(browser, server.url, '1001');
     await expect(agentCell(s, '1001', 'State')).toHaveText('Not ready');
-    const b = await agentPanel(browser, server, '1002');
+    const b = await agentPanel(browser, server.url, '1002');
     await expect(agentCell(s, '1002', 'State')).toHaveText('Not ready');
     await b.page.getByRole('button', { name: 'Not ready' }).click();
     await b.page.getByRole('menuitem', { name: 'Lunch' }).click();
@@ -158,10 +150,7 @@ test.describe('supervisor view', () => {
   });
 
   test('works at 360 px wide in dark mode: the page never scrolls sideways', async ({ browser }) => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 360, height: 640 }, colorScheme: 'dark' });
-    const page = await context.newPage();
-    await page.goto('/supervisor');
-    await expect(page.locator('.supervisor-page[data-hydrated="true"]')).toBeVisible();
+    const { page, context } = await supervisorPage(browser, server, { viewport: { width: 360, height: 640 }, colorScheme: 'dark' });
     await signIn(page);
     await expect(page.getByRole('columnheader', { name: 'Queue', exact: true })).toBeVisible();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);

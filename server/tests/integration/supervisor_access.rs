@@ -49,6 +49,14 @@ async fn send(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+async fn get(server: &TestServer, path: &str, token: &str) -> (u16, Value) {
+    send(server, reqwest::Method::GET, path, Some(token), None).await
+}
+
+async fn post(server: &TestServer, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    send(server, reqwest::Method::POST, path, Some(token), body).await
+}
+
 fn agent<'a>(snapshot: &'a Snapshot, id: &str) -> &'a app::supervisor::AgentRow {
     snapshot.agents.iter().find(|a| a.agent_id == id).unwrap()
 }
@@ -171,35 +179,14 @@ async fn the_feed_follows_logins_queues_and_answers() {
         .await;
     assert_eq!(after.queues[0].answered, 1);
     // The HTTP snapshot is the same figures.
-    let (status, body) = send(
-        &server,
-        reqwest::Method::GET,
-        "/api/supervisor/snapshot",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, body) = get(&server, "/api/supervisor/snapshot", &token).await;
     assert_eq!(status, 200);
     assert_eq!(body["queues"][0]["answered"], 1);
 
     // Signing out ends the feed and the token.
-    let (status, _) = send(
-        &server,
-        reqwest::Method::POST,
-        "/api/supervisor/logout",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, _) = post(&server, "/api/supervisor/logout", &token, None).await;
     assert_eq!(status, 204);
-    let (status, _) = send(
-        &server,
-        reqwest::Method::GET,
-        "/api/supervisor/snapshot",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, _) = get(&server, "/api/supervisor/snapshot", &token).await;
     assert_eq!(status, 401);
     a.ok(not_ready_on_break()).await;
     // The next figures are refused on the socket (an Error frame) instead
@@ -245,23 +232,15 @@ async fn forcing_an_agent_reaches_its_panel_and_is_audited() {
     let mut b = server.agent("1002").await;
     let b_token = b.token();
     let act = |agent: &str, action: &str, reason: &str| json!({"agentId": agent, "action": action, "reason": reason});
-    let post = |body: Value| {
-        send(
-            &server,
-            reqwest::Method::POST,
-            "/api/supervisor/actions",
-            Some(&token),
-            Some(body),
-        )
-    };
+    let order = |body: Value| post(&server, "/api/supervisor/actions", &token, Some(body));
 
-    let (status, entry) = post(act("1001", "forceNotReady", "Coaching session")).await;
+    let (status, entry) = order(act("1001", "forceNotReady", "Coaching session")).await;
     assert_eq!(status, 200, "{entry}");
     assert_eq!(entry["supervisorId"], "9001");
     let info = a.expect_agent("AgentNotReady").await;
     assert_eq!(info.reason, "Coaching session");
 
-    let (status, _) = post(act("1002", "forceLogout", "End of shift")).await;
+    let (status, _) = order(act("1002", "forceLogout", "End of shift")).await;
     assert_eq!(status, 200);
     let info = b.expect_agent("AgentLoggedOff").await;
     assert_eq!(info.reason, "End of shift");
@@ -270,28 +249,21 @@ async fn forcing_an_agent_reaches_its_panel_and_is_audited() {
     assert!(again.resume(&b_token, 0).await.is_err());
 
     // Refusals change nothing and are not audited.
-    let (status, body) = post(act("1002", "forceNotReady", "x")).await;
+    let (status, body) = order(act("1002", "forceNotReady", "x")).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["errCode"], "OPENCTI_AGENT_NOT_LOGGED_IN");
-    let (status, body) = post(act("1001", "forceLogout", "  ")).await;
+    let (status, body) = order(act("1001", "forceLogout", "  ")).await;
     assert_eq!(status, 400, "{body}");
-    let (status, _) = post(act("1001", "forceLogout", &"x".repeat(101))).await;
+    let (status, _) = order(act("1001", "forceLogout", &"x".repeat(101))).await;
     assert_eq!(status, 400);
-    let (status, _) = post(json!({"agentId": "1001", "action": "explode", "reason": "x"})).await;
+    let (status, _) = order(json!({"agentId": "1001", "action": "explode", "reason": "x"})).await;
     assert_eq!(status, 400);
     assert!(
         server.hub.snapshot("1001").is_some(),
         "1001 still logged in"
     );
 
-    let (status, log) = send(
-        &server,
-        reqwest::Method::GET,
-        "/api/supervisor/audit",
-        Some(&token),
-        None,
-    )
-    .await;
+    let (status, log) = get(&server, "/api/supervisor/audit", &token).await;
     assert_eq!(status, 200);
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 2, "{log:?}");
@@ -313,11 +285,10 @@ async fn the_audit_log_survives_a_restart() {
         let server = TestServer::start(&["--database", &path]).await;
         let token = supervisor_token(&server).await;
         let _a = server.agent("1003").await;
-        let (status, _) = send(
+        let (status, _) = post(
             &server,
-            reqwest::Method::POST,
             "/api/supervisor/actions",
-            Some(&token),
+            &token,
             Some(json!({"agentId": "1003", "action": "forceNotReady", "reason": "Quality check"})),
         )
         .await;
