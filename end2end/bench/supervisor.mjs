@@ -92,12 +92,11 @@ page.on('pageerror', (e) => console.log('page exception:', String(e).slice(0, 30
 // channel (the next task, after every microtask of the update) stops it
 // once a forced layout has taken the DOM in.
 await page.addInitScript(() => {
-  window.__updates = [];
-  window.__parse = [];
-  window.__bytes = [];
-  window.__ticks = [];
-  window.__handler = [];
-  window.__layout = [];
+  // Empties the measurements (at load, and at the start of each phase).
+  window.__reset = () => {
+    for (const name of ['__updates', '__parse', '__bytes', '__ticks', '__handler', '__layout']) window[name] = [];
+  };
+  window.__reset();
   // Runs `record(layoutMs)` in the next task: after every microtask of the
   // work being timed, and after a forced style and layout (timed apart).
   window.__afterNextTask = (record) => {
@@ -171,14 +170,7 @@ await cdp.send('Performance.enable');
 const counters = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
 
 const phase = async (name) => {
-  await page.evaluate(() => {
-    window.__updates = [];
-    window.__parse = [];
-    window.__bytes = [];
-    window.__ticks = [];
-    window.__handler = [];
-    window.__layout = [];
-  });
+  await page.evaluate(() => window.__reset());
   const before = changes;
   const busyBefore = await counters();
   const started = Date.now();
