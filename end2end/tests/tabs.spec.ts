@@ -75,6 +75,8 @@ test('"Call back" in Recent calls dials the number', async ({ page, request }) =
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(card).toContainText('Connected');
   await card.getByRole('button', { name: 'Hang up' }).click();
+  // The click's hang-up is asynchronous: wrap-up starts when the server says so.
+  await expect(page.getByRole('button', { name: 'Finish wrap-up' })).toBeVisible();
   await ok(page, 'completeWrapUp');
   await page.getByRole('button', { name: `Call back ${caller}` }).first().click();
   // An outbound call to the caller, from this agent's extension.
