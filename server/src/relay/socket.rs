@@ -363,16 +363,18 @@ where
         supervision.next_at = Instant::now() + SUPERVISOR_FRAME_INTERVAL;
         match self.hub.supervisor_snapshot(&supervision.token) {
             Ok(snapshot) => {
-                let frame = match supervision.sent.replace(snapshot.clone()) {
+                // Only the first frame copies the whole figures.
+                let frame = match &supervision.sent {
                     Some(sent) => ServerFrame::Supervisor {
-                        snapshot: snapshot.changes_since(&sent),
+                        snapshot: snapshot.changes_since(sent),
                         changes_only: true,
                     },
                     None => ServerFrame::Supervisor {
-                        snapshot,
+                        snapshot: snapshot.clone(),
                         changes_only: false,
                     },
                 };
+                supervision.sent = Some(snapshot);
                 self.send(&frame).await
             }
             Err(refusal) => {

@@ -166,7 +166,8 @@ impl Hub {
     /// The figures as a supervisor sees them.
     pub fn supervisor_snapshot(&self, token: &str) -> Result<Snapshot, SupervisorError> {
         self.supervisor_of(token)?;
-        Ok(self.supervisor_figures().0)
+        // The snapshot alone: the handle-time histogram is `/metrics`' only.
+        Ok(self.lock().figures.snapshot(now_ms()))
     }
 
     /// Carries out a supervisor's action on an agent and audits it: the
