@@ -2,9 +2,11 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use app::wire::native::IceServer;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
+    media::MediaConfig,
     relay::RelayConfig,
     security::{
         api_key::{ApiAccess, ApiKeyError},
@@ -125,6 +127,35 @@ pub struct ServeArgs {
     /// Events kept per agent for replay after a reconnect.
     #[arg(long, env = "CCP_REPLAY_CAPACITY", default_value_t = 1024)]
     pub replay_capacity: usize,
+
+    /// The media plane's UDP address (the softphones' audio). Default: an
+    /// ephemeral port on the listen address's IP.
+    #[arg(long, env = "CCP_MEDIA_ADDR")]
+    pub media_addr: Option<SocketAddr>,
+
+    /// The IP browsers reach the media socket at, when it is not the
+    /// socket's own (behind NAT, or listening on 0.0.0.0).
+    #[arg(long, env = "CCP_MEDIA_PUBLIC_IP")]
+    pub media_public_ip: Option<std::net::IpAddr>,
+
+    /// At most this many softphones' peer connections at once; more offers
+    /// get an error.
+    #[arg(long, env = "CCP_MEDIA_MAX_PEERS", default_value_t = 1000)]
+    pub media_max_peers: usize,
+
+    /// A STUN or TURN server the softphones use (`stun:HOST:PORT`,
+    /// `turn:HOST:PORT?transport=udp`); repeat for more. Not needed on one
+    /// machine or a LAN.
+    #[arg(long = "ice-server", env = "CCP_ICE_SERVERS", value_delimiter = ',')]
+    pub ice_servers: Vec<String>,
+
+    /// The user name for the TURN servers of `--ice-server`.
+    #[arg(long, env = "CCP_ICE_USERNAME")]
+    pub ice_username: Option<String>,
+
+    /// The credential for the TURN servers of `--ice-server`.
+    #[arg(long, env = "CCP_ICE_CREDENTIAL")]
+    pub ice_credential: Option<String>,
 }
 
 /// Subcommands: without one, the server serves.
@@ -187,6 +218,33 @@ impl ServeArgs {
         }
     }
 
+    /// The media plane's socket and addresses, for a server listening on
+    /// `listen`.
+    pub fn media_config(&self, listen: SocketAddr) -> MediaConfig {
+        MediaConfig {
+            addr: self
+                .media_addr
+                .unwrap_or_else(|| SocketAddr::new(listen.ip(), 0)),
+            public_ip: self.media_public_ip,
+            max_peers: self.media_max_peers,
+        }
+    }
+
+    /// The STUN/TURN servers of `--ice-server`, as browsers take them.
+    fn ice_servers(&self) -> Vec<IceServer> {
+        self.ice_servers
+            .iter()
+            .map(|url| {
+                let turn = url.starts_with("turn:") || url.starts_with("turns:");
+                IceServer {
+                    urls: vec![url.clone()],
+                    username: turn.then(|| self.ice_username.clone()).flatten(),
+                    credential: turn.then(|| self.ice_credential.clone()).flatten(),
+                }
+            })
+            .collect()
+    }
+
     pub fn relay_config(&self) -> RelayConfig {
         RelayConfig {
             replay_capacity: self.replay_capacity,
@@ -194,6 +252,7 @@ impl ServeArgs {
             heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms.max(200)),
             session_grace: Duration::from_secs(self.session_grace_seconds),
             service_level_seconds: self.service_level_seconds,
+            ice_servers: self.ice_servers(),
             tokens: TokenPolicy {
                 idle: Duration::from_secs(self.token_idle_seconds),
                 lifetime: Duration::from_secs(self.token_lifetime_seconds),

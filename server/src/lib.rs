@@ -4,6 +4,7 @@
 
 pub mod config;
 mod http;
+pub mod media;
 pub mod origins;
 pub mod records;
 pub mod relay;
@@ -36,6 +37,11 @@ pub enum ServerError {
     Usage(&'static str),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the media socket on udp://{addr}: {source}")]
+    MediaBind {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
@@ -172,6 +178,14 @@ pub async fn app_router(
     let sessions = db.sessions().await?;
     let hub = Hub::new(switch, args.relay_config(), Recorder::start(db));
     hub.restore(sessions);
+    let media_config = args.media_config(local);
+    let media = media::Media::start(media_config.clone(), hub.media_plan())
+        .await
+        .map_err(|source| ServerError::MediaBind {
+            addr: media_config.addr,
+            source,
+        })?;
+    hub.attach_media(media);
     let surface = http::Surface {
         origins,
         access,

@@ -53,6 +53,15 @@ pub enum ClientFrame {
     /// supervisor's token (`POST /api/supervisor/login`). An agent's token
     /// is refused (`OPENCTI_UNAUTHORIZED`) and gets nothing.
     Supervise { id: String, token: String },
+    /// The browser's SDP offer for the session's audio (the reference
+    /// Implementation's softphone), made for a call the agent is on. The
+    /// answer is a `Response` whose value is `{"sdp": …}`; a later offer
+    /// replaces the session's peer connection.
+    Offer {
+        id: String,
+        call_id: String,
+        sdp: String,
+    },
 }
 
 /// Requested agent state in `SetAgentState`.
@@ -218,8 +227,27 @@ pub enum ResponseValue {
     Call(CallCreated),
     /// `GetDirectory`.
     Directory(Directory),
+    /// `Offer`: the media plane's SDP answer.
+    Answer(SdpAnswer),
     /// Everything else.
     Done,
+}
+
+/// The server's SDP answer to a browser's offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SdpAnswer {
+    pub sdp: String,
+}
+
+/// A STUN or TURN server for the browser's peer connection, in the shape
+/// of the browser's `RTCIceServer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 /// The session a Login opened or a Resume re-attached to.
@@ -232,6 +260,10 @@ pub struct SessionInfo {
     pub telephony_mode: TelephonyMode,
     /// The server's version: the reference Implementation reports it.
     pub server_version: String,
+    /// STUN/TURN servers for the softphone's peer connection (none on one
+    /// machine or a LAN: the server's media address is reachable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ice_servers: Vec<IceServer>,
 }
 
 /// Transfer targets known to the switch.

@@ -10,7 +10,7 @@ mod supervision;
 
 use std::{
     net::IpAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -18,8 +18,8 @@ use app::{
     opencti::{ErrorCode, OpenCtiError, UserData, functions::TelephonyMode},
     supervisor::Snapshot,
     wire::native::{
-        AgentSnapshot, CstaRequest, NativeEvent, RequestedAgentState, ResponseValue, ServerFrame,
-        SessionInfo,
+        AgentSnapshot, CstaRequest, IceServer, NativeEvent, RequestedAgentState, ResponseValue,
+        SdpAnswer, ServerFrame, SessionInfo,
     },
 };
 pub use presence::Presence;
@@ -28,6 +28,7 @@ pub use supervision::{SupervisorError, SupervisorFeed};
 use tokio::sync::{broadcast, watch};
 
 use crate::{
+    media::{Media, MediaError, plan::MediaPlan},
     records::{Job, Recorder, SavedSession, WriterHealth},
     security::{
         credentials,
@@ -58,6 +59,8 @@ pub struct RelayConfig {
     pub tokens: TokenPolicy,
     /// The queues' service level: answered within this many seconds.
     pub service_level_seconds: u64,
+    /// STUN/TURN servers the softphones are told.
+    pub ice_servers: Vec<IceServer>,
 }
 
 impl Default for RelayConfig {
@@ -70,6 +73,7 @@ impl Default for RelayConfig {
             session_grace: Duration::from_secs(60),
             tokens: TokenPolicy::default(),
             service_level_seconds: 20,
+            ice_servers: vec![],
         }
     }
 }
@@ -87,6 +91,11 @@ struct Inner {
     /// Counts the changes of the supervisor's figures; supervisor sockets
     /// wait on it (and send at most a few snapshots a second).
     figures_changed: watch::Sender<u64>,
+    /// Who hears whom, for the media plane (derived from the switch after
+    /// every change; sent only when it changes).
+    media_plan: watch::Sender<Arc<MediaPlan>>,
+    /// The media plane, once started.
+    media: OnceLock<Media>,
 }
 
 struct State {
@@ -140,8 +149,47 @@ impl Hub {
                 config,
                 recorder,
                 figures_changed: watch::channel(0).0,
+                media_plan: watch::channel(Arc::default()).0,
+                media: OnceLock::new(),
             }),
         }
+    }
+
+    /// The plan the media plane follows.
+    pub fn media_plan(&self) -> watch::Receiver<Arc<MediaPlan>> {
+        self.inner.media_plan.subscribe()
+    }
+
+    /// Connects the started media plane (signalling and the simulator's
+    /// audio figures go to it).
+    pub fn attach_media(&self, media: Media) {
+        if self.inner.media.set(media).is_err() {
+            tracing::warn!("the media plane was already attached");
+        }
+    }
+
+    /// Answers the session's browser's SDP offer for `call_id`, a call the
+    /// agent is on.
+    pub async fn offer(
+        &self,
+        token: &str,
+        call_id: &str,
+        sdp: String,
+    ) -> Result<SdpAnswer, OpenCtiError> {
+        let agent_id = {
+            let state = self.lock();
+            let agent_id = state.sessions.agent_of(token).ok_or_else(expired)?;
+            state.switch.check_audio_call(&agent_id, call_id)?;
+            agent_id
+        };
+        let media = self
+            .inner
+            .media
+            .get()
+            .ok_or_else(|| MediaError::Unavailable("audio is off on this server".into()))?;
+        let sdp = media.offer(&agent_id, sdp).await?;
+        tracing::info!(agent = %agent_id, call = call_id, "audio negotiated");
+        Ok(SdpAnswer { sdp })
     }
 
     pub fn config(&self) -> &RelayConfig {
@@ -224,6 +272,14 @@ impl Hub {
                 .figures_changed
                 .send_modify(|version| *version = version.wrapping_add(1));
         }
+        let plan = state.switch.media_plan();
+        self.inner.media_plan.send_if_modified(|current| {
+            let changed = **current != plan;
+            if changed {
+                *current = Arc::new(plan);
+            }
+            changed
+        });
         let mut changed: Vec<String> = vec![];
         for delivery in output.deliveries {
             if is_agent_state(&delivery.event) && !changed.contains(&delivery.agent_id) {
@@ -364,7 +420,13 @@ impl Hub {
             .sessions
             .attach_with_snapshot(&token, None, snapshot)?;
         Ok(attached(
-            info_to_session(&token, &info.agent_id, &info.device, info.telephony_mode),
+            info_to_session(
+                &token,
+                &info.agent_id,
+                &info.device,
+                info.telephony_mode,
+                &self.inner.config.ice_servers,
+            ),
             feed,
         ))
     }
@@ -378,7 +440,7 @@ impl Hub {
             .sessions
             .rotate(token, now_ms())
             .map_err(|_| expired())?;
-        let attached = Self::attach(&mut state, &agent_id, &token, last_seq)?;
+        let attached = self.attach(&mut state, &agent_id, &token, last_seq)?;
         self.save_session(&state, &agent_id);
         Ok(attached)
     }
@@ -388,10 +450,11 @@ impl Hub {
     pub fn catch_up(&self, token: &str, last_seq: u64) -> Result<Attached, OpenCtiError> {
         let mut state = self.lock();
         let agent_id = state.sessions.agent_of(token).ok_or_else(expired)?;
-        Self::attach(&mut state, &agent_id, token, last_seq)
+        self.attach(&mut state, &agent_id, token, last_seq)
     }
 
     fn attach(
+        &self,
         state: &mut State,
         agent_id: &str,
         token: &str,
@@ -406,6 +469,7 @@ impl Hub {
             agent_id,
             &snapshot.agent.device,
             snapshot.agent.telephony_mode,
+            &self.inner.config.ice_servers,
         );
         let feed = state
             .sessions
@@ -459,8 +523,17 @@ impl Hub {
         self.with_switch(|s| s.sim_answer(call_id))
     }
 
+    /// The simulator's calls, with what each far end sent and heard.
     pub fn sim_calls(&self) -> Vec<SimCall> {
-        self.lock().switch.sim_calls()
+        let mut calls = self.lock().switch.sim_calls();
+        if let Some(media) = self.inner.media.get() {
+            for call in &mut calls {
+                if let Some(audio) = media.far_end_audio(&call.call_id) {
+                    call.audio = audio;
+                }
+            }
+        }
+        calls
     }
 }
 
@@ -489,6 +562,7 @@ fn info_to_session(
     agent_id: &str,
     extension: &str,
     mode: TelephonyMode,
+    ice_servers: &[IceServer],
 ) -> SessionInfo {
     SessionInfo {
         token: token.to_string(),
@@ -496,6 +570,7 @@ fn info_to_session(
         extension: extension.to_string(),
         telephony_mode: mode,
         server_version: SERVER_VERSION.to_string(),
+        ice_servers: ice_servers.to_vec(),
     }
 }
 

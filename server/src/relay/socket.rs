@@ -299,6 +299,22 @@ where
                 self.attach(id, result).await
             }
             ClientFrame::Supervise { id, token } => self.supervise(id, token).await,
+            ClientFrame::Offer { id, call_id, sdp } => {
+                let reply = match &self.session {
+                    Some((token, _)) => {
+                        let token = token.clone();
+                        self.hub
+                            .offer(&token, &call_id, sdp)
+                            .await
+                            .map(ResponseValue::Answer)
+                    }
+                    None => Err(OpenCtiError::new(
+                        ErrorCode::AgentNotLoggedIn,
+                        "log in first",
+                    )),
+                };
+                self.send(&ServerFrame::response(id, reply)).await
+            }
             ClientFrame::Request { id, request } => {
                 let reply = match &self.session {
                     Some((token, _)) => self.hub.request(token, &id, &request),

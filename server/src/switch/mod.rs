@@ -8,6 +8,7 @@ mod agents;
 mod calls;
 pub mod config;
 mod dispatch;
+mod media;
 mod observations;
 pub mod records;
 mod restore;

@@ -8,6 +8,7 @@ use app::{
 use serde::Serialize;
 
 use super::{Call, Destination, Switch};
+use crate::media::AudioStats;
 
 use ConnectionState::*;
 
@@ -24,6 +25,9 @@ pub struct SimCall {
     pub data: UserData,
     pub digits: String,
     pub started_at: u64,
+    /// What the simulated far end sent and heard (the media plane fills it
+    /// in; silent until then).
+    pub audio: AudioStats,
 }
 
 /// One device on a simulator call.
@@ -199,6 +203,7 @@ impl Switch {
                 data: c.data.clone(),
                 digits: c.digits.clone(),
                 started_at: c.started_at,
+                audio: AudioStats::silent(),
             })
             .collect()
     }

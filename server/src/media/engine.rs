@@ -1,0 +1,254 @@
+//! The engine: one task owns the socket, every peer, every simulated far
+//! end and the plan. It is driven by four things only: a datagram, an offer,
+//! a new plan, and the 20 ms clock (plus the peers' own timers).
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use str0m::{
+    Input,
+    crypto::{CryptoProvider, from_feature_flags},
+    net::{Protocol, Receive, Transmit},
+};
+use tokio::{
+    net::UdpSocket,
+    sync::{mpsc, watch},
+    time::MissedTickBehavior,
+};
+
+use super::{
+    AudioStats, Command, MediaError,
+    far_end::FarEnd,
+    peer::{CONNECT_TIMEOUT, LinkState, Peer},
+    plan::{Endpoint, Hearing, MediaPlan},
+    sound::{HOLD_TONE, TonePattern, mix},
+};
+
+/// The mixing period: one G.711 packet.
+const TICK: Duration = Duration::from_millis(20);
+
+struct Slot {
+    peer: Peer,
+    created: Instant,
+    /// When the peer next needs `Input::Timeout`.
+    wake: Option<Instant>,
+}
+
+pub struct Engine {
+    socket: UdpSocket,
+    local: SocketAddr,
+    crypto: Arc<CryptoProvider>,
+    max_peers: usize,
+    peers: HashMap<String, Slot>,
+    far_ends: BTreeMap<Endpoint, FarEnd>,
+    published: Arc<Mutex<HashMap<String, AudioStats>>>,
+    plan: Arc<MediaPlan>,
+    hold_tone: TonePattern,
+}
+
+impl Engine {
+    pub fn new(
+        socket: UdpSocket,
+        local: SocketAddr,
+        max_peers: usize,
+        published: Arc<Mutex<HashMap<String, AudioStats>>>,
+    ) -> Self {
+        Self {
+            socket,
+            local,
+            crypto: Arc::new(from_feature_flags()),
+            max_peers,
+            peers: HashMap::new(),
+            far_ends: BTreeMap::new(),
+            published,
+            plan: Arc::default(),
+            hold_tone: TonePattern::new(HOLD_TONE, 0.2),
+        }
+    }
+
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut plan: watch::Receiver<Arc<MediaPlan>>,
+    ) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut buf = vec![0u8; 2048];
+        self.follow(plan.borrow_and_update().clone());
+        loop {
+            let wake = self
+                .peers
+                .values()
+                .filter_map(|s| s.wake)
+                .min()
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((n, source)) => self.on_datagram(&buf[..n], source),
+                    Err(err) => tracing::debug!("media socket: {err}"),
+                },
+                command = commands.recv() => match command {
+                    Some(Command::Offer { agent_id, sdp, reply }) => {
+                        let _ = reply.send(self.on_offer(&agent_id, &sdp));
+                    }
+                    None => break,
+                },
+                changed = plan.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let next = plan.borrow_and_update().clone();
+                    self.follow(next);
+                }
+                _ = tick.tick() => self.mix(),
+                () = tokio::time::sleep_until(wake.into()) => self.on_timers(),
+            }
+        }
+    }
+
+    fn on_offer(&mut self, agent_id: &str, sdp: &str) -> Result<String, MediaError> {
+        if !self.peers.contains_key(agent_id) && self.peers.len() >= self.max_peers {
+            tracing::warn!(
+                agent = agent_id,
+                peers = self.peers.len(),
+                "media plane at capacity: offer refused"
+            );
+            return Err(MediaError::Full(self.max_peers));
+        }
+        let now = Instant::now();
+        let (mut peer, answer) = Peer::accept(agent_id, sdp, self.local, &self.crypto, now)?;
+        let wake = peer.handle(Input::Timeout(now), &mut sender(&self.socket));
+        if self.peers.contains_key(agent_id) {
+            tracing::info!(
+                agent = agent_id,
+                "audio renegotiated: a new peer connection"
+            );
+        }
+        self.peers.insert(
+            agent_id.to_string(),
+            Slot {
+                peer,
+                created: now,
+                wake,
+            },
+        );
+        Ok(answer)
+    }
+
+    fn on_datagram(&mut self, data: &[u8], source: SocketAddr) {
+        let now = Instant::now();
+        let Ok(receive) = Receive::new(Protocol::Udp, source, self.local, data) else {
+            return;
+        };
+        let input = Input::Receive(now, receive);
+        let socket = &self.socket;
+        if let Some(slot) = self.peers.values_mut().find(|s| s.peer.accepts(&input)) {
+            slot.wake = slot.peer.handle(input, &mut sender(socket));
+        }
+    }
+
+    fn on_timers(&mut self) {
+        let now = Instant::now();
+        let socket = &self.socket;
+        for slot in self.peers.values_mut() {
+            if slot.wake.is_some_and(|at| at <= now) {
+                slot.wake = slot.peer.handle(Input::Timeout(now), &mut sender(socket));
+            }
+        }
+        self.peers.retain(|agent, slot| {
+            let stale = slot.peer.state == LinkState::Connecting
+                && now.duration_since(slot.created) > CONNECT_TIMEOUT;
+            let keep = slot.peer.is_alive() && slot.peer.state != LinkState::Lost && !stale;
+            if !keep {
+                tracing::info!(agent = %agent, "peer connection closed");
+            }
+            keep
+        });
+    }
+
+    /// Takes a new plan: peers of agents who logged out close, far ends
+    /// come and go with their calls.
+    fn follow(&mut self, plan: Arc<MediaPlan>) {
+        self.peers.retain(|agent, _| plan.agents.contains(agent));
+        let endpoints = plan.endpoints();
+        self.far_ends.retain(|e, _| endpoints.contains(e));
+        for endpoint in endpoints {
+            if matches!(endpoint, Endpoint::FarEnd { .. }) && !self.far_ends.contains_key(endpoint)
+            {
+                self.far_ends.insert(endpoint.clone(), FarEnd::new());
+            }
+        }
+        self.plan = plan;
+        self.publish();
+    }
+
+    /// One 20 ms step: take what every heard endpoint says, give every
+    /// endpoint what it hears.
+    fn mix(&mut self) {
+        let now = Instant::now();
+        let plan = self.plan.clone();
+        let mut said = HashMap::new();
+        for (agent, slot) in &mut self.peers {
+            let endpoint = Endpoint::Agent(agent.clone());
+            if plan.is_heard(&endpoint) {
+                if let Some(frame) = slot.peer.take_frame() {
+                    said.insert(endpoint, frame);
+                }
+            } else {
+                slot.peer.discard_inbound();
+            }
+        }
+        for (endpoint, far_end) in &mut self.far_ends {
+            if plan.is_heard(endpoint) {
+                said.insert(endpoint.clone(), far_end.speak());
+            }
+        }
+        let hold = self.hold_tone.next_frame();
+        let heard = |listener: &Endpoint| match plan.hearing(listener) {
+            Hearing::Silence => None,
+            Hearing::HoldTone => Some(hold),
+            Hearing::Mix(sources) => mix(sources.into_iter().filter_map(|s| said.get(s))),
+        };
+        let socket = &self.socket;
+        for (agent, slot) in &mut self.peers {
+            if let Some(frame) = heard(&Endpoint::Agent(agent.clone())) {
+                if let Some(wake) = slot.peer.write(&frame, now, &mut sender(socket)) {
+                    slot.wake = Some(wake);
+                }
+            }
+        }
+        for (endpoint, far_end) in &mut self.far_ends {
+            far_end.hear(heard(endpoint).as_ref());
+        }
+        if !self.far_ends.is_empty() {
+            self.publish();
+        }
+    }
+
+    /// Shares the far ends' figures with the simulator's API.
+    fn publish(&self) {
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        published.clear();
+        for (endpoint, far_end) in &self.far_ends {
+            if let Endpoint::FarEnd { call_id, .. } = endpoint {
+                published
+                    .entry(call_id.clone())
+                    .or_insert_with(|| far_end.stats());
+            }
+        }
+    }
+}
+
+/// Sends a peer's datagram; a full socket buffer drops it, as the network
+/// would.
+fn sender(socket: &UdpSocket) -> impl FnMut(Transmit) + '_ {
+    move |transmit: Transmit| {
+        if let Err(err) = socket.try_send_to(&transmit.contents, transmit.destination) {
+            tracing::debug!("media datagram to {} dropped: {err}", transmit.destination);
+        }
+    }
+}

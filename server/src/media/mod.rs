@@ -1,0 +1,138 @@
+//! The media plane: the server is the media switch, as a PBX is. Every
+//! agent's browser keeps one WebRTC peer connection for its session (G.711
+//! over DTLS-SRTP, ICE-lite, host candidates) on one UDP socket; simulated
+//! far ends are endpoints inside the engine. Every 20 ms the engine mixes
+//! what each endpoint hears by the switch's [`plan::MediaPlan`]. Signalling
+//! rides on the agent's relay session (`ClientFrame::Offer`).
+
+mod engine;
+mod far_end;
+pub mod g711;
+mod peer;
+pub mod plan;
+pub mod sound;
+
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, Mutex},
+};
+
+use app::opencti::{ErrorCode, OpenCtiError};
+pub use far_end::AudioStats;
+use plan::MediaPlan;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// How the media plane listens and what the browsers are told.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// The UDP socket (`--media-addr`; port 0 for an ephemeral one).
+    pub addr: SocketAddr,
+    /// The address browsers reach the socket at, when it is not `addr`'s
+    /// (behind NAT, or `addr` is unspecified): `--media-public-ip`.
+    pub public_ip: Option<IpAddr>,
+    /// At most this many browsers' peer connections at once.
+    pub max_peers: usize,
+}
+
+/// Why an offer got no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MediaError {
+    #[error("the SDP offer cannot be used: {0}")]
+    BadOffer(String),
+    #[error("the SDP offer has no codec in common with the server (PCMU or PCMA)")]
+    NoCommonCodec,
+    #[error("the media plane is at capacity ({0} peer connections): try again later")]
+    Full(usize),
+    #[error("the media plane is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<MediaError> for OpenCtiError {
+    fn from(err: MediaError) -> Self {
+        let code = match err {
+            MediaError::BadOffer(_) | MediaError::NoCommonCodec => ErrorCode::BadRequest,
+            MediaError::Full(_) | MediaError::Unavailable(_) => ErrorCode::HttpError(503),
+        };
+        OpenCtiError::new(code, err.to_string())
+    }
+}
+
+enum Command {
+    Offer {
+        agent_id: String,
+        sdp: String,
+        reply: oneshot::Sender<Result<String, MediaError>>,
+    },
+}
+
+/// The media plane's handle (cheap to clone).
+#[derive(Clone)]
+pub struct Media {
+    commands: mpsc::Sender<Command>,
+    far_ends: Arc<Mutex<HashMap<String, AudioStats>>>,
+    local: SocketAddr,
+}
+
+impl Media {
+    /// Binds the socket and starts the engine, which follows `plan`.
+    pub async fn start(
+        config: MediaConfig,
+        plan: watch::Receiver<Arc<MediaPlan>>,
+    ) -> std::io::Result<Self> {
+        let socket = tokio::net::UdpSocket::bind(config.addr).await?;
+        let bound = socket.local_addr()?;
+        let ip = match (config.public_ip, bound.ip()) {
+            (Some(ip), _) => ip,
+            (None, ip) if ip.is_unspecified() => {
+                tracing::warn!(
+                    "the media socket listens on {bound}: browsers are told 127.0.0.1; \
+                     set --media-public-ip for other machines"
+                );
+                IpAddr::from([127, 0, 0, 1])
+            }
+            (None, ip) => ip,
+        };
+        let local = SocketAddr::new(ip, bound.port());
+        tracing::info!("media plane on udp://{bound} (announced as {local})");
+        let (commands, receiver) = mpsc::channel(64);
+        let far_ends = Arc::new(Mutex::new(HashMap::new()));
+        let engine = engine::Engine::new(socket, local, config.max_peers, far_ends.clone());
+        tokio::spawn(engine.run(receiver, plan));
+        Ok(Self {
+            commands,
+            far_ends,
+            local,
+        })
+    }
+
+    /// The address browsers send media to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Answers the agent's browser's offer; a new offer replaces the
+    /// agent's previous peer connection.
+    pub async fn offer(&self, agent_id: &str, sdp: String) -> Result<String, MediaError> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || MediaError::Unavailable("the media engine stopped".into());
+        self.commands
+            .send(Command::Offer {
+                agent_id: agent_id.to_string(),
+                sdp,
+                reply,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// What the simulated far end of `call_id` sent and received.
+    pub fn far_end_audio(&self, call_id: &str) -> Option<AudioStats> {
+        self.far_ends
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(call_id)
+            .cloned()
+    }
+}

@@ -1,0 +1,208 @@
+//! Who hears whom: the switch's calls as the media plane sees them. The
+//! switch derives a [`MediaPlan`] from its state after every change (it stays
+//! pure: no media inside); the engine mixes by it every 20 ms.
+
+use std::collections::BTreeSet;
+
+/// A source and sink of audio.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    /// The agent's browser (its one peer connection for the session).
+    Agent(String),
+    /// A simulated party on the public network, on one call.
+    FarEnd { call_id: String, dn: String },
+}
+
+/// A party on a call who is connected or holding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub endpoint: Endpoint,
+    /// This party put the call on hold: it neither hears nor is heard there.
+    pub holding: bool,
+}
+
+/// The members of one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallMedia {
+    pub call_id: String,
+    pub members: Vec<Member>,
+}
+
+/// Every call's members, and who is logged in (a peer of anybody else is
+/// closed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaPlan {
+    pub calls: Vec<CallMedia>,
+    pub agents: BTreeSet<String>,
+}
+
+/// What one endpoint hears in a 20 ms frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hearing<'a> {
+    /// Nothing: no call, or only calls it holds.
+    Silence,
+    /// Its only partners put it on hold.
+    HoldTone,
+    /// The sum of these endpoints (never itself).
+    Mix(Vec<&'a Endpoint>),
+}
+
+impl MediaPlan {
+    /// What `listener` hears: every party talking with it on the calls it
+    /// does not hold; the hold tone when all of them hold.
+    pub fn hearing(&self, listener: &Endpoint) -> Hearing<'_> {
+        let mut sources = vec![];
+        let mut held = false;
+        for call in &self.calls {
+            let Some(me) = call.members.iter().find(|m| &m.endpoint == listener) else {
+                continue;
+            };
+            if me.holding {
+                continue;
+            }
+            let before = sources.len();
+            sources.extend(
+                call.members
+                    .iter()
+                    .filter(|m| !m.holding && &m.endpoint != listener)
+                    .map(|m| &m.endpoint),
+            );
+            held |= sources.len() == before && call.members.iter().any(|m| m.holding);
+        }
+        match (sources.is_empty(), held) {
+            (false, _) => Hearing::Mix(sources),
+            (true, true) => Hearing::HoldTone,
+            (true, false) => Hearing::Silence,
+        }
+    }
+
+    /// Whether `endpoint` is heard by somebody (its audio is worth taking).
+    pub fn is_heard(&self, endpoint: &Endpoint) -> bool {
+        self.calls.iter().any(|call| {
+            call.members
+                .iter()
+                .any(|m| &m.endpoint == endpoint && !m.holding)
+                && call
+                    .members
+                    .iter()
+                    .any(|m| &m.endpoint != endpoint && !m.holding)
+        })
+    }
+
+    /// Every endpoint on a call, once.
+    pub fn endpoints(&self) -> BTreeSet<&Endpoint> {
+        self.calls
+            .iter()
+            .flat_map(|c| c.members.iter().map(|m| &m.endpoint))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(id: &str) -> Endpoint {
+        Endpoint::Agent(id.into())
+    }
+
+    fn customer(call: &str) -> Endpoint {
+        Endpoint::FarEnd {
+            call_id: call.into(),
+            dn: "5550100".into(),
+        }
+    }
+
+    fn call(id: &str, members: &[(Endpoint, bool)]) -> CallMedia {
+        CallMedia {
+            call_id: id.into(),
+            members: members
+                .iter()
+                .map(|(endpoint, holding)| Member {
+                    endpoint: endpoint.clone(),
+                    holding: *holding,
+                })
+                .collect(),
+        }
+    }
+
+    fn plan(calls: Vec<CallMedia>) -> MediaPlan {
+        MediaPlan {
+            calls,
+            agents: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn connected_parties_hear_each_other() {
+        let p = plan(vec![call(
+            "C1",
+            &[(agent("1001"), false), (customer("C1"), false)],
+        )]);
+        assert_eq!(
+            p.hearing(&agent("1001")),
+            Hearing::Mix(vec![&customer("C1")])
+        );
+        assert_eq!(
+            p.hearing(&customer("C1")),
+            Hearing::Mix(vec![&agent("1001")])
+        );
+        assert!(p.is_heard(&agent("1001")));
+    }
+
+    #[test]
+    fn the_held_party_hears_the_hold_tone_and_the_holder_nothing() {
+        let p = plan(vec![call(
+            "C1",
+            &[(agent("1001"), true), (customer("C1"), false)],
+        )]);
+        assert_eq!(p.hearing(&customer("C1")), Hearing::HoldTone);
+        assert_eq!(p.hearing(&agent("1001")), Hearing::Silence);
+        assert!(!p.is_heard(&agent("1001")));
+        assert!(!p.is_heard(&customer("C1")));
+    }
+
+    #[test]
+    fn a_conference_mixes_everybody_but_the_listener() {
+        let p = plan(vec![call(
+            "C1",
+            &[
+                (agent("1001"), false),
+                (customer("C1"), false),
+                (agent("1002"), false),
+            ],
+        )]);
+        assert_eq!(
+            p.hearing(&agent("1001")),
+            Hearing::Mix(vec![&customer("C1"), &agent("1002")])
+        );
+        assert_eq!(
+            p.hearing(&customer("C1")),
+            Hearing::Mix(vec![&agent("1001"), &agent("1002")])
+        );
+    }
+
+    #[test]
+    fn a_consultation_keeps_the_customer_on_hold() {
+        let p = plan(vec![
+            call("C1", &[(agent("1001"), true), (customer("C1"), false)]),
+            call("C2", &[(agent("1001"), false), (agent("1002"), false)]),
+        ]);
+        assert_eq!(p.hearing(&customer("C1")), Hearing::HoldTone);
+        assert_eq!(
+            p.hearing(&agent("1001")),
+            Hearing::Mix(vec![&agent("1002")])
+        );
+        assert_eq!(
+            p.hearing(&agent("1002")),
+            Hearing::Mix(vec![&agent("1001")])
+        );
+    }
+
+    #[test]
+    fn nobody_on_a_call_hears_silence() {
+        let p = plan(vec![]);
+        assert_eq!(p.hearing(&agent("1001")), Hearing::Silence);
+        assert!(p.endpoints().is_empty());
+    }
+}

@@ -1,0 +1,70 @@
+//! The switch's calls as the media plane needs them (see
+//! [`crate::media::plan`]): derived from the state, never stored.
+
+use app::{
+    opencti::OpenCtiError,
+    wire::native::{AgentStatus, ConnectionState},
+};
+
+use super::{Destination, Switch};
+use crate::media::plan::{CallMedia, Endpoint, MediaPlan, Member};
+
+impl Switch {
+    /// Who is on which call, connected or holding, and who is logged in.
+    /// Ringing, queued and failed parties have no audio yet.
+    pub fn media_plan(&self) -> MediaPlan {
+        let calls = self
+            .calls
+            .values()
+            .filter_map(|call| {
+                let members: Vec<Member> = call
+                    .parties
+                    .iter()
+                    .filter(|p| {
+                        matches!(p.state, ConnectionState::Connected | ConnectionState::Held)
+                    })
+                    .filter_map(|p| {
+                        let endpoint = match self.classify(&p.dn) {
+                            Destination::Extension(ext) => {
+                                Endpoint::Agent(self.agent_at(&ext)?.to_string())
+                            }
+                            Destination::External(dn) => Endpoint::FarEnd {
+                                call_id: call.id.clone(),
+                                dn,
+                            },
+                            Destination::Queue(_) => return None,
+                        };
+                        Some(Member {
+                            endpoint,
+                            holding: p.state == ConnectionState::Held,
+                        })
+                    })
+                    .collect();
+                (!members.is_empty()).then(|| CallMedia {
+                    call_id: call.id.clone(),
+                    members,
+                })
+            })
+            .collect();
+        let agents = self
+            .agents
+            .values()
+            .filter(|a| a.status != AgentStatus::LoggedOut)
+            .map(|a| a.config.id.clone())
+            .collect();
+        MediaPlan { calls, agents }
+    }
+
+    /// Checks that the agent may open audio for `call_id`: it is on that
+    /// call (ringing, talking or holding). An offer names the call that
+    /// needs it, so nobody opens media without a call of their own.
+    pub fn check_audio_call(&self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
+        let dn = self.device_of(agent_id)?;
+        match self.calls.get(call_id).and_then(|c| c.state_of(&dn)) {
+            Some(state) if state != ConnectionState::Failed => Ok(()),
+            _ => Err(OpenCtiError::invalid_state(format!(
+                "there is no call {call_id} on extension {dn}"
+            ))),
+        }
+    }
+}
