@@ -5,7 +5,8 @@
 #   scripts/bench.sh panel    click → DOM and navigation → interactive in headless Chromium
 #   scripts/bench.sh weight   the panel's bytes (raw and gzip) and the wasm's largest items
 #   scripts/bench.sh supervisor  the supervisor view with 1,000 agents changing state (headless Chromium)
-#   scripts/bench.sh          all four
+#   scripts/bench.sh audio    the softphone: connection set-up, Answer → first audio packet, server CPU per call
+#   scripts/bench.sh          all five
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -33,6 +34,11 @@ supervisor() {
   (cd end2end && node --experimental-websocket bench/supervisor.mjs 1000 10)
 }
 
+audio() {
+  cargo leptos build --release --split
+  (cd end2end && node bench/audio.mjs 50 8)
+}
+
 weight() {
   cargo leptos build --release --split
   scripts/weight.sh
@@ -47,6 +53,7 @@ case "${1:-all}" in
   panel) panel ;;
   weight) weight ;;
   supervisor) supervisor ;;
-  all) relay; panel; weight; supervisor ;;
-  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor]" >&2; exit 2 ;;
+  audio) audio ;;
+  all) relay; panel; weight; supervisor; audio ;;
+  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio]" >&2; exit 2 ;;
 esac

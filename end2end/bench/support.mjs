@@ -30,14 +30,14 @@ export async function startServer(flags = [], { stderr = 'ignore' } = {}) {
     if (i > 300) throw new Error('the server did not come up');
     await new Promise((r) => setTimeout(r, 50)); // polling a starting process
   }
-  return { port, base, stop };
+  return { port, base, stop, pid: server.pid };
 }
 
-export const launchChromium = () =>
+export const launchChromium = (extraArgs = []) =>
   chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
+      '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 
 /** n, p50, p95, p99 and max of `xs`. */

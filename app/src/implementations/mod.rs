@@ -8,6 +8,7 @@
 
 pub mod javascript;
 pub mod reference;
+pub mod softphone;
 
 use wasm_bindgen::JsValue;
 

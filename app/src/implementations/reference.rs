@@ -12,7 +12,11 @@
 //! the session in all. A reload resumes the tab's session from
 //! `sessionStorage`.
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    rc::{Rc, Weak},
+};
 
 use futures_channel::oneshot;
 use gloo_timers::future::TimeoutFuture;
@@ -21,8 +25,13 @@ use wasm_bindgen::{JsCast, closure::Closure};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use super::softphone::{self, BrowserSoftphone};
 use crate::{
-    interface::{EventSink, Implementation, LocalFuture, Request, request::CallOptions},
+    interface::{
+        EventSink, Implementation, LocalFuture, Request,
+        audio::{AUDIO_CAPABILITY, Softphone},
+        request::CallOptions,
+    },
     opencti::{
         ErrorCode, OpenCtiError,
         events::{AgentStateEvent, AgentStateName, LinkState, OpenCtiEvent, WorkMode},
@@ -32,7 +41,7 @@ use crate::{
         convert,
         native::{
             ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState,
-            ResponseValue, ServerFrame,
+            ResponseValue, ServerFrame, SessionInfo,
         },
     },
 };
@@ -51,6 +60,8 @@ type Reply = Result<Option<ResponseValue>, OpenCtiError>;
 #[derive(Clone)]
 pub struct Reference {
     link: Rc<RefCell<Link>>,
+    /// Call audio, in a browser that has WebRTC.
+    softphone: Option<BrowserSoftphone>,
 }
 
 struct Link {
@@ -102,7 +113,8 @@ impl Reference {
             .is_some_and(|p| p == "https:");
         let url = format!("{}://{host}/ws", if secure { "wss" } else { "ws" });
         let id_prefix = format!("{:x}", (js_sys::Math::random() * 1e12) as u64);
-        let reference = Self {
+        let mut reference = Self {
+            softphone: None,
             link: Rc::new(RefCell::new(Link {
                 sink,
                 url,
@@ -123,6 +135,16 @@ impl Reference {
                 handlers: vec![],
             })),
         };
+        if softphone::supported() {
+            let link = Rc::downgrade(&reference.link);
+            reference.softphone = Some(BrowserSoftphone::new(
+                sink,
+                Rc::new(move |call_id, sdp| {
+                    let link = link.clone();
+                    Box::pin(async move { Self::offer(link, call_id, sdp).await })
+                }),
+            ));
+        }
         reference.start_heartbeat();
         if let Some(token) = session_storage().and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
         {
@@ -130,6 +152,38 @@ impl Reference {
             reference.connect();
         }
         reference
+    }
+
+    /// Sends the softphone's SDP offer for `call_id` on the session;
+    /// resolves to the media server's answer.
+    async fn offer(
+        link: Weak<RefCell<Link>>,
+        call_id: String,
+        sdp: String,
+    ) -> Result<String, OpenCtiError> {
+        let link = link
+            .upgrade()
+            .ok_or_else(|| link_down("the page is closing"))?;
+        let this = Self {
+            link,
+            softphone: None,
+        };
+        let id = this.next_id();
+        match this
+            .send_and_wait(id.clone(), ClientFrame::Offer { id, call_id, sdp })
+            .await?
+        {
+            Some(ResponseValue::Answer(answer)) => Ok(answer.sdp),
+            _ => Err(OpenCtiError::bad_request("the server sent no SDP answer")),
+        }
+    }
+
+    /// Takes what a login or resume says of the session.
+    fn adopt(&self, session: SessionInfo) {
+        if let Some(softphone) = &self.softphone {
+            softphone.set_ice_servers(session.ice_servers);
+        }
+        self.remember_token(session.token);
     }
 
     fn next_id(&self) -> String {
@@ -218,7 +272,7 @@ impl Reference {
                 // The server swaps the token at every resume; the old one no
                 // longer works.
                 if let Some(ResponseValue::Session(session)) = value {
-                    self.remember_token(session.token);
+                    self.adopt(session);
                 }
                 self.link.borrow().sink.link_state(LinkState::Connected)
             }
@@ -477,7 +531,7 @@ impl Reference {
             link.this_dn = session.extension.clone();
             link.server_version = Some(session.server_version.clone());
         }
-        self.remember_token(session.token);
+        self.adopt(session);
         snapshot
             .await
             .map_err(|_| link_down("the connection to the CTI server was lost"))?;
@@ -607,10 +661,20 @@ fn to_csta(request: Request) -> Option<CstaRequest> {
 impl Implementation for Reference {
     fn declaration(&self) -> Declaration {
         let version = self.link.borrow().server_version.clone();
-        Declaration::every_function(
+        let mut declaration = Declaration::every_function(
             "reference",
             version.as_deref().unwrap_or(env!("CARGO_PKG_VERSION")),
-        )
+        );
+        if self.softphone.is_some() {
+            declaration.capabilities.push(AUDIO_CAPABILITY.to_string());
+        }
+        declaration
+    }
+
+    fn softphone(&self) -> Option<Rc<dyn Softphone>> {
+        self.softphone
+            .clone()
+            .map(|s| Rc::new(s) as Rc<dyn Softphone>)
     }
 
     fn invoke(&self, request: Request) -> LocalFuture<Result<Value, OpenCtiError>> {

@@ -2,12 +2,15 @@
 //! performs checked calls, and publishes its CTI server's events, converted
 //! to OpenCTI, through an [`EventSink`].
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, rc::Rc};
 
 use leptos::prelude::*;
 use serde_json::Value;
 
-use super::{Interface, Request};
+use super::{
+    Interface, Request,
+    audio::{AudioState, Softphone},
+};
 use crate::opencti::{
     OpenCtiError,
     events::{LinkState, OpenCtiEvent},
@@ -26,6 +29,11 @@ pub trait Implementation {
     /// dependent call can follow at once. `login` publishes the agent's
     /// SnapshotEvent before it resolves.
     fn invoke(&self, request: Request) -> LocalFuture<Result<Value, OpenCtiError>>;
+
+    /// Its softphone, when it carries call audio (and declares `audio`).
+    fn softphone(&self) -> Option<Rc<dyn Softphone>> {
+        None
+    }
 }
 
 /// The one way an Implementation changes what the panel shows: it publishes
@@ -38,6 +46,21 @@ pub struct EventSink {
 impl EventSink {
     pub(super) fn new(interface: Interface) -> Self {
         Self { interface }
+    }
+
+    /// Reports what the softphone is doing.
+    pub fn audio(&self, state: AudioState) {
+        self.interface.audio.set(state);
+    }
+
+    /// Reads what the softphone last reported.
+    pub fn read_audio<T>(&self, read: impl FnOnce(&AudioState) -> T) -> T {
+        self.interface.audio.with_untracked(read)
+    }
+
+    /// Changes what the softphone reports, in place.
+    pub fn update_audio(&self, change: impl FnOnce(&mut AudioState)) {
+        self.interface.audio.update(change);
     }
 
     /// Applies the events to the store and tells the listeners.

@@ -6,6 +6,7 @@
 //! the [rules](crate::opencti::rules) and input validation), so a bad click
 //! never reaches an Implementation.
 
+pub mod audio;
 mod implementation;
 pub mod request;
 mod runtime;
@@ -40,6 +41,7 @@ pub type Listener = Rc<dyn Fn(&OpenCtiEvent)>;
 #[derive(Clone, Copy)]
 pub struct Interface {
     store: RwSignal<Store>,
+    audio: RwSignal<audio::AudioState>,
     declaration: RwSignal<Declaration>,
     problem: RwSignal<Option<OpenCtiError>>,
 }
@@ -55,6 +57,7 @@ impl Interface {
     pub fn new() -> Self {
         Self {
             store: RwSignal::new(Store::default()),
+            audio: RwSignal::new(audio::AudioState::default()),
             declaration: RwSignal::new(Declaration::none()),
             problem: RwSignal::new(None),
         }
@@ -78,6 +81,22 @@ impl Interface {
     /// The store, for rendering.
     pub fn store(&self) -> ReadSignal<Store> {
         self.store.read_only()
+    }
+
+    /// The softphone's state (meaningful only with [`Interface::softphone`]).
+    pub fn audio(&self) -> ReadSignal<audio::AudioState> {
+        self.audio.read_only()
+    }
+
+    /// The active Implementation's softphone, if it declares `audio`.
+    pub fn softphone(&self) -> Option<Rc<dyn audio::Softphone>> {
+        let declared = self
+            .declaration
+            .with_untracked(|d| d.capabilities.iter().any(|c| c == audio::AUDIO_CAPABILITY));
+        declared
+            .then(runtime::implementation)
+            .flatten()
+            .and_then(|i| i.softphone())
     }
 
     /// The active Implementation's declaration (`getCapabilities()`).

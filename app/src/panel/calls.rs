@@ -213,6 +213,15 @@ fn CallCard(call_id: String) -> impl IntoView {
         })
     };
     let this_dn = move || store.with(|s| s.this_dn.clone());
+    // The customer hears nothing from the agent on this call.
+    let audio = interface.audio();
+    let muted_here = move || {
+        audio.with(|a| a.muted)
+            && call.with(|c| {
+                c.as_ref()
+                    .is_some_and(|c| c.call_state.call_state() == CallState::Connected)
+            })
+    };
     let conference_parties = move || {
         call.with(|c| {
             c.as_ref()
@@ -228,6 +237,9 @@ fn CallCard(call_id: String) -> impl IntoView {
             <div class="call-head">
                 <span class="call-number">{field(|c, _| c.other_dn.clone())}</span>
                 <span class="call-state">{field(|c, locale| state_label(locale, c.call_state).to_string())}</span>
+                <Show when=muted_here>
+                    <span class="call-audio">{td_string!(locale, audio.muted)}</span>
+                </Show>
                 <span class="timer">{elapsed}</span>
             </div>
             <div class="call-meta">

@@ -3,6 +3,7 @@
 //! options, keyboard shortcuts) runs in effects, which the server never runs.
 
 pub mod agent_bar;
+pub mod audio;
 pub mod calls;
 pub mod dialer;
 pub mod directory;
@@ -16,6 +17,7 @@ use leptos::prelude::*;
 
 use crate::{interface::Interface, languages::use_locale};
 use agent_bar::AgentBar;
+use audio::AudioBar;
 use calls::{CallList, ConsultBar};
 use dialer::{Dialer, Keypad};
 use directory::DirectoryPanel;
@@ -74,6 +76,7 @@ pub fn Panel() -> impl IntoView {
         start_clock(ui.now);
         apply_page_options(ui);
         shortcuts::install(interface, ui);
+        audio::follow_calls(interface);
         set_hydrated.set(true);
     });
     let store = interface.store();
@@ -94,6 +97,7 @@ pub fn Panel() -> impl IntoView {
             <Show when=logged_in fallback=|| view! { <LoginForm/> }>
                 <AgentBar/>
                 <ConsultBar/>
+                <AudioBar/>
                 <CallList/>
                 <Dialer/>
                 <Keypad/>

@@ -24,7 +24,7 @@ use super::{
     AudioStats, Command, MediaError,
     far_end::FarEnd,
     peer::{CONNECT_TIMEOUT, LinkState, Peer},
-    plan::{Endpoint, Hearing, MediaPlan},
+    plan::{Endpoint, Hearing, MediaPlan, Routes},
     sound::{HOLD_TONE, TonePattern, mix},
 };
 
@@ -46,7 +46,7 @@ pub struct Engine {
     peers: HashMap<String, Slot>,
     far_ends: BTreeMap<Endpoint, FarEnd>,
     published: Arc<Mutex<HashMap<String, AudioStats>>>,
-    plan: Arc<MediaPlan>,
+    routes: Routes,
     hold_tone: TonePattern,
 }
 
@@ -65,7 +65,7 @@ impl Engine {
             peers: HashMap::new(),
             far_ends: BTreeMap::new(),
             published,
-            plan: Arc::default(),
+            routes: Routes::default(),
             hold_tone: TonePattern::new(HOLD_TONE, 0.2),
         }
     }
@@ -182,7 +182,7 @@ impl Engine {
                 self.far_ends.insert(endpoint.clone(), FarEnd::new());
             }
         }
-        self.plan = plan;
+        self.routes = plan.routes();
         self.publish();
     }
 
@@ -190,11 +190,11 @@ impl Engine {
     /// endpoint what it hears.
     fn mix(&mut self) {
         let now = Instant::now();
-        let plan = self.plan.clone();
+        let routes = &self.routes;
         let mut said = HashMap::new();
         for (agent, slot) in &mut self.peers {
             let endpoint = Endpoint::Agent(agent.clone());
-            if plan.is_heard(&endpoint) {
+            if routes.is_heard(&endpoint) {
                 if let Some(frame) = slot.peer.take_frame() {
                     said.insert(endpoint, frame);
                 }
@@ -203,15 +203,15 @@ impl Engine {
             }
         }
         for (endpoint, far_end) in &mut self.far_ends {
-            if plan.is_heard(endpoint) {
+            if routes.is_heard(endpoint) {
                 said.insert(endpoint.clone(), far_end.speak());
             }
         }
         let hold = self.hold_tone.next_frame();
-        let heard = |listener: &Endpoint| match plan.hearing(listener) {
+        let heard = |listener: &Endpoint| match routes.hearing(listener) {
             Hearing::Silence => None,
             Hearing::HoldTone => Some(hold),
-            Hearing::Mix(sources) => mix(sources.into_iter().filter_map(|s| said.get(s))),
+            Hearing::Mix(sources) => mix(sources.iter().filter_map(|s| said.get(s))),
         };
         let socket = &self.socket;
         for (agent, slot) in &mut self.peers {

@@ -2,7 +2,7 @@
 //! switch derives a [`MediaPlan`] from its state after every change (it stays
 //! pure: no media inside); the engine mixes by it every 20 ms.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A source and sink of audio.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,55 +38,64 @@ pub struct MediaPlan {
 
 /// What one endpoint hears in a 20 ms frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Hearing<'a> {
+pub enum Hearing {
     /// Nothing: no call, or only calls it holds.
     Silence,
     /// Its only partners put it on hold.
     HoldTone,
     /// The sum of these endpoints (never itself).
-    Mix(Vec<&'a Endpoint>),
+    Mix(Vec<Endpoint>),
+}
+
+/// A plan worked out for the mixer, once per change: what each endpoint
+/// hears, and whose audio anybody hears.
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    hearing: HashMap<Endpoint, Hearing>,
+    heard: HashSet<Endpoint>,
+}
+
+impl Routes {
+    pub fn hearing(&self, listener: &Endpoint) -> &Hearing {
+        self.hearing.get(listener).unwrap_or(&Hearing::Silence)
+    }
+
+    /// Whether `endpoint`'s audio is worth taking.
+    pub fn is_heard(&self, endpoint: &Endpoint) -> bool {
+        self.heard.contains(endpoint)
+    }
 }
 
 impl MediaPlan {
-    /// What `listener` hears: every party talking with it on the calls it
-    /// does not hold; the hold tone when all of them hold.
-    pub fn hearing(&self, listener: &Endpoint) -> Hearing<'_> {
-        let mut sources = vec![];
-        let mut held = false;
+    /// What every endpoint hears, worked out once (the mixer asks 50 times a
+    /// second; the plan changes a few times a call).
+    pub fn routes(&self) -> Routes {
+        let mut calls_of: HashMap<&Endpoint, Vec<&CallMedia>> = HashMap::new();
         for call in &self.calls {
-            let Some(me) = call.members.iter().find(|m| &m.endpoint == listener) else {
-                continue;
-            };
-            if me.holding {
-                continue;
+            for member in &call.members {
+                calls_of.entry(&member.endpoint).or_default().push(call);
             }
-            let before = sources.len();
-            sources.extend(
-                call.members
-                    .iter()
-                    .filter(|m| !m.holding && &m.endpoint != listener)
-                    .map(|m| &m.endpoint),
-            );
-            held |= sources.len() == before && call.members.iter().any(|m| m.holding);
         }
-        match (sources.is_empty(), held) {
-            (false, _) => Hearing::Mix(sources),
-            (true, true) => Hearing::HoldTone,
-            (true, false) => Hearing::Silence,
+        let mut routes = Routes::default();
+        for (listener, calls) in calls_of {
+            let hearing = hearing_on(listener, &calls);
+            if let Hearing::Mix(sources) = &hearing {
+                routes.heard.extend(sources.iter().cloned());
+            }
+            routes.hearing.insert(listener.clone(), hearing);
         }
+        routes
     }
 
-    /// Whether `endpoint` is heard by somebody (its audio is worth taking).
+    /// What `listener` hears (see [`MediaPlan::routes`]).
+    pub fn hearing(&self, listener: &Endpoint) -> Hearing {
+        let calls: Vec<&CallMedia> = self.calls.iter().collect();
+        hearing_on(listener, &calls)
+    }
+
+    /// Whether `endpoint` is heard by somebody (see [`MediaPlan::routes`]).
     pub fn is_heard(&self, endpoint: &Endpoint) -> bool {
-        self.calls.iter().any(|call| {
-            call.members
-                .iter()
-                .any(|m| &m.endpoint == endpoint && !m.holding)
-                && call
-                    .members
-                    .iter()
-                    .any(|m| &m.endpoint != endpoint && !m.holding)
-        })
+        self.routes().is_heard(endpoint)
     }
 
     /// Every endpoint on a call, once.
@@ -95,6 +104,35 @@ impl MediaPlan {
             .iter()
             .flat_map(|c| c.members.iter().map(|m| &m.endpoint))
             .collect()
+    }
+}
+
+/// What `listener` hears on `calls` (those it is a member of, and maybe
+/// others): every party talking with it on the calls it does not hold; the
+/// hold tone when all of them hold.
+fn hearing_on(listener: &Endpoint, calls: &[&CallMedia]) -> Hearing {
+    let mut sources = vec![];
+    let mut held = false;
+    for call in calls {
+        let Some(me) = call.members.iter().find(|m| &m.endpoint == listener) else {
+            continue;
+        };
+        if me.holding {
+            continue;
+        }
+        let before = sources.len();
+        sources.extend(
+            call.members
+                .iter()
+                .filter(|m| !m.holding && &m.endpoint != listener)
+                .map(|m| m.endpoint.clone()),
+        );
+        held |= sources.len() == before && call.members.iter().any(|m| m.holding);
+    }
+    match (sources.is_empty(), held) {
+        (false, _) => Hearing::Mix(sources),
+        (true, true) => Hearing::HoldTone,
+        (true, false) => Hearing::Silence,
     }
 }
 
@@ -141,11 +179,11 @@ mod tests {
         )]);
         assert_eq!(
             p.hearing(&agent("1001")),
-            Hearing::Mix(vec![&customer("C1")])
+            Hearing::Mix(vec![customer("C1")])
         );
         assert_eq!(
             p.hearing(&customer("C1")),
-            Hearing::Mix(vec![&agent("1001")])
+            Hearing::Mix(vec![agent("1001")])
         );
         assert!(p.is_heard(&agent("1001")));
     }
@@ -174,11 +212,11 @@ mod tests {
         )]);
         assert_eq!(
             p.hearing(&agent("1001")),
-            Hearing::Mix(vec![&customer("C1"), &agent("1002")])
+            Hearing::Mix(vec![customer("C1"), agent("1002")])
         );
         assert_eq!(
             p.hearing(&customer("C1")),
-            Hearing::Mix(vec![&agent("1001"), &agent("1002")])
+            Hearing::Mix(vec![agent("1001"), agent("1002")])
         );
     }
 
@@ -189,14 +227,8 @@ mod tests {
             call("C2", &[(agent("1001"), false), (agent("1002"), false)]),
         ]);
         assert_eq!(p.hearing(&customer("C1")), Hearing::HoldTone);
-        assert_eq!(
-            p.hearing(&agent("1001")),
-            Hearing::Mix(vec![&agent("1002")])
-        );
-        assert_eq!(
-            p.hearing(&agent("1002")),
-            Hearing::Mix(vec![&agent("1001")])
-        );
+        assert_eq!(p.hearing(&agent("1001")), Hearing::Mix(vec![agent("1002")]));
+        assert_eq!(p.hearing(&agent("1002")), Hearing::Mix(vec![agent("1001")]));
     }
 
     #[test]

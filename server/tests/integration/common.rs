@@ -401,6 +401,21 @@ impl Panel {
         self.response(id).await
     }
 
+    /// Sends the softphone's SDP offer for `call_id`; the answer's SDP.
+    pub async fn offer(&mut self, call_id: &str, sdp: &str) -> Result<String, OpenCtiError> {
+        let id = self.id();
+        self.send_frame(&ClientFrame::Offer {
+            id: id.clone(),
+            call_id: call_id.into(),
+            sdp: sdp.into(),
+        })
+        .await;
+        match self.response(&id).await? {
+            Some(ResponseValue::Answer(answer)) => Ok(answer.sdp),
+            other => panic!("an offer answered {other:?}"),
+        }
+    }
+
     pub async fn request(
         &mut self,
         request: CstaRequest,

@@ -3,7 +3,9 @@
 //! build's size and link time down. Modules group the tests by concern.
 
 mod common;
+mod media_client;
 
+mod audio;
 mod drops;
 mod fuzz;
 mod languages;

@@ -1,0 +1,205 @@
+//! The softphone's controls, shown while the agent has calls and the active
+//! Implementation carries audio: Mute, the microphone's level, what the
+//! audio is doing, and the devices. The panel opens the audio at the first
+//! call (the microphone is asked for then, not at page load) and plays the
+//! far end only while a call is connected.
+
+use leptos::prelude::*;
+use leptos_i18n::td_string;
+
+use crate::{
+    interface::{
+        Interface,
+        audio::{AUDIO_CAPABILITY, AudioDevice, AudioLink, AudioState, Microphone},
+    },
+    languages::{Locale, use_locale},
+    opencti::events::CallStateName,
+};
+
+/// Drives the softphone from the store (browser only: call it from an
+/// effect): open at the first call, play while talking, close at logout.
+pub fn follow_calls(interface: Interface) {
+    Effect::new(move |_| {
+        interface.declaration().track();
+        let (logged_in, call, talking) = interface.store().with(|s| {
+            let call = s
+                .calls
+                .iter()
+                .find(|c| {
+                    !matches!(
+                        c.call_state,
+                        CallStateName::Disconnected | CallStateName::Abandoned
+                    )
+                })
+                .map(|c| c.call_id.clone());
+            let talking = s
+                .calls
+                .iter()
+                .any(|c| c.call_state.call_state() == crate::opencti::rules::CallState::Connected);
+            (s.logged_in(), call, talking)
+        });
+        let Some(softphone) = interface.softphone() else {
+            return;
+        };
+        if !logged_in {
+            softphone.close();
+            return;
+        }
+        if let Some(call_id) = call {
+            softphone.open(&call_id);
+        }
+        softphone.set_talking(talking);
+    });
+}
+
+/// What the audio is doing, in words (the most urgent first).
+fn status(locale: Locale, audio: &AudioState) -> String {
+    match (audio.microphone, audio.link) {
+        (Microphone::Denied, _) => td_string!(locale, audio.denied).to_string(),
+        (Microphone::Missing, _) => td_string!(locale, audio.missing).to_string(),
+        (Microphone::Asking, _) => td_string!(locale, audio.asking).to_string(),
+        (_, AudioLink::Failed) => td_string!(
+            locale,
+            audio.failed,
+            reason = audio.error.as_deref().unwrap_or("")
+        )
+        .to_string(),
+        (_, AudioLink::Lost) => td_string!(locale, audio.lost).to_string(),
+        (_, AudioLink::Connecting) => td_string!(locale, audio.connecting).to_string(),
+        (_, _) if audio.muted => td_string!(locale, audio.muted).to_string(),
+        (_, AudioLink::Connected) => td_string!(locale, audio.connected).to_string(),
+        (_, AudioLink::Idle) => String::new(),
+    }
+}
+
+/// The tone of the status: `bad` needs the agent, `warn` is passing.
+fn tone(audio: &AudioState) -> &'static str {
+    match (audio.microphone, audio.link) {
+        (Microphone::Denied | Microphone::Missing, _)
+        | (_, AudioLink::Failed | AudioLink::Lost) => "bad",
+        (Microphone::Asking, _) | (_, AudioLink::Connecting) => "warn",
+        _ if audio.muted => "warn",
+        _ => "ok",
+    }
+}
+
+#[component]
+pub fn AudioBar() -> impl IntoView {
+    let interface = Interface::expect();
+    let store = interface.store();
+    let audio = interface.audio();
+    let locale = use_locale();
+    let shown = move || {
+        interface
+            .declaration()
+            .with(|d| d.capabilities.iter().any(|c| c == AUDIO_CAPABILITY))
+            && store.with(|s| !s.calls.is_empty())
+    };
+    let muted = move || audio.with(|a| a.muted);
+    let level = move || audio.with(|a| (a.level * 100.0).round());
+    let toggle_mute = move |_| {
+        if let Some(softphone) = interface.softphone() {
+            softphone.set_muted(!muted());
+        }
+    };
+    view! {
+        <Show when=shown>
+            <div class="audio-bar" role="group" aria-label=td_string!(locale, audio.group)>
+                <button class="btn btn-secondary btn-mute" aria-pressed=move || muted().to_string()
+                    disabled=move || audio.with(|a| a.microphone != Microphone::On)
+                    on:click=toggle_mute>{td_string!(locale, audio.mute)}</button>
+                <div class="meter" role="meter" aria-label=td_string!(locale, audio.level)
+                    aria-valuemin="0" aria-valuemax="100" aria-valuenow=level>
+                    <div class="meter-fill" style:width=move || format!("{}%", level())></div>
+                </div>
+                <span class="audio-status" aria-live="polite" data-tone=move || audio.with(tone)>
+                    {move || audio.with(|a| status(locale, a))}
+                </span>
+                <DeviceChoice/>
+            </div>
+        </Show>
+    }
+    .into_any()
+}
+
+/// The microphone and loudspeaker, once the browser lists them (it names
+/// devices only after the microphone is allowed).
+#[component]
+fn DeviceChoice() -> impl IntoView {
+    let interface = Interface::expect();
+    let audio = interface.audio();
+    let locale = use_locale();
+    let options = move |devices: Vec<AudioDevice>, chosen: String| {
+        let default = td_string!(locale, audio.default_device);
+        std::iter::once(
+            view! { <option value="" selected=chosen.is_empty()>{default}</option> }.into_any(),
+        )
+        .chain(devices.into_iter().enumerate().map(|(n, d)| {
+            let label = if d.label.is_empty() {
+                td_string!(locale, audio.device, number = n + 1).to_string()
+            } else {
+                d.label
+            };
+            let selected = d.id == chosen;
+            view! { <option value=d.id selected=selected>{label}</option> }.into_any()
+        }))
+        .collect_view()
+    };
+    view! {
+        <details class="audio-devices">
+            <summary>{td_string!(locale, audio.devices)}</summary>
+            <label>
+                <span>{td_string!(locale, audio.microphone)}</span>
+                <select on:change=move |ev| {
+                    if let Some(softphone) = interface.softphone() {
+                        softphone.choose_input(&event_target_value(&ev));
+                    }
+                }>
+                    {move || audio.with(|a| options(a.inputs.clone(), a.input.clone()))}
+                </select>
+            </label>
+            <label>
+                <span>{td_string!(locale, audio.speaker)}</span>
+                <select on:change=move |ev| {
+                    if let Some(softphone) = interface.softphone() {
+                        softphone.choose_output(&event_target_value(&ev));
+                    }
+                }>
+                    {move || audio.with(|a| options(a.outputs.clone(), a.output.clone()))}
+                </select>
+            </label>
+        </details>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_microphone_outranks_everything() {
+        let audio = AudioState {
+            microphone: Microphone::Denied,
+            link: AudioLink::Connected,
+            muted: true,
+            ..AudioState::default()
+        };
+        assert!(status(Locale::en, &audio).starts_with("Microphone blocked"));
+        assert_eq!(tone(&audio), "bad");
+    }
+
+    #[test]
+    fn muted_shows_while_the_link_is_up() {
+        let mut audio = AudioState {
+            microphone: Microphone::On,
+            link: AudioLink::Connected,
+            ..AudioState::default()
+        };
+        assert_eq!(status(Locale::en, &audio), "Audio connected");
+        audio.muted = true;
+        assert_eq!(status(Locale::en, &audio), "Muted");
+        audio.link = AudioLink::Lost;
+        assert!(status(Locale::en, &audio).starts_with("Audio link lost"));
+    }
+}

@@ -1,0 +1,262 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, hydrated } from './fixtures';
+import { OwnServer } from '../support/own-server';
+import config from '../playwright.config';
+
+/**
+ * The softphone's acceptance: real WebRTC audio between Debian Chromium
+ * (fake microphone playing a tone this file writes) and the server's media
+ * plane, with the simulator's far end measuring what it hears.
+ */
+
+/** A 440 Hz tone at half scale, 48 kHz mono, 2 s (Chromium loops it). */
+function toneWav(): string {
+  const rate = 48_000;
+  const samples = rate * 2;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    wav.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 16_000), 44 + i * 2);
+  }
+  const path = join(mkdtempSync(join(tmpdir(), 'ccp-audio-')), 'tone.wav');
+  writeFileSync(path, wav);
+  return path;
+}
+
+const baseArgs = (config.use?.launchOptions?.args ?? []) as string[];
+const executablePath = config.use?.launchOptions?.executablePath;
+
+/** Keeps every RTCPeerConnection the page makes, for `getStats()`. */
+function recordPeers() {
+  const Original = window.RTCPeerConnection;
+  const peers: RTCPeerConnection[] = [];
+  (window as any).__peers = peers;
+  (window as any).RTCPeerConnection = function (...args: any[]) {
+    const peer = new Original(...(args as [RTCConfiguration]));
+    peers.push(peer);
+    return peer;
+  };
+  (window as any).RTCPeerConnection.prototype = Original.prototype;
+}
+
+/** The page's inbound audio: packets received and the level (0…1). */
+async function inbound(page: Page) {
+  return page.evaluate(async () => {
+    const peer = (window as any).__peers.at(-1) as RTCPeerConnection | undefined;
+    if (!peer) return { packets: 0, level: 0 };
+    for (const report of (await peer.getStats()).values()) {
+      if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+        return { packets: report.packetsReceived ?? 0, level: report.audioLevel ?? 0 };
+      }
+    }
+    return { packets: 0, level: 0 };
+  });
+}
+
+type SimAudio = { sent: number; received: number; level: number };
+
+async function simAudio(server: OwnServer, callId: string): Promise<SimAudio> {
+  const calls = (await (await fetch(`${server.url}/api/sim/calls`)).json()) as { callId: string; audio: SimAudio }[];
+  const call = calls.find((c) => c.callId === callId);
+  if (!call) throw new Error(`no call ${callId}`);
+  return call.audio;
+}
+
+async function agent(browser: Browser, server: OwnServer, id: string) {
+  const context = await browser.newContext({ baseURL: server.url });
+  await context.addInitScript(recordPeers);
+  const page = await context.newPage();
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByLabel('Agent ID').fill(id);
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('status')).toHaveText('Not ready');
+  return { page, context };
+}
+
+const card = (page: Page, callId: string) => page.locator(`[data-call-id="${callId}"]`);
+
+/** Waits until a number stops growing between polls: a stream stopped. */
+async function stopsGrowing(read: () => Promise<number>) {
+  let last = -1;
+  await expect
+    .poll(
+      async () => {
+        const now = await read();
+        const still = now === last;
+        last = now;
+        return still;
+      },
+      { intervals: [600], timeout: 10_000 },
+    )
+    .toBe(true);
+  return last;
+}
+
+test.describe('softphone audio', () => {
+  // Two or three browser contexts with live media on two cores.
+  test.describe.configure({ timeout: 60_000 });
+  let server: OwnServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  test.beforeAll(async () => {
+    server = await new OwnServer(3110, ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0']).start();
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        ...baseArgs,
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${toneWav()}`,
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+  });
+  test.afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  test.afterEach(async () => {
+    await server.hangUpAll();
+    for (const context of contexts.splice(0)) await context.close();
+  });
+
+  async function open(id: string) {
+    const panel = await agent(browser, server, id);
+    contexts.push(panel.context);
+    return panel.page;
+  }
+
+  async function ready(page: Page) {
+    await page.getByRole('button', { name: 'Ready', exact: true }).click();
+    await expect(page.getByRole('status')).toHaveText('Ready');
+  }
+
+  test('an answered call carries audio both ways; Mute silences the agent; Hold plays the hold tone', async () => {
+    const page = await open('1001');
+    expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toContain('audio');
+    await ready(page);
+    const callId = await server.placeCall('5000');
+    await expect(card(page, callId)).toBeVisible();
+    // The microphone was asked for at the call, and the link is up before the answer.
+    await expect(page.locator('.audio-status')).toHaveText('Audio connected');
+    await card(page, callId).getByRole('button', { name: 'Answer' }).click();
+
+    // Customer → agent: the page receives the far end's prompt.
+    await expect.poll(async () => (await inbound(page)).packets).toBeGreaterThan(20);
+    await expect.poll(async () => (await inbound(page)).level).toBeGreaterThan(0);
+    // Agent → customer: the simulator hears the agent's tone.
+    await expect.poll(async () => (await simAudio(server, callId)).received).toBeGreaterThan(20);
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+    expect((await simAudio(server, callId)).sent).toBeGreaterThan(20);
+    const meter = page.getByRole('meter', { name: 'Microphone level' });
+    await expect.poll(async () => Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+
+    // Mute: within 2 s the customer hears silence; unmute brings the agent back.
+    const mute = page.getByRole('button', { name: 'Mute' });
+    await expect(mute).toHaveAttribute('aria-pressed', 'false');
+    await mute.click();
+    await expect(mute).toHaveAttribute('aria-pressed', 'true');
+    await expect(card(page, callId).locator('.call-audio')).toHaveText('Muted');
+    await expect.poll(async () => (await simAudio(server, callId)).level, { timeout: 2_000 }).toBeLessThan(-60);
+    await expect(meter).toHaveAttribute('aria-valuenow', '0');
+    await mute.click();
+    await expect(mute).toHaveAttribute('aria-pressed', 'false');
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+
+    // Hold: the agent's inbound audio stops, the customer hears the hold tone.
+    await card(page, callId).getByRole('button', { name: 'Hold' }).click();
+    await expect(card(page, callId).locator('.call-state')).toHaveText('On hold');
+    const heldAt = await stopsGrowing(async () => (await inbound(page)).packets);
+    const before = (await simAudio(server, callId)).received;
+    await expect.poll(async () => (await simAudio(server, callId)).received).toBeGreaterThan(before + 20);
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+    // Retrieve: both ways again.
+    await card(page, callId).getByRole('button', { name: 'Retrieve' }).click();
+    await expect.poll(async () => (await inbound(page)).packets).toBeGreaterThan(heldAt + 20);
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+
+    // Hang up: nothing more reaches the page.
+    await card(page, callId).getByRole('button', { name: 'Hang up' }).click();
+    await expect(card(page, callId)).toHaveCount(0);
+    await stopsGrowing(async () => (await inbound(page)).packets);
+  });
+
+  test('a consultation carries audio between two agents; a conference mixes all three', async () => {
+    // Agents of their own: the first test's session outlives its context.
+    const a = await open('1003');
+    const b = await open('1004');
+    await ready(a);
+    const callId = await server.placeCall('5000');
+    await card(a, callId).getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+
+    await a.getByLabel('Phone number').fill('2004');
+    await card(a, callId).getByRole('button', { name: 'Consult' }).click();
+    const consult = b.locator('.call-card.ringing');
+    await expect(consult).toBeVisible();
+    await consult.getByRole('button', { name: 'Answer' }).click();
+    // A and B hear each other; the customer hears the hold tone meanwhile.
+    const aAt = (await inbound(a)).packets;
+    await expect.poll(async () => (await inbound(b)).packets).toBeGreaterThan(20);
+    await expect.poll(async () => (await inbound(b)).level).toBeGreaterThan(0);
+    await expect.poll(async () => (await inbound(a)).packets).toBeGreaterThan(aAt + 20);
+    await expect.poll(async () => (await inbound(a)).level).toBeGreaterThan(0);
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+
+    // Conference: everyone hears. The customer hears both agents; with A
+    // muted the customer still hears B, and A and B still hear the customer.
+    await a.getByRole('button', { name: 'Complete conference' }).click();
+    await expect(card(a, callId).getByLabel('Parties')).toBeVisible();
+    await a.getByRole('button', { name: 'Mute' }).click();
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+    await b.getByRole('button', { name: 'Mute' }).click();
+    // Both agents muted: the customer hears nothing, the agents hear the customer.
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeLessThan(-60);
+    const aNow = (await inbound(a)).packets;
+    const bNow = (await inbound(b)).packets;
+    await expect.poll(async () => (await inbound(a)).packets).toBeGreaterThan(aNow + 20);
+    await expect.poll(async () => (await inbound(b)).packets).toBeGreaterThan(bNow + 20);
+    await expect.poll(async () => (await inbound(a)).level).toBeGreaterThan(0);
+    await expect.poll(async () => (await inbound(b)).level).toBeGreaterThan(0);
+  });
+});
+
+test('a denied microphone is explained and the call controls keep working', async () => {
+  const server = await new OwnServer(3111, ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0']).start();
+  // No fake-UI flag: the browser refuses the microphone, as a user who says no.
+  const browser = await chromium.launch({ executablePath, args: [...baseArgs, '--use-fake-device-for-media-stream'] });
+  try {
+    const { page } = await agent(browser, server, '1001');
+    await page.getByRole('button', { name: 'Ready', exact: true }).click();
+    const callId = await server.placeCall('5000');
+    await expect(page.locator('.audio-status')).toContainText('Microphone blocked');
+    await expect(page.getByRole('button', { name: 'Mute' })).toBeDisabled();
+    await card(page, callId).getByRole('button', { name: 'Answer' }).click();
+    await card(page, callId).getByRole('button', { name: 'Hold' }).click();
+    await expect(card(page, callId).locator('.call-state')).toHaveText('On hold');
+    await card(page, callId).getByRole('button', { name: 'Retrieve' }).click();
+    await expect(card(page, callId).locator('.call-state')).toHaveText('Connected');
+    await card(page, callId).getByRole('button', { name: 'Hang up' }).click();
+    await expect(card(page, callId)).toHaveCount(0);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
