@@ -1,15 +1,27 @@
 // Takes the README's screenshots of the panel from a running server.
 // Usage: node support/screenshots.mjs [http://127.0.0.1:3000] [out-dir]
 // (scripts/screenshots.sh starts a server and calls this.)
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:3000';
 const out = process.argv[3] ?? '../docs/screenshots';
+// The agent's microphone: a steady 440 Hz tone (48 kHz mono WAV), so the
+// softphone's level meter shows speech-like activity.
+const wav = Buffer.alloc(44 + 96_000 * 2);
+wav.write('RIFF', 0); wav.writeUInt32LE(36 + 96_000 * 2, 4); wav.write('WAVEfmt ', 8); wav.writeUInt32LE(16, 16);
+wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22); wav.writeUInt32LE(48_000, 24); wav.writeUInt32LE(96_000, 28);
+wav.writeUInt16LE(2, 32); wav.writeUInt16LE(16, 34); wav.write('data', 36); wav.writeUInt32LE(96_000 * 2, 40);
+for (let i = 0; i < 96_000; i++) wav.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / 48_000) * 12_000), 44 + i * 2);
+const tone = join(mkdtempSync(join(tmpdir(), 'ccp-shots-')), 'tone.wav');
+writeFileSync(tone, wav);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${tone}`],
 });
 
 async function sim(path, body) {
@@ -39,6 +51,10 @@ const shots = [];
   await page.getByRole('button', { name: 'Answer' }).click();
   await page.getByRole('button', { name: 'Hold' }).waitFor();
   await page.screenshot({ path: `${out}/on-a-call.png` });
+  // The softphone: audio connected, the microphone's level moving.
+  await page.locator('.audio-status', { hasText: 'Audio connected' }).waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('[role=meter]')?.getAttribute('aria-valuenow')) > 30);
+  await page.screenshot({ path: `${out}/softphone.png` });
   // A consultation with a second agent, who answers.
   const { page: other, context: otherContext } = await panel('light', { width: 400, height: 300 });
   await other.evaluate(() => window.OpenCTI.login('1003', 'demo', '2003'));
@@ -64,7 +80,7 @@ const shots = [];
   await page.getByRole('button', { name: 'Finish wrap-up' }).click();
   await page.evaluate(() => window.OpenCTI.logout());
   await context.close();
-  shots.push('logged-out', 'ready', 'alerting', 'on-a-call', 'consult', 'wrap-up');
+  shots.push('logged-out', 'ready', 'alerting', 'on-a-call', 'softphone', 'consult', 'wrap-up');
 }
 {
   // A queue call that rang out (the server runs with a 2 s ring timeout).

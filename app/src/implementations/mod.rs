@@ -9,6 +9,7 @@
 pub mod javascript;
 pub mod reference;
 pub mod softphone;
+pub mod softphone_handle;
 
 use wasm_bindgen::JsValue;
 

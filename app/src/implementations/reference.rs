@@ -25,7 +25,7 @@ use wasm_bindgen::{JsCast, closure::Closure};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::softphone::{self, BrowserSoftphone};
+use super::softphone_handle::{self, SoftphoneHandle};
 use crate::{
     interface::{
         EventSink, Implementation, LocalFuture, Request,
@@ -61,7 +61,7 @@ type Reply = Result<Option<ResponseValue>, OpenCtiError>;
 pub struct Reference {
     link: Rc<RefCell<Link>>,
     /// Call audio, in a browser that has WebRTC.
-    softphone: Option<BrowserSoftphone>,
+    softphone: Option<SoftphoneHandle>,
 }
 
 struct Link {
@@ -135,9 +135,9 @@ impl Reference {
                 handlers: vec![],
             })),
         };
-        if softphone::supported() {
+        if softphone_handle::supported() {
             let link = Rc::downgrade(&reference.link);
-            reference.softphone = Some(BrowserSoftphone::new(
+            reference.softphone = Some(SoftphoneHandle::new(
                 sink,
                 Rc::new(move |call_id, sdp| {
                     let link = link.clone();

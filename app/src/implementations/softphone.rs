@@ -4,10 +4,15 @@
 //! Connect's persistent connection does), the microphone asked for only
 //! then, a level meter, mute, and device choice remembered per browser.
 //! G.711 is what the server speaks; the browser's offer carries it.
+//!
+//! A split point: built with `cargo leptos build --split`, this is a wasm
+//! chunk of its own ([`load_softphone`]), fetched at the first call through
+//! the reference Implementation's [`SoftphoneHandle`](super::softphone_handle).
 
 use std::{cell::RefCell, rc::Rc};
 
 use js_sys::{Array, Promise, Reflect};
+use leptos::lazy;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
@@ -38,27 +43,30 @@ const REOPEN_MS: u32 = 2_000;
 /// How often the meter reads the microphone.
 const METER_MS: u32 = 100;
 
-/// Whether this browser can carry audio (WebRTC and a media devices API,
-/// which needs a secure context: HTTPS, or localhost).
-pub fn supported() -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    Reflect::has(&window, &"RTCPeerConnection".into()).unwrap_or(false)
-        && Reflect::get(&window.navigator(), &"mediaDevices".into())
-            .is_ok_and(|d| !d.is_undefined())
+/// The STUN/TURN servers of the session, shared with the handle (a resume
+/// may bring new ones).
+pub type IceServers = Rc<RefCell<Vec<IceServer>>>;
+
+/// Builds the softphone (the chunk's entry point).
+#[lazy]
+pub fn load_softphone(
+    sink: EventSink,
+    negotiate: Negotiate,
+    ice_servers: IceServers,
+) -> Rc<dyn Softphone> {
+    Rc::new(BrowserSoftphone::new(sink, negotiate, ice_servers))
 }
 
 #[derive(Clone)]
-pub struct BrowserSoftphone {
+struct BrowserSoftphone {
     inner: Rc<RefCell<Inner>>,
     sink: EventSink,
     negotiate: Negotiate,
+    ice_servers: IceServers,
 }
 
 #[derive(Default)]
 struct Inner {
-    ice_servers: Vec<IceServer>,
     peer: Option<RtcPeerConnection>,
     microphone: Option<MediaStream>,
     sender: Option<RtcRtpSender>,
@@ -75,7 +83,7 @@ struct Inner {
 }
 
 impl BrowserSoftphone {
-    pub fn new(sink: EventSink, negotiate: Negotiate) -> Self {
+    fn new(sink: EventSink, negotiate: Negotiate, ice_servers: IceServers) -> Self {
         let stored = |key| storage().and_then(|s| s.get_item(key).ok().flatten());
         sink.audio(AudioState {
             input: stored(INPUT_KEY).unwrap_or_default(),
@@ -86,12 +94,8 @@ impl BrowserSoftphone {
             inner: Rc::new(RefCell::new(Inner::default())),
             sink,
             negotiate,
+            ice_servers,
         }
-    }
-
-    /// The STUN/TURN servers the session names.
-    pub fn set_ice_servers(&self, servers: Vec<IceServer>) {
-        self.inner.borrow_mut().ice_servers = servers;
     }
 
     async fn start(self, call_id: String) {
@@ -128,7 +132,7 @@ impl BrowserSoftphone {
 
     async fn connect(&self, call_id: &str, microphone: Option<MediaStream>) -> Result<(), String> {
         let config = RtcConfiguration::new();
-        config.set_ice_servers(&to_js(&self.inner.borrow().ice_servers));
+        config.set_ice_servers(&to_js(&*self.ice_servers.borrow()));
         let peer = RtcPeerConnection::new_with_configuration(&config).map_err(describe)?;
         let speaker = self.speaker();
         let on_track = Closure::<dyn FnMut(JsValue)>::new({
@@ -515,14 +519,14 @@ fn set_sink_id(speaker: &HtmlAudioElement, device_id: &str) {
     let Ok(set) = Reflect::get(speaker, &"setSinkId".into()) else {
         return;
     };
-    if let Some(set) = set.dyn_ref::<js_sys::Function>() {
-        if let Ok(promise) = set.call1(speaker, &device_id.into()) {
-            if let Ok(promise) = promise.dyn_into::<Promise>() {
-                spawn_local(async move {
-                    let _ = JsFuture::from(promise).await;
-                });
-            }
-        }
+    let promise = set
+        .dyn_ref::<js_sys::Function>()
+        .and_then(|set| set.call1(speaker, &device_id.into()).ok())
+        .and_then(|p| p.dyn_into::<Promise>().ok());
+    if let Some(promise) = promise {
+        spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
     }
 }
 

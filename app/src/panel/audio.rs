@@ -3,8 +3,13 @@
 //! audio is doing, and the devices. The panel opens the audio at the first
 //! call (the microphone is asked for then, not at page load) and plays the
 //! far end only while a call is connected.
+//!
+//! The controls are a split point, like the softphone: a wasm chunk of
+//! their own ([`mount_audio_bar`]), mounted in the browser only (the server
+//! never renders a call) under the panel's empty slot at the first call.
+//! Mounted, not hydrated: no `Show` and no `into_any` inside.
 
-use leptos::prelude::*;
+use leptos::{html::Div, lazy, prelude::*};
 use leptos_i18n::td_string;
 
 use crate::{
@@ -83,18 +88,59 @@ fn tone(audio: &AudioState) -> &'static str {
     }
 }
 
+/// The slot the controls are mounted in, shown while the agent has calls
+/// and the Implementation carries audio.
 #[component]
 pub fn AudioBar() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
-    let audio = interface.audio();
     let locale = use_locale();
-    let shown = move || {
+    let slot = NodeRef::<Div>::new();
+    let mounted = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
+    let loading = StoredValue::new(false);
+    let shown = Memo::new(move |_| {
         interface
             .declaration()
             .with(|d| d.capabilities.iter().any(|c| c == AUDIO_CAPABILITY))
             && store.with(|s| !s.calls.is_empty())
-    };
+    });
+    Effect::new(move |_| {
+        if !shown.get() || loading.get_value() {
+            return;
+        }
+        let Some(parent) = slot.get() else {
+            return;
+        };
+        loading.set_value(true);
+        wasm_bindgen_futures::spawn_local(async move {
+            let controls = mount_audio_bar(parent.into(), interface, locale).await;
+            mounted.set_value(Some(controls));
+        });
+    });
+    view! { <div class="audio-slot" node_ref=slot hidden=move || !shown.get()></div> }
+}
+
+/// Mounts the controls under `parent` (the chunk's entry point); they stay
+/// for the page's life.
+#[lazy]
+pub fn mount_audio_bar(
+    parent: web_sys::Element,
+    interface: Interface,
+    locale: Locale,
+) -> Box<dyn std::any::Any> {
+    Box::new(leptos::mount::mount_to_renderer(&parent, move || {
+        provide_context(interface);
+        provide_context(locale);
+        AudioControls()
+    }))
+}
+
+/// Mute, the meter, the status and the devices.
+#[component]
+fn AudioControls() -> impl IntoView {
+    let interface = Interface::expect();
+    let audio = interface.audio();
+    let locale = use_locale();
     let muted = move || audio.with(|a| a.muted);
     let level = move || audio.with(|a| (a.level * 100.0).round());
     let toggle_mute = move |_| {
@@ -103,23 +149,20 @@ pub fn AudioBar() -> impl IntoView {
         }
     };
     view! {
-        <Show when=shown>
-            <div class="audio-bar" role="group" aria-label=td_string!(locale, audio.group)>
-                <button class="btn btn-secondary btn-mute" aria-pressed=move || muted().to_string()
-                    disabled=move || audio.with(|a| a.microphone != Microphone::On)
-                    on:click=toggle_mute>{td_string!(locale, audio.mute)}</button>
-                <div class="meter" role="meter" aria-label=td_string!(locale, audio.level)
-                    aria-valuemin="0" aria-valuemax="100" aria-valuenow=level>
-                    <div class="meter-fill" style:width=move || format!("{}%", level())></div>
-                </div>
-                <span class="audio-status" aria-live="polite" data-tone=move || audio.with(tone)>
-                    {move || audio.with(|a| status(locale, a))}
-                </span>
-                <DeviceChoice/>
+        <div class="audio-bar" role="group" aria-label=td_string!(locale, audio.group)>
+            <button class="btn btn-secondary btn-mute" aria-pressed=move || muted().to_string()
+                disabled=move || audio.with(|a| a.microphone != Microphone::On)
+                on:click=toggle_mute>{td_string!(locale, audio.mute)}</button>
+            <div class="meter" role="meter" aria-label=td_string!(locale, audio.level)
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow=level>
+                <div class="meter-fill" style:width=move || format!("{}%", level())></div>
             </div>
-        </Show>
+            <span class="audio-status" aria-live="polite" data-tone=move || audio.with(tone)>
+                {move || audio.with(|a| status(locale, a))}
+            </span>
+            <DeviceChoice/>
+        </div>
     }
-    .into_any()
 }
 
 /// The microphone and loudspeaker, once the browser lists them (it names
@@ -129,48 +172,51 @@ fn DeviceChoice() -> impl IntoView {
     let interface = Interface::expect();
     let audio = interface.audio();
     let locale = use_locale();
-    let options = move |devices: Vec<AudioDevice>, chosen: String| {
-        let default = td_string!(locale, audio.default_device);
-        std::iter::once(
-            view! { <option value="" selected=chosen.is_empty()>{default}</option> }.into_any(),
-        )
-        .chain(devices.into_iter().enumerate().map(|(n, d)| {
-            let label = if d.label.is_empty() {
-                td_string!(locale, audio.device, number = n + 1).to_string()
-            } else {
-                d.label
-            };
-            let selected = d.id == chosen;
-            view! { <option value=d.id selected=selected>{label}</option> }.into_any()
-        }))
-        .collect_view()
+    let options = move |devices: &[AudioDevice], chosen: &str| {
+        devices
+            .iter()
+            .enumerate()
+            .map(|(n, d)| {
+                let label = if d.label.is_empty() {
+                    td_string!(locale, audio.device, number = n + 1).to_string()
+                } else {
+                    d.label.clone()
+                };
+                view! { <option value=d.id.clone() selected={d.id == chosen}>{label}</option> }
+            })
+            .collect_view()
+    };
+    let choose = move |input: bool| {
+        move |ev| {
+            if let Some(softphone) = interface.softphone() {
+                let id = event_target_value(&ev);
+                if input {
+                    softphone.choose_input(&id);
+                } else {
+                    softphone.choose_output(&id);
+                }
+            }
+        }
     };
     view! {
         <details class="audio-devices">
             <summary>{td_string!(locale, audio.devices)}</summary>
             <label>
                 <span>{td_string!(locale, audio.microphone)}</span>
-                <select on:change=move |ev| {
-                    if let Some(softphone) = interface.softphone() {
-                        softphone.choose_input(&event_target_value(&ev));
-                    }
-                }>
-                    {move || audio.with(|a| options(a.inputs.clone(), a.input.clone()))}
+                <select on:change=choose(true)>
+                    <option value="" selected=move || audio.with(|a| a.input.is_empty())>{td_string!(locale, audio.default_device)}</option>
+                    {move || audio.with(|a| options(&a.inputs, &a.input))}
                 </select>
             </label>
             <label>
                 <span>{td_string!(locale, audio.speaker)}</span>
-                <select on:change=move |ev| {
-                    if let Some(softphone) = interface.softphone() {
-                        softphone.choose_output(&event_target_value(&ev));
-                    }
-                }>
-                    {move || audio.with(|a| options(a.outputs.clone(), a.output.clone()))}
+                <select on:change=choose(false)>
+                    <option value="" selected=move || audio.with(|a| a.output.is_empty())>{td_string!(locale, audio.default_device)}</option>
+                    {move || audio.with(|a| options(&a.outputs, &a.output))}
                 </select>
             </label>
         </details>
     }
-    .into_any()
 }
 
 #[cfg(test)]

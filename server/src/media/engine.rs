@@ -215,10 +215,10 @@ impl Engine {
         };
         let socket = &self.socket;
         for (agent, slot) in &mut self.peers {
-            if let Some(frame) = heard(&Endpoint::Agent(agent.clone())) {
-                if let Some(wake) = slot.peer.write(&frame, now, &mut sender(socket)) {
-                    slot.wake = Some(wake);
-                }
+            if let Some(frame) = heard(&Endpoint::Agent(agent.clone()))
+                && let Some(wake) = slot.peer.write(&frame, now, &mut sender(socket))
+            {
+                slot.wake = Some(wake);
             }
         }
         for (endpoint, far_end) in &mut self.far_ends {
