@@ -122,6 +122,10 @@ test('a JavaScript implementation without conference support: no Conference butt
   await expect(page.getByRole('button', { name: 'Consult' })).toBeEnabled();
   await expect(page.getByRole('button', { name: 'Conference' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Dial' })).toHaveCount(0);
+  // No `audio` capability: no softphone controls, though a call is up.
+  await expect(page.locator('.call-card')).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Mute' })).toHaveCount(0);
+  await expect(page.getByRole('meter', { name: 'Microphone level' })).toHaveCount(0);
   const err = await api(page, 'conferenceInitiate', 'J1', '9002');
   expect(err).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
   expect(await api(page, 'publishEvent', { pyEventType: 'AgentStateEvent', pyEventName: 'Logout', pyAgentId: 'js-1', pyWorkMode: 'MODE_NONE' })).toEqual({ ok: true, value: null });

@@ -126,7 +126,7 @@ fn page_content_security_policy(policy: &SecurityHeaders) {
 /// API key, like the history API).
 async fn metrics(State(hub): State<Hub>) -> Response {
     let (snapshot, handle_times) = hub.supervisor_figures();
-    match supervisor::metrics::render(&snapshot, &handle_times) {
+    match supervisor::metrics::render(&snapshot, &handle_times, hub.media_peers()) {
         Ok(text) => (
             [(header::CONTENT_TYPE, supervisor::metrics::CONTENT_TYPE)],
             text,

@@ -5,7 +5,10 @@
 use std::{
     collections::{BTreeMap, HashMap},
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -46,6 +49,8 @@ pub struct Engine {
     peers: HashMap<String, Slot>,
     far_ends: BTreeMap<Endpoint, FarEnd>,
     published: Arc<Mutex<HashMap<String, AudioStats>>>,
+    /// Peers whose link is up, for `/metrics`.
+    connected: Arc<AtomicUsize>,
     routes: Routes,
     hold_tone: TonePattern,
 }
@@ -56,6 +61,7 @@ impl Engine {
         local: SocketAddr,
         max_peers: usize,
         published: Arc<Mutex<HashMap<String, AudioStats>>>,
+        connected: Arc<AtomicUsize>,
     ) -> Self {
         Self {
             socket,
@@ -65,6 +71,7 @@ impl Engine {
             peers: HashMap::new(),
             far_ends: BTreeMap::new(),
             published,
+            connected,
             routes: Routes::default(),
             hold_tone: TonePattern::new(HOLD_TONE, 0.2),
         }
@@ -227,6 +234,12 @@ impl Engine {
         if !self.far_ends.is_empty() {
             self.publish();
         }
+        let up = self
+            .peers
+            .values()
+            .filter(|s| s.peer.state == LinkState::Connected)
+            .count();
+        self.connected.store(up, Ordering::Relaxed);
     }
 
     /// Shares the far ends' figures with the simulator's API.

@@ -15,7 +15,10 @@ pub mod sound;
 use std::{
     collections::HashMap,
     net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use app::opencti::{ErrorCode, OpenCtiError};
@@ -71,6 +74,7 @@ enum Command {
 pub struct Media {
     commands: mpsc::Sender<Command>,
     far_ends: Arc<Mutex<HashMap<String, AudioStats>>>,
+    connected: Arc<AtomicUsize>,
     local: SocketAddr,
 }
 
@@ -97,13 +101,26 @@ impl Media {
         tracing::info!("media plane on udp://{bound} (announced as {local})");
         let (commands, receiver) = mpsc::channel(64);
         let far_ends = Arc::new(Mutex::new(HashMap::new()));
-        let engine = engine::Engine::new(socket, local, config.max_peers, far_ends.clone());
+        let connected = Arc::new(AtomicUsize::new(0));
+        let engine = engine::Engine::new(
+            socket,
+            local,
+            config.max_peers,
+            far_ends.clone(),
+            connected.clone(),
+        );
         tokio::spawn(engine.run(receiver, plan));
         Ok(Self {
             commands,
             far_ends,
+            connected,
             local,
         })
+    }
+
+    /// Peer connections whose ICE and DTLS are up.
+    pub fn connected_peers(&self) -> usize {
+        self.connected.load(Ordering::Relaxed)
     }
 
     /// The address browsers send media to.

@@ -523,6 +523,11 @@ impl Hub {
         self.with_switch(|s| s.sim_answer(call_id))
     }
 
+    /// Softphones whose audio link is up (0 without a media plane).
+    pub fn media_peers(&self) -> usize {
+        self.inner.media.get().map_or(0, Media::connected_peers)
+    }
+
     /// The simulator's calls, with what each far end sent and heard.
     pub fn sim_calls(&self) -> Vec<SimCall> {
         let mut calls = self.lock().switch.sim_calls();

@@ -40,8 +40,13 @@ impl EncodeMetric for HandleTimeHistogram {
     }
 }
 
-/// The text of `/metrics` for these figures.
-pub fn render(snapshot: &Snapshot, handle_times: &HandleTimes) -> Result<String, fmt::Error> {
+/// The text of `/metrics` for these figures, and the softphones whose
+/// audio link is up.
+pub fn render(
+    snapshot: &Snapshot,
+    handle_times: &HandleTimes,
+    media_peers: usize,
+) -> Result<String, fmt::Error> {
     let mut registry = Registry::with_prefix("ccp");
 
     let agents = Family::<Labels, Gauge>::default();
@@ -105,6 +110,14 @@ pub fn render(snapshot: &Snapshot, handle_times: &HandleTimes) -> Result<String,
         HandleTimeHistogram(handle_times.clone()),
     );
 
+    let peers = Gauge::<i64>::default();
+    peers.set(media_peers as i64);
+    registry.register(
+        "media_peers",
+        "Softphones whose audio link to the media plane is up",
+        peers,
+    );
+
     let mut text = String::new();
     encode(&mut text, &registry)?;
     Ok(text)
@@ -149,7 +162,7 @@ mod tests {
             count: 4,
             sum_seconds: 9000.0,
         };
-        let text = render(&snapshot, &times).expect("encodes");
+        let text = render(&snapshot, &times, 3).expect("encodes");
         for line in [
             r#"ccp_agents{state="ready"} 1"#,
             r#"ccp_agents{state="on_call"} 0"#,

@@ -230,3 +230,70 @@ async fn bad_offers_are_refused_and_change_nothing() {
     owner.ok(answer(&call_id)).await;
     server.stop();
 }
+
+/// `ccp_media_peers` from `/metrics`.
+async fn media_peers(server: &TestServer) -> u64 {
+    let text = server
+        .http()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("ccp_media_peers "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("ccp_media_peers in /metrics")
+}
+
+#[tokio::test]
+async fn a_softphone_that_goes_silent_is_dropped_and_the_call_goes_on() {
+    let server = TestServer::start(&["--wrap-up-seconds", "0"]).await;
+    let (mut panel, client, call_id) = agent_with_audio(&server, "1001").await;
+    panel.ok(answer(&call_id)).await;
+    client.until("the customer", |h| h.packets > 10).await;
+    assert_eq!(media_peers(&server).await, 1);
+
+    // The browser vanishes without a word: no more consent checks. The
+    // server notices (ICE consent, 15 s) and lets the peer go; the call
+    // stays up and the agent can still end it.
+    drop(client);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    while media_peers(&server).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the silent peer is still counted"
+        );
+        // The panel's own link stays up meanwhile (it answers heartbeats).
+        panel.assert_alive().await;
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(
+        server
+            .parties(&call_id)
+            .await
+            .contains(&crate::common::party("2001", "connected")),
+        "the call survives its audio"
+    );
+    panel.ok(crate::common::hang_up(&call_id)).await;
+    server.stop();
+}
+
+#[tokio::test]
+async fn offers_beyond_the_media_capacity_get_an_error() {
+    let server = TestServer::start(&["--media-max-peers", "1"]).await;
+    let (_panel, _client, _call) = agent_with_audio(&server, "1001").await;
+    let mut other = server.agent("1002").await;
+    other.ok(ready()).await;
+    let call_id = server.place_call("5000", json!({})).await;
+    other.expect_ringing().await;
+    let offer = Offer::new().await;
+    let err = other.offer(&call_id, &offer.sdp).await.unwrap_err();
+    assert_eq!(err.err_code, ErrorCode::HttpError(503), "{err}");
+    assert!(err.err_message.contains("capacity"), "{err}");
+    other.assert_alive().await;
+    other.ok(answer(&call_id)).await;
+    server.stop();
+}
