@@ -127,6 +127,18 @@ async fn setup(agent: AgentSetup, call: CallSetup) -> Option<(TestServer, Panel,
     Some((server, panel, call_id))
 }
 
+/// The simulator's calls without their audio figures (those move by
+/// themselves, every 20 ms, while a call is connected).
+async fn calls(server: &TestServer) -> Vec<Value> {
+    let mut calls = server.calls().await;
+    for call in &mut calls {
+        if let Some(call) = call.as_object_mut() {
+            call.remove("audio");
+        }
+    }
+    calls
+}
+
 #[tokio::test]
 async fn refused_requests_answer_an_error_and_change_nothing() {
     use AgentSetup::*;
@@ -142,7 +154,7 @@ async fn refused_requests_answer_an_error_and_change_nothing() {
                 };
                 let (name, request) = requests(&call_id).swap_remove(index);
                 let agent_before = server.hub.snapshot("1001");
-                let calls_before = server.calls().await;
+                let calls_before = calls(&server).await;
                 let events_before = panel.events.len();
                 match panel.request(request).await {
                     Ok(_) => accepted += 1,
@@ -163,7 +175,7 @@ async fn refused_requests_answer_an_error_and_change_nothing() {
                             agent_before,
                             "{case}: agent changed"
                         );
-                        assert_eq!(server.calls().await, calls_before, "{case}: calls changed");
+                        assert_eq!(calls(&server).await, calls_before, "{case}: calls changed");
                         panel.assert_alive().await;
                     }
                 }
