@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { test, expect, hydrated } from './fixtures';
+import { test, expect, agentPanel } from './fixtures';
 import { OwnServer } from '../support/own-server';
 import config from '../playwright.config';
 
@@ -76,18 +76,7 @@ async function simAudio(server: OwnServer, callId: string): Promise<SimAudio> {
   return call.audio;
 }
 
-async function agent(browser: Browser, server: OwnServer, id: string) {
-  const context = await browser.newContext({ baseURL: server.url });
-  await context.addInitScript(recordPeers);
-  const page = await context.newPage();
-  await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Agent ID').fill(id);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('status')).toHaveText('Not ready');
-  return { page, context };
-}
+const agent = (browser: Browser, server: OwnServer, id: string) => agentPanel(browser, server.url, id, recordPeers);
 
 const card = (page: Page, callId: string) => page.locator(`[data-call-id="${callId}"]`);
 

@@ -24,9 +24,11 @@ export async function hydrated(page: Pick<Page, 'locator'>) {
 }
 
 /** An agent's panel on the server at `baseURL`, in a browser context of
- * its own, logged in through the form (password `demo`). */
-export async function agentPanel(browser: Browser, baseURL: string, agent: string) {
+ * its own, logged in through the form (password `demo`); `init` runs in
+ * the page before its own scripts. */
+export async function agentPanel(browser: Browser, baseURL: string, agent: string, init?: () => void) {
   const context = await browser.newContext({ baseURL });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   await page.goto('/');
   await hydrated(page);

@@ -15,7 +15,7 @@ use leptos_i18n::td_string;
 use crate::{
     interface::{
         Interface,
-        audio::{AUDIO_CAPABILITY, AudioDevice, AudioLink, AudioState, Microphone},
+        audio::{AUDIO_CAPABILITY, AudioLink, AudioState, Microphone},
     },
     languages::{Locale, use_locale},
     opencti::events::CallStateName,
@@ -169,53 +169,68 @@ fn AudioControls() -> impl IntoView {
 /// devices only after the microphone is allowed).
 #[component]
 fn DeviceChoice() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <details class="audio-devices">
+            <summary>{td_string!(locale, audio.devices)}</summary>
+            <DeviceSelect input=true/>
+            <DeviceSelect input=false/>
+        </details>
+    }
+}
+
+/// The choice of the microphone (`input`) or the loudspeaker.
+#[component]
+fn DeviceSelect(input: bool) -> impl IntoView {
     let interface = Interface::expect();
     let audio = interface.audio();
     let locale = use_locale();
-    let options = move |devices: &[AudioDevice], chosen: &str| {
+    let label = if input {
+        td_string!(locale, audio.microphone)
+    } else {
+        td_string!(locale, audio.speaker)
+    };
+    let devices = move |a: &AudioState| {
+        if input {
+            (a.inputs.clone(), a.input.clone())
+        } else {
+            (a.outputs.clone(), a.output.clone())
+        }
+    };
+    let options = move || {
+        let (devices, chosen) = audio.with(devices);
         devices
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(n, d)| {
                 let label = if d.label.is_empty() {
                     td_string!(locale, audio.device, number = n + 1).to_string()
                 } else {
-                    d.label.clone()
+                    d.label
                 };
-                view! { <option value=d.id.clone() selected={d.id == chosen}>{label}</option> }
+                let selected = d.id == chosen;
+                view! { <option value=d.id selected=selected>{label}</option> }
             })
             .collect_view()
     };
-    let choose = move |input: bool| {
-        move |ev| {
-            if let Some(softphone) = interface.softphone() {
-                let id = event_target_value(&ev);
-                if input {
-                    softphone.choose_input(&id);
-                } else {
-                    softphone.choose_output(&id);
-                }
+    let choose = move |ev| {
+        if let Some(softphone) = interface.softphone() {
+            let id = event_target_value(&ev);
+            if input {
+                softphone.choose_input(&id);
+            } else {
+                softphone.choose_output(&id);
             }
         }
     };
     view! {
-        <details class="audio-devices">
-            <summary>{td_string!(locale, audio.devices)}</summary>
-            <label>
-                <span>{td_string!(locale, audio.microphone)}</span>
-                <select on:change=choose(true)>
-                    <option value="" selected=move || audio.with(|a| a.input.is_empty())>{td_string!(locale, audio.default_device)}</option>
-                    {move || audio.with(|a| options(&a.inputs, &a.input))}
-                </select>
-            </label>
-            <label>
-                <span>{td_string!(locale, audio.speaker)}</span>
-                <select on:change=choose(false)>
-                    <option value="" selected=move || audio.with(|a| a.output.is_empty())>{td_string!(locale, audio.default_device)}</option>
-                    {move || audio.with(|a| options(&a.outputs, &a.output))}
-                </select>
-            </label>
-        </details>
+        <label>
+            <span>{label}</span>
+            <select on:change=choose>
+                <option value="" selected=move || audio.with(|a| devices(a).1.is_empty())>{td_string!(locale, audio.default_device)}</option>
+                {options}
+            </select>
+        </label>
     }
 }
 

@@ -608,6 +608,16 @@ pub fn hold(call_id: &str) -> CstaRequest {
         call_id: call_id.into(),
     }
 }
+/// A consultation (for a conference) from `call_id` to `destination`.
+pub fn consult(call_id: &str, destination: &str) -> CstaRequest {
+    CstaRequest::ConsultationCall {
+        call_id: call_id.into(),
+        destination: destination.into(),
+        purpose: app::wire::native::ConsultPurpose::Conference,
+        user_data: None,
+    }
+}
+
 pub fn retrieve(call_id: &str) -> CstaRequest {
     CstaRequest::RetrieveCall {
         call_id: call_id.into(),

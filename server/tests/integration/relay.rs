@@ -98,15 +98,7 @@ async fn conference_of_three_with_one_dropped() {
     let call = server.place_call("5001", json!({})).await;
     a.expect_ringing().await;
     a.ok(answer(&call)).await;
-    let consult = a
-        .ok(CstaRequest::ConsultationCall {
-            call_id: call.clone(),
-            destination: "2002".into(),
-            purpose: ConsultPurpose::Conference,
-            user_data: None,
-        })
-        .await
-        .unwrap();
+    let consult = a.ok(consult(&call, "2002")).await.unwrap();
     b.expect_ringing().await;
     b.ok(answer(&consult)).await;
     a.ok(CstaRequest::ConferenceCall {
