@@ -12,7 +12,7 @@ export type ErrorCode =
 /** What every Promise rejects with: a plain object, not an Error. */
 export interface OpenCtiError { errCode: ErrorCode; errMessage: string; }
 
-export type EventType = 'SnapshotEvent' | 'AgentStateEvent' | 'CallStateEvent' | 'PartyInfoEvent' | 'CallInfoEvent';
+export type EventType = 'SnapshotEvent' | 'AgentStateEvent' | 'CallStateEvent' | 'PartyInfoEvent' | 'CallInfoEvent' | 'VoiceAIEvent';
 export type WorkMode = 'MODE_NONE' | 'MODE_AUTO_IN' | 'MODE_MANUAL_IN' | 'ACW' | 'BUSY' | 'AUX_WORK';
 export type CallType = 'INBOUND' | 'OUTBOUND' | 'INTERNAL' | 'CONSULT' | 'UNKNOWN';
 export type CallStateName = 'Alerting' | 'Initiated' | 'Established' | 'Connected' | 'Held' | 'Retrieved' | 'Disconnected' | 'Abandoned';
@@ -60,7 +60,15 @@ export interface CallInfoEvent {
   pyDisposition?: string;
 }
 
-export type OpenCtiEvent = SnapshotEvent | AgentStateEvent | CallStateEvent | PartyInfoEvent | CallInfoEvent;
+/** What an AI engine listening to a call said (an utterance, an intent, a suggestion, the summary). */
+export type VoiceAIEvent = { pyEventType: 'VoiceAIEvent'; pyCallId: string; pyTimestamp?: number } & (
+  | { pyEventName: 'Utterance'; pySpeaker: 'customer' | 'agent'; pyText: string; /** false: replaced by the speaker's next utterance. */ pyFinal: boolean }
+  | { pyEventName: 'Intent'; pyIntent: string; pyConfidence: number }
+  | { pyEventName: 'Suggestion'; pyTitle: string; pyText: string; pyURL?: string }
+  | { pyEventName: 'Summary'; pyText: string }
+);
+
+export type OpenCtiEvent = SnapshotEvent | AgentStateEvent | CallStateEvent | PartyInfoEvent | CallInfoEvent | VoiceAIEvent;
 
 export interface CallOptions { userData?: UserData; }
 export interface LoginOptions { telephonyMode?: TelephonyMode; }

@@ -156,6 +156,12 @@ pub struct ServeArgs {
     /// The credential for the TURN servers of `--ice-server`.
     #[arg(long, env = "CCP_ICE_CREDENTIAL")]
     pub ice_credential: Option<String>,
+
+    /// Streams every answered call's audio to this AI endpoint
+    /// (`ws://HOST:PORT/PATH`), in the Twilio Media Streams format; the
+    /// endpoint may answer with conversation events. Off unless given.
+    #[arg(long, env = "CCP_MEDIA_FORK_URL")]
+    pub media_fork_url: Option<String>,
 }
 
 /// Subcommands: without one, the server serves.

@@ -30,7 +30,7 @@ use crate::{
         headers::{self, SecurityHeaders},
         request_guard,
     },
-    sim_api, supervisor,
+    sim_api, supervisor, voice_ai,
 };
 
 /// What decides who may use which part of the surface.
@@ -58,6 +58,7 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
 
     let mut keyed = Router::new()
         .merge(records::api::routes().with_state(hub.recorder().clone()))
+        .merge(voice_ai::api::routes().with_state(hub.clone()))
         .merge(
             Router::new()
                 .route("/metrics", get(metrics))
@@ -126,7 +127,7 @@ fn page_content_security_policy(policy: &SecurityHeaders) {
 /// API key, like the history API).
 async fn metrics(State(hub): State<Hub>) -> Response {
     let (snapshot, handle_times) = hub.supervisor_figures();
-    match supervisor::metrics::render(&snapshot, &handle_times, hub.media_peers()) {
+    match supervisor::metrics::render(&snapshot, &handle_times, hub.media_figures()) {
         Ok(text) => (
             [(header::CONTENT_TYPE, supervisor::metrics::CONTENT_TYPE)],
             text,

@@ -13,6 +13,7 @@ mod sim_api;
 pub mod sim_cli;
 pub mod supervisor;
 pub mod switch;
+pub mod voice_ai;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -179,7 +180,19 @@ pub async fn app_router(
     let hub = Hub::new(switch, args.relay_config(), Recorder::start(db));
     hub.restore(sessions);
     let media_config = args.media_config(local);
-    let media = media::Media::start(media_config.clone(), hub.media_plan())
+    let fork = match &args.media_fork_url {
+        Some(url) if url.starts_with("ws://") => {
+            tracing::info!("answered calls' audio is forked to {url}");
+            Some(voice_ai::fork::opener(url.clone(), hub.clone()))
+        }
+        Some(url) => {
+            return Err(ServerError::Config(format!(
+                "--media-fork-url {url}: expected ws://HOST:PORT/PATH"
+            )));
+        }
+        None => None,
+    };
+    let media = media::Media::start(media_config.clone(), hub.media_plan(), fork)
         .await
         .map_err(|source| ServerError::MediaBind {
             addr: media_config.addr,

@@ -1,6 +1,7 @@
 //! The simulator's HTTP API (DESIGN.md §9): the far end of calls.
 //! `POST /api/sim/calls`, `GET /api/sim/calls`,
-//! `POST /api/sim/calls/{callId}/hangup`, `POST /api/sim/calls/{callId}/answer`.
+//! `POST /api/sim/calls/{callId}/hangup`, `POST /api/sim/calls/{callId}/answer`,
+//! and (DESIGN.md §10 "Voice AI") `POST /api/sim/calls/{callId}/say`.
 
 use app::opencti::{ErrorCode, OpenCtiError, UserData};
 use axum::{
@@ -16,7 +17,12 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{relay::Hub, switch::SimError};
+use crate::{
+    media::MediaError,
+    relay::Hub,
+    switch::SimError,
+    voice_ai::speech::{self, SpeechError},
+};
 
 /// The simulator's routes.
 pub fn routes() -> Router<Hub> {
@@ -24,6 +30,14 @@ pub fn routes() -> Router<Hub> {
         .route("/api/sim/calls", get(list).post(place))
         .route("/api/sim/calls/{call_id}/hangup", post(hang_up))
         .route("/api/sim/calls/{call_id}/answer", post(answer))
+        .route("/api/sim/calls/{call_id}/say", post(say))
+}
+
+/// `POST /api/sim/calls/{callId}/say` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Say {
+    text: String,
 }
 
 /// `POST /api/sim/calls` body.
@@ -141,4 +155,46 @@ async fn answer(
     let Path(call_id) = call_id?;
     hub.sim_answer(&call_id)?;
     Ok(Json(json!({ "callId": call_id })).into_response())
+}
+
+/// The simulated customer says `text` (synthesised speech) into the call,
+/// after what it is already saying; the answer comes once it is queued.
+async fn say(
+    State(hub): State<Hub>,
+    call_id: Result<Path<String>, PathRejection>,
+    body: Result<Json<Say>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Path(call_id) = call_id?;
+    let Json(body) = body?;
+    if !hub.has_call(&call_id) {
+        return Err(SimError::UnknownCall(call_id).into());
+    }
+    let samples = speech::synthesize(&body.text).await.map_err(|err| {
+        let status = match err {
+            SpeechError::BadText => StatusCode::BAD_REQUEST,
+            SpeechError::Missing(..) => StatusCode::SERVICE_UNAVAILABLE,
+            SpeechError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        tracing::warn!(call = %call_id, "say: {err}");
+        let code = match status {
+            StatusCode::BAD_REQUEST => ErrorCode::BadRequest,
+            other => ErrorCode::HttpError(other.as_u16()),
+        };
+        ApiError(status, OpenCtiError::new(code, err.to_string()))
+    })?;
+    let seconds = samples.len() as f64 / 8000.0;
+    let media = hub.media().ok_or_else(|| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            MediaError::Unavailable("no media plane".into()).into(),
+        )
+    })?;
+    media.say(&call_id, samples).await.map_err(|err| {
+        let status = match err {
+            MediaError::NotConnected(_) => StatusCode::CONFLICT,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError(status, err.into())
+    })?;
+    Ok(Json(json!({ "callId": call_id, "seconds": seconds })).into_response())
 }

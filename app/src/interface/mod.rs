@@ -7,6 +7,7 @@
 //! never reaches an Implementation.
 
 pub mod audio;
+pub mod conversation;
 mod implementation;
 pub mod request;
 mod runtime;

@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use super::conversation::{Conversation, MAX_CONVERSATIONS};
+
 use crate::opencti::{
     UserData,
     events::{
         AgentState, AgentStateName, CallInfoEvent, CallOutcome, CallStateName, DeviceState,
-        LinkState, OpenCtiEvent, RecentCall, SnapshotCall, SnapshotEvent, WorkMode,
+        LinkState, OpenCtiEvent, RecentCall, SnapshotCall, SnapshotEvent, VoiceAiEvent, WorkMode,
     },
     functions::TelephonyMode,
     rules::{AgentView, CallState, CallView, agent_state_with_calls},
@@ -62,6 +64,8 @@ pub struct Store {
     pub dispositions: Vec<String>,
     /// The latest thing to tell the agent; a new ringing call replaces it.
     pub notice: Option<Notice>,
+    /// What AI engines said about recent calls, oldest first.
+    pub conversations: Vec<(String, Conversation)>,
 }
 
 impl Default for Store {
@@ -84,6 +88,7 @@ impl Default for Store {
             reason_codes: vec![],
             dispositions: vec![],
             notice: None,
+            conversations: vec![],
         }
     }
 }
@@ -97,6 +102,14 @@ impl Store {
     /// Whether the agent is in after-call work.
     pub fn in_wrap_up(&self) -> bool {
         self.logged_in() && self.work_mode == WorkMode::Acw
+    }
+
+    /// What AI engines said about `call_id`, if anything.
+    pub fn conversation(&self, call_id: &str) -> Option<&Conversation> {
+        self.conversations
+            .iter()
+            .find(|(id, _)| id == call_id)
+            .map(|(_, c)| c)
     }
 
     pub fn call(&self, call_id: &str) -> Option<&SnapshotCall> {
@@ -165,6 +178,7 @@ impl Store {
                         reason: a.reason_code.clone(),
                     });
                     self.pending_data.clear();
+                    self.conversations.clear();
                 } else {
                     self.device_state = DeviceState::Opened;
                 }
@@ -232,7 +246,29 @@ impl Store {
                 }
             }
             OpenCtiEvent::CallInfoEvent(i) => self.apply_call_info(i),
+            OpenCtiEvent::VoiceAiEvent(v) => self.apply_voice_ai(v),
         }
+    }
+
+    /// Keeps the conversation even after the call ended: the summary
+    /// usually comes then, for the wrap-up.
+    fn apply_voice_ai(&mut self, v: &VoiceAiEvent) {
+        let pos = match self
+            .conversations
+            .iter()
+            .position(|(id, _)| *id == v.call_id)
+        {
+            Some(pos) => pos,
+            None => {
+                if self.conversations.len() >= MAX_CONVERSATIONS {
+                    self.conversations.remove(0);
+                }
+                self.conversations
+                    .push((v.call_id.clone(), Conversation::default()));
+                self.conversations.len() - 1
+            }
+        };
+        self.conversations[pos].1.apply(v);
     }
 
     fn apply_call_info(&mut self, i: &CallInfoEvent) {
@@ -316,6 +352,13 @@ impl Store {
             reason_codes: s.reason_codes.clone(),
             dispositions: s.dispositions.clone(),
             notice,
+            // A reconnect keeps what the engines said; another agent
+            // starts afresh.
+            conversations: if same_agent {
+                std::mem::take(&mut self.conversations)
+            } else {
+                vec![]
+            },
         };
     }
 

@@ -15,6 +15,8 @@ pub enum OpenCtiEvent {
     CallStateEvent(CallStateEvent),
     PartyInfoEvent(PartyInfoEvent),
     CallInfoEvent(CallInfoEvent),
+    #[serde(rename = "VoiceAIEvent")]
+    VoiceAiEvent(VoiceAiEvent),
 }
 
 impl OpenCtiEvent {
@@ -26,16 +28,18 @@ impl OpenCtiEvent {
             Self::CallStateEvent(_) => "CallStateEvent",
             Self::PartyInfoEvent(_) => "PartyInfoEvent",
             Self::CallInfoEvent(_) => "CallInfoEvent",
+            Self::VoiceAiEvent(_) => "VoiceAIEvent",
         }
     }
 
     /// Every `pyEventType` value, in schema order.
-    pub const EVENT_TYPES: [&'static str; 5] = [
+    pub const EVENT_TYPES: [&'static str; 6] = [
         "SnapshotEvent",
         "AgentStateEvent",
         "CallStateEvent",
         "PartyInfoEvent",
         "CallInfoEvent",
+        "VoiceAIEvent",
     ];
 }
 
@@ -344,6 +348,61 @@ pub struct CallInfoEvent {
     pub disposition: Option<String>,
 }
 
+/// What an AI engine listening to a call said about it (DESIGN.md §10
+/// "Voice AI"): `pyEventType` `VoiceAIEvent`, `pyEventName` the kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceAiEvent {
+    #[serde(rename = "pyCallId")]
+    pub call_id: String,
+    #[serde(rename = "pyTimestamp", default)]
+    pub timestamp: u64,
+    #[serde(flatten)]
+    pub detail: VoiceAiDetail,
+}
+
+/// Who spoke an utterance (`pySpeaker`, and `speaker` in what AI engines
+/// send).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Customer,
+    Agent,
+}
+
+/// The kinds of `VoiceAIEvent`, tagged by `pyEventName`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "pyEventName")]
+pub enum VoiceAiDetail {
+    /// Recognised speech; an interim one (`pyFinal` false) is replaced by
+    /// the same speaker's next utterance.
+    Utterance {
+        #[serde(rename = "pySpeaker")]
+        speaker: Speaker,
+        #[serde(rename = "pyText")]
+        text: String,
+        #[serde(rename = "pyFinal")]
+        is_final: bool,
+    },
+    Intent {
+        #[serde(rename = "pyIntent")]
+        name: String,
+        #[serde(rename = "pyConfidence")]
+        confidence: f64,
+    },
+    Suggestion {
+        #[serde(rename = "pyTitle")]
+        title: String,
+        #[serde(rename = "pyText")]
+        text: String,
+        #[serde(rename = "pyURL", default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    Summary {
+        #[serde(rename = "pyText")]
+        text: String,
+    },
+}
+
 /// Defaults of the fixed `pyEventName`s and `pyMedia`, for events that leave
 /// them out.
 fn snapshot_name() -> String {
@@ -408,6 +467,32 @@ mod tests {
         assert_eq!(agent.event_name, AgentStateName::NotReady);
         assert_eq!(agent.work_mode, WorkMode::AuxWork);
         assert_eq!(agent.reason_code, "Lunch");
+    }
+
+    #[test]
+    fn voice_ai_events_are_tagged_by_type_and_name() {
+        let event = OpenCtiEvent::VoiceAiEvent(VoiceAiEvent {
+            call_id: "C1".into(),
+            timestamp: 9,
+            detail: VoiceAiDetail::Utterance {
+                speaker: Speaker::Customer,
+                text: "hello".into(),
+                is_final: true,
+            },
+        });
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "pyEventType": "VoiceAIEvent", "pyEventName": "Utterance", "pyCallId": "C1",
+                "pyTimestamp": 9, "pySpeaker": "customer", "pyText": "hello", "pyFinal": true
+            })
+        );
+        assert_eq!(event.event_type(), "VoiceAIEvent");
+        assert_eq!(
+            serde_json::from_value::<OpenCtiEvent>(value).unwrap(),
+            event
+        );
     }
 
     #[test]

@@ -60,6 +60,18 @@ pub fn dtmf(digits: &str) -> Result<(), OpenCtiError> {
     }
 }
 
+/// Whether `url` is an absolute `http(s)` link with a host: the only links
+/// the panel puts in the agent's hands (a `javascript:` one would run in
+/// the panel's origin).
+pub fn web_link(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// `options.userData`: at most [`MAX_USER_DATA_PAIRS`] pairs and
 /// [`MAX_USER_DATA_CHARS`] characters in all, no empty keys.
 pub fn user_data(data: &UserData) -> Result<(), OpenCtiError> {

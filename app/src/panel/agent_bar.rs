@@ -34,6 +34,7 @@ pub fn AgentBar() -> impl IntoView {
     let menu_open = ui.not_ready_menu;
     let disposition = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
+    super::assist::prefill_wrap_up_note(interface, note);
     let store = interface.store();
     let locale = use_locale();
     let status = move || store.with(activity);

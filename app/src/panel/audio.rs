@@ -9,9 +9,10 @@
 //! never renders a call) under the panel's empty slot at the first call.
 //! Mounted, not hydrated: no `Show` and no `into_any` inside.
 
-use leptos::{html::Div, lazy, prelude::*};
+use leptos::{lazy, prelude::*};
 use leptos_i18n::td_string;
 
+use super::slot::{LazySlot, Mounted};
 use crate::{
     interface::{
         Interface,
@@ -94,40 +95,19 @@ fn tone(audio: &AudioState) -> &'static str {
 pub fn AudioBar() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
-    let locale = use_locale();
-    let slot = NodeRef::<Div>::new();
-    let mounted = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
-    let loading = StoredValue::new(false);
     let shown = Memo::new(move |_| {
         interface
             .declaration()
             .with(|d| d.capabilities.iter().any(|c| c == AUDIO_CAPABILITY))
             && store.with(|s| !s.calls.is_empty())
     });
-    Effect::new(move |_| {
-        if !shown.get() || loading.get_value() {
-            return;
-        }
-        let Some(parent) = slot.get() else {
-            return;
-        };
-        loading.set_value(true);
-        wasm_bindgen_futures::spawn_local(async move {
-            let controls = mount_audio_bar(parent.into(), interface, locale).await;
-            mounted.set_value(Some(controls));
-        });
-    });
-    view! { <div class="audio-slot" node_ref=slot hidden=move || !shown.get()></div> }
+    view! { <LazySlot class="audio-slot" shown=shown.into() mount=mount_audio_bar/> }
 }
 
 /// Mounts the controls under `parent` (the chunk's entry point); they stay
 /// for the page's life.
 #[lazy]
-pub fn mount_audio_bar(
-    parent: web_sys::Element,
-    interface: Interface,
-    locale: Locale,
-) -> Box<dyn std::any::Any> {
+pub fn mount_audio_bar(parent: web_sys::Element, interface: Interface, locale: Locale) -> Mounted {
     Box::new(leptos::mount::mount_to_renderer(&parent, move || {
         provide_context(interface);
         provide_context(locale);

@@ -3,6 +3,7 @@
 //! options, keyboard shortcuts) runs in effects, which the server never runs.
 
 pub mod agent_bar;
+pub mod assist;
 pub mod audio;
 pub mod calls;
 pub mod dialer;
@@ -10,6 +11,7 @@ pub mod directory;
 pub mod login;
 pub mod recent;
 pub mod shortcuts;
+pub mod slot;
 pub mod state;
 pub mod status;
 
@@ -17,6 +19,7 @@ use leptos::prelude::*;
 
 use crate::{interface::Interface, languages::use_locale};
 use agent_bar::AgentBar;
+use assist::AssistBar;
 use audio::AudioBar;
 use calls::{CallList, ConsultBar};
 use dialer::{Dialer, Keypad};
@@ -99,6 +102,7 @@ pub fn Panel() -> impl IntoView {
                 <ConsultBar/>
                 <AudioBar/>
                 <CallList/>
+                <AssistBar/>
                 <Dialer/>
                 <Keypad/>
                 <DirectoryPanel/>

@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::conversation::ConversationNotice;
+
 use crate::{
     opencti::{
         OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode, rules::CallState,
@@ -528,6 +530,8 @@ pub enum NativeEvent {
     Snapshot(AgentSnapshot),
     /// The agent recorded a disposition for a call it wrapped up.
     Disposition(DispositionInfo),
+    /// An AI engine listening to a call the agent is on said something.
+    Conversation(ConversationNotice),
 }
 
 /// An inbound call to queue 5000 with attached data, for tests.

@@ -3,7 +3,7 @@
 //! a new plan, and the 20 ms clock (plus the peers' own timers).
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     net::SocketAddr,
     sync::{
         Arc, Mutex,
@@ -26,9 +26,11 @@ use tokio::{
 use super::{
     AudioStats, Command, MediaError,
     far_end::FarEnd,
+    fork::{ForkFigures, ForkFrame, ForkOpener, Tap, forked_calls},
+    g711::Law,
     peer::{CONNECT_TIMEOUT, LinkState, Peer},
     plan::{Endpoint, Hearing, MediaPlan, Routes},
-    sound::{HOLD_TONE, TonePattern, mix},
+    sound::{FRAME_SAMPLES, Frame, HOLD_TONE, TonePattern, mix},
 };
 
 /// The mixing period: one G.711 packet.
@@ -53,6 +55,20 @@ pub struct Engine {
     connected: Arc<AtomicUsize>,
     routes: Routes,
     hold_tone: TonePattern,
+    /// Opens a call's audio fork (`--media-fork-url`), if configured.
+    fork: Option<ForkOpener>,
+    taps: HashMap<String, Tap>,
+    /// Every endpoint a fork listens to, heard by anybody or not.
+    tapped: HashSet<Endpoint>,
+    fork_figures: Arc<ForkFigures>,
+}
+
+/// What the engine shares with its handle.
+pub struct Shared {
+    pub published: Arc<Mutex<HashMap<String, AudioStats>>>,
+    /// Peers whose link is up, for `/metrics`.
+    pub connected: Arc<AtomicUsize>,
+    pub fork_figures: Arc<ForkFigures>,
 }
 
 impl Engine {
@@ -60,8 +76,8 @@ impl Engine {
         socket: UdpSocket,
         local: SocketAddr,
         max_peers: usize,
-        published: Arc<Mutex<HashMap<String, AudioStats>>>,
-        connected: Arc<AtomicUsize>,
+        shared: Shared,
+        fork: Option<ForkOpener>,
     ) -> Self {
         Self {
             socket,
@@ -70,10 +86,14 @@ impl Engine {
             max_peers,
             peers: HashMap::new(),
             far_ends: BTreeMap::new(),
-            published,
-            connected,
+            published: shared.published,
+            connected: shared.connected,
             routes: Routes::default(),
             hold_tone: TonePattern::new(HOLD_TONE, 0.2),
+            fork,
+            taps: HashMap::new(),
+            tapped: HashSet::new(),
+            fork_figures: shared.fork_figures,
         }
     }
 
@@ -101,6 +121,9 @@ impl Engine {
                 command = commands.recv() => match command {
                     Some(Command::Offer { agent_id, sdp, reply }) => {
                         let _ = reply.send(self.on_offer(&agent_id, &sdp));
+                    }
+                    Some(Command::Say { call_id, samples, reply }) => {
+                        let _ = reply.send(self.on_say(&call_id, &samples));
                     }
                     None => break,
                 },
@@ -144,6 +167,18 @@ impl Engine {
             },
         );
         Ok(answer)
+    }
+
+    /// The simulated far end of `call_id` says `samples`.
+    fn on_say(&mut self, call_id: &str, samples: &[i16]) -> Result<(), MediaError> {
+        let far_end = self
+            .far_ends
+            .iter_mut()
+            .find(|(e, _)| matches!(e, Endpoint::FarEnd { call_id: c, .. } if c == call_id))
+            .map(|(_, f)| f)
+            .ok_or_else(|| MediaError::NotConnected(call_id.to_string()))?;
+        far_end.say(samples);
+        Ok(())
     }
 
     fn on_datagram(&mut self, data: &[u8], source: SocketAddr) {
@@ -190,7 +225,48 @@ impl Engine {
             }
         }
         self.routes = plan.routes();
+        self.follow_forks(&plan);
         self.publish();
+    }
+
+    /// Forks start with a call's answer and end with the call (dropping
+    /// the sender ends the fork); a transfer or a hold only changes whom a
+    /// fork listens to.
+    fn follow_forks(&mut self, plan: &MediaPlan) {
+        let Some(open) = &self.fork else {
+            return;
+        };
+        let wanted = forked_calls(plan);
+        self.taps
+            .retain(|id, _| wanted.iter().any(|(start, ..)| start.call_id == *id));
+        for (start, customers, agents) in wanted {
+            match self.taps.get_mut(&start.call_id) {
+                Some(tap) => {
+                    tap.customers = customers;
+                    tap.agents = agents;
+                }
+                None => {
+                    let call_id = start.call_id.clone();
+                    let sender = open(start, self.fork_figures.clone());
+                    self.taps.insert(
+                        call_id,
+                        Tap {
+                            sender,
+                            customers,
+                            agents,
+                        },
+                    );
+                }
+            }
+        }
+        self.tapped = self
+            .taps
+            .values()
+            .flat_map(|t| t.customers.iter().chain(&t.agents).cloned())
+            .collect();
+        self.fork_figures
+            .active
+            .store(self.taps.len() as u64, Ordering::Relaxed);
     }
 
     /// One 20 ms step: take what every heard endpoint says, give every
@@ -199,9 +275,10 @@ impl Engine {
         let now = Instant::now();
         let routes = &self.routes;
         let mut said = HashMap::new();
+        let wanted = |e: &Endpoint| routes.is_heard(e) || self.tapped.contains(e);
         for (agent, slot) in &mut self.peers {
             let endpoint = Endpoint::Agent(agent.clone());
-            if routes.is_heard(&endpoint) {
+            if wanted(&endpoint) {
                 if let Some(frame) = slot.peer.take_frame() {
                     said.insert(endpoint, frame);
                 }
@@ -210,10 +287,11 @@ impl Engine {
             }
         }
         for (endpoint, far_end) in &mut self.far_ends {
-            if routes.is_heard(endpoint) {
+            if wanted(endpoint) {
                 said.insert(endpoint.clone(), far_end.speak());
             }
         }
+        self.feed_forks(&said);
         let hold = self.hold_tone.next_frame();
         let heard = |listener: &Endpoint| match routes.hearing(listener) {
             Hearing::Silence => None,
@@ -240,6 +318,27 @@ impl Engine {
             .filter(|s| s.peer.state == LinkState::Connected)
             .count();
         self.connected.store(up, Ordering::Relaxed);
+    }
+
+    /// Hands every fork this 20 ms of both sides; a fork whose queue is
+    /// full loses it (counted), and the call never waits.
+    fn feed_forks(&self, said: &HashMap<Endpoint, Frame>) {
+        let side = |endpoints: &[Endpoint]| {
+            let frame =
+                mix(endpoints.iter().filter_map(|e| said.get(e))).unwrap_or([0; FRAME_SAMPLES]);
+            let mut encoded = Vec::with_capacity(FRAME_SAMPLES);
+            Law::Mu.encode(&frame, &mut encoded);
+            encoded
+        };
+        for tap in self.taps.values() {
+            let frame = ForkFrame {
+                inbound: side(&tap.customers),
+                outbound: side(&tap.agents),
+            };
+            if tap.sender.try_send(frame).is_err() {
+                self.fork_figures.lose_frame();
+            }
+        }
     }
 
     /// Shares the far ends' figures with the simulator's API.

@@ -1,9 +1,12 @@
 //! A simulated party on the public network as a media endpoint: it plays
-//! its prompt into the call and measures what it hears.
+//! its prompt into the call (or speaks what it was given to say) and
+//! measures what it hears.
+
+use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use super::sound::{Frame, LevelMeter, PROMPT, TonePattern};
+use super::sound::{FRAME_SAMPLES, Frame, LevelMeter, PROMPT, TonePattern};
 
 /// What `GET /api/sim/calls` reports per call (DESIGN.md §10).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,6 +31,11 @@ impl AudioStats {
 
 pub struct FarEnd {
     prompt: TonePattern,
+    /// Speech still to say (8 kHz samples).
+    speech: VecDeque<i16>,
+    /// Once it has spoken, it stops beeping: a customer who talks is quiet
+    /// between sentences (and a speech recogniser hears no tones).
+    has_spoken: bool,
     meter: LevelMeter,
     pub sent: u64,
     pub received: u64,
@@ -37,6 +45,8 @@ impl FarEnd {
     pub fn new() -> Self {
         Self {
             prompt: TonePattern::new(PROMPT, 0.25),
+            speech: VecDeque::new(),
+            has_spoken: false,
             meter: LevelMeter::default(),
             sent: 0,
             received: 0,
@@ -46,7 +56,22 @@ impl FarEnd {
     /// Its next 20 ms, sent into the call.
     pub fn speak(&mut self) -> Frame {
         self.sent += 1;
-        self.prompt.next_frame()
+        if self.has_spoken {
+            let mut frame = [0; FRAME_SAMPLES];
+            let n = self.speech.len().min(FRAME_SAMPLES);
+            for (slot, sample) in frame.iter_mut().zip(self.speech.drain(..n)) {
+                *slot = sample;
+            }
+            frame
+        } else {
+            self.prompt.next_frame()
+        }
+    }
+
+    /// Queues speech (8 kHz samples) after what it is already saying.
+    pub fn say(&mut self, samples: &[i16]) {
+        self.has_spoken = true;
+        self.speech.extend(samples);
     }
 
     /// What reached it in this 20 ms slot, if anything.
@@ -63,5 +88,26 @@ impl FarEnd {
             received: self.received,
             level: self.meter.dbfs(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speech_replaces_the_prompt_and_silence_follows_it() {
+        let mut far_end = FarEnd::new();
+        assert!(far_end.speak().iter().any(|&s| s != 0), "the prompt sounds");
+        far_end.say(&[1000; FRAME_SAMPLES + 10]);
+        assert!(far_end.speak().iter().all(|&s| s == 1000));
+        let tail = far_end.speak();
+        assert!(tail[..10].iter().all(|&s| s == 1000));
+        assert!(tail[10..].iter().all(|&s| s == 0), "padded with silence");
+        assert!(
+            far_end.speak().iter().all(|&s| s == 0),
+            "no prompt after speech"
+        );
+        assert_eq!(far_end.stats().sent, 4);
     }
 }

@@ -7,6 +7,7 @@
 
 mod engine;
 mod far_end;
+pub mod fork;
 pub mod g711;
 mod peer;
 pub mod plan;
@@ -23,6 +24,7 @@ use std::{
 
 use app::opencti::{ErrorCode, OpenCtiError};
 pub use far_end::AudioStats;
+use fork::{ForkFigures, ForkOpener};
 use plan::MediaPlan;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -49,6 +51,8 @@ pub enum MediaError {
     Full(usize),
     #[error("the media plane is unavailable: {0}")]
     Unavailable(String),
+    #[error("the caller on call {0} has no audio: it is not connected")]
+    NotConnected(String),
 }
 
 impl From<MediaError> for OpenCtiError {
@@ -56,6 +60,7 @@ impl From<MediaError> for OpenCtiError {
         let code = match err {
             MediaError::BadOffer(_) | MediaError::NoCommonCodec => ErrorCode::BadRequest,
             MediaError::Full(_) | MediaError::Unavailable(_) => ErrorCode::HttpError(503),
+            MediaError::NotConnected(_) => ErrorCode::InvalidObjectState,
         };
         OpenCtiError::new(code, err.to_string())
     }
@@ -67,6 +72,11 @@ enum Command {
         sdp: String,
         reply: oneshot::Sender<Result<String, MediaError>>,
     },
+    Say {
+        call_id: String,
+        samples: Vec<i16>,
+        reply: oneshot::Sender<Result<(), MediaError>>,
+    },
 }
 
 /// The media plane's handle (cheap to clone).
@@ -75,14 +85,17 @@ pub struct Media {
     commands: mpsc::Sender<Command>,
     far_ends: Arc<Mutex<HashMap<String, AudioStats>>>,
     connected: Arc<AtomicUsize>,
+    forks: Arc<ForkFigures>,
     local: SocketAddr,
 }
 
 impl Media {
-    /// Binds the socket and starts the engine, which follows `plan`.
+    /// Binds the socket and starts the engine, which follows `plan` (and
+    /// forks answered calls' audio through `fork`, if given).
     pub async fn start(
         config: MediaConfig,
         plan: watch::Receiver<Arc<MediaPlan>>,
+        fork: Option<ForkOpener>,
     ) -> std::io::Result<Self> {
         let socket = tokio::net::UdpSocket::bind(config.addr).await?;
         let bound = socket.local_addr()?;
@@ -102,18 +115,19 @@ impl Media {
         let (commands, receiver) = mpsc::channel(64);
         let far_ends = Arc::new(Mutex::new(HashMap::new()));
         let connected = Arc::new(AtomicUsize::new(0));
-        let engine = engine::Engine::new(
-            socket,
-            local,
-            config.max_peers,
-            far_ends.clone(),
-            connected.clone(),
-        );
+        let forks = Arc::new(ForkFigures::default());
+        let shared = engine::Shared {
+            published: far_ends.clone(),
+            connected: connected.clone(),
+            fork_figures: forks.clone(),
+        };
+        let engine = engine::Engine::new(socket, local, config.max_peers, shared, fork);
         tokio::spawn(engine.run(receiver, plan));
         Ok(Self {
             commands,
             far_ends,
             connected,
+            forks,
             local,
         })
     }
@@ -121,6 +135,11 @@ impl Media {
     /// Peer connections whose ICE and DTLS are up.
     pub fn connected_peers(&self) -> usize {
         self.connected.load(Ordering::Relaxed)
+    }
+
+    /// Calls whose audio is forked now, and frames the forks lost.
+    pub fn fork_figures(&self) -> &ForkFigures {
+        &self.forks
     }
 
     /// The address browsers send media to.
@@ -142,6 +161,21 @@ impl Media {
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// The simulated far end of `call_id` says `samples` (8 kHz).
+    pub async fn say(&self, call_id: &str, samples: Vec<i16>) -> Result<(), MediaError> {
+        let (reply, done) = oneshot::channel();
+        let stopped = || MediaError::Unavailable("the media engine stopped".into());
+        self.commands
+            .send(Command::Say {
+                call_id: call_id.to_string(),
+                samples,
+                reply,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
     }
 
     /// What the simulated far end of `call_id` sent and received.

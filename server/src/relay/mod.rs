@@ -17,6 +17,7 @@ use std::{
 use app::{
     opencti::{ErrorCode, OpenCtiError, UserData, functions::TelephonyMode},
     supervisor::Snapshot,
+    wire::conversation::ConversationEvent,
     wire::native::{
         AgentSnapshot, CstaRequest, IceServer, NativeEvent, RequestedAgentState, ResponseValue,
         SdpAnswer, ServerFrame, SessionInfo,
@@ -35,6 +36,7 @@ use crate::{
         login_limits::LoginLimits,
         tokens::{TokenPolicy, Tokens},
     },
+    supervisor::metrics::MediaFigures,
     supervisor::{Figures, figures::HandleTimes},
     switch::{Output, RecordUpdate, SimCall, SimError, Switch, Timer},
 };
@@ -523,9 +525,35 @@ impl Hub {
         self.with_switch(|s| s.sim_answer(call_id))
     }
 
-    /// Softphones whose audio link is up (0 without a media plane).
-    pub fn media_peers(&self) -> usize {
-        self.inner.media.get().map_or(0, Media::connected_peers)
+    /// An AI engine's events about a call, to the agents it concerns.
+    pub fn conversation(
+        &self,
+        call_id: &str,
+        events: Vec<ConversationEvent>,
+    ) -> Result<(), SimError> {
+        self.with_switch(|s| s.conversation(call_id, events))
+    }
+
+    /// The media plane, once attached.
+    pub fn media(&self) -> Option<&Media> {
+        self.inner.media.get()
+    }
+
+    /// Whether the switch has a call `call_id` now.
+    pub fn has_call(&self, call_id: &str) -> bool {
+        self.lock().switch.has_call(call_id)
+    }
+
+    /// The media plane's figures for `/metrics` (zeros without one).
+    pub fn media_figures(&self) -> MediaFigures {
+        self.inner
+            .media
+            .get()
+            .map_or_else(MediaFigures::default, |media| MediaFigures {
+                peers: media.connected_peers(),
+                forks: media.fork_figures().active(),
+                fork_frames_dropped: media.fork_figures().dropped(),
+            })
     }
 
     /// The simulator's calls, with what each far end sent and heard.

@@ -40,12 +40,22 @@ impl EncodeMetric for HandleTimeHistogram {
     }
 }
 
-/// The text of `/metrics` for these figures, and the softphones whose
-/// audio link is up.
+/// The media plane's figures in `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MediaFigures {
+    /// Softphones whose audio link is up.
+    pub peers: usize,
+    /// Calls whose audio is forked to the AI endpoint now.
+    pub forks: u64,
+    /// 20 ms frames (per direction) the forks lost since the start.
+    pub fork_frames_dropped: u64,
+}
+
+/// The text of `/metrics` for these figures.
 pub fn render(
     snapshot: &Snapshot,
     handle_times: &HandleTimes,
-    media_peers: usize,
+    media: MediaFigures,
 ) -> Result<String, fmt::Error> {
     let mut registry = Registry::with_prefix("ccp");
 
@@ -111,11 +121,25 @@ pub fn render(
     );
 
     let peers = Gauge::<i64>::default();
-    peers.set(media_peers as i64);
+    peers.set(media.peers as i64);
     registry.register(
         "media_peers",
         "Softphones whose audio link to the media plane is up",
         peers,
+    );
+    let forks = Gauge::<i64>::default();
+    forks.set(media.forks as i64);
+    registry.register(
+        "media_forks",
+        "Calls whose audio is streamed to the AI endpoint (--media-fork-url)",
+        forks,
+    );
+    let dropped = Counter::<u64>::default();
+    dropped.inc_by(media.fork_frames_dropped);
+    registry.register(
+        "media_fork_frames_dropped",
+        "20 ms audio frames the media fork lost (a slow or unreachable AI endpoint)",
+        dropped,
     );
 
     let mut text = String::new();
@@ -162,7 +186,12 @@ mod tests {
             count: 4,
             sum_seconds: 9000.0,
         };
-        let text = render(&snapshot, &times, 3).expect("encodes");
+        let media = MediaFigures {
+            peers: 3,
+            forks: 2,
+            fork_frames_dropped: 40,
+        };
+        let text = render(&snapshot, &times, media).expect("encodes");
         for line in [
             r#"ccp_agents{state="ready"} 1"#,
             r#"ccp_agents{state="on_call"} 0"#,
@@ -175,6 +204,9 @@ mod tests {
             r#"ccp_handle_time_seconds_bucket{le="120.0"} 3"#,
             r#"ccp_handle_time_seconds_bucket{le="+Inf"} 4"#,
             "ccp_handle_time_seconds_count 4",
+            "ccp_media_peers 3",
+            "ccp_media_forks 2",
+            "ccp_media_fork_frames_dropped_total 40",
             "# EOF",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");

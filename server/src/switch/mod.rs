@@ -7,6 +7,7 @@
 mod agents;
 mod calls;
 pub mod config;
+mod conversation;
 mod dispatch;
 mod media;
 mod observations;

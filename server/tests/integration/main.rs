@@ -16,4 +16,5 @@ mod sim_cli;
 mod supervisor;
 mod supervisor_access;
 mod tls;
+mod voice_ai;
 mod wire_matrix;

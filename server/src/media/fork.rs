@@ -1,0 +1,181 @@
+//! The media plane's side of a call's audio fork (Voice AI): which calls are
+//! forked, and the frames handed over every 20 ms. Where the frames go (a
+//! WebSocket, in `crate::voice_ai::fork`) is not the engine's business; it
+//! never waits for it: a full queue loses the frame, and counts it.
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use tokio::sync::mpsc;
+
+use super::plan::{Endpoint, MediaPlan};
+
+/// One 20 ms of a forked call, each direction µ-law encoded: `inbound` is
+/// what the customer side said, `outbound` what the agent side said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkFrame {
+    pub inbound: Vec<u8>,
+    pub outbound: Vec<u8>,
+}
+
+/// What a new fork is told about its call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkStart {
+    pub call_id: String,
+    /// `ani` (the customer's number) and `agents` (comma-separated ids).
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// Opens a fork for a call: returns where its frames go (frames lost on
+/// the way are counted in the figures). Dropping the sender ends the fork.
+pub type ForkOpener =
+    Arc<dyn Fn(ForkStart, Arc<ForkFigures>) -> mpsc::Sender<ForkFrame> + Send + Sync>;
+
+/// Frames queued per fork before the engine starts losing them: a second
+/// of audio.
+pub const FORK_QUEUE: usize = 50;
+
+/// The forks' shared figures, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct ForkFigures {
+    pub active: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+impl ForkFigures {
+    pub fn active(&self) -> u64 {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Counts one lost 20 ms of a call (both directions).
+    pub fn lose_frame(&self) {
+        self.dropped.fetch_add(2, Ordering::Relaxed);
+    }
+}
+
+/// A forked call as the mixer sees it.
+pub struct Tap {
+    pub sender: mpsc::Sender<ForkFrame>,
+    /// The customer side: far ends on the call.
+    pub customers: Vec<Endpoint>,
+    /// The agent side: agents on the call who are not holding it.
+    pub agents: Vec<Endpoint>,
+}
+
+/// The calls to fork: every call that has an agent and a far end on it
+/// (answered, from the switch's point of view), with its two sides.
+pub fn forked_calls(plan: &MediaPlan) -> Vec<(ForkStart, Vec<Endpoint>, Vec<Endpoint>)> {
+    plan.calls
+        .iter()
+        .filter_map(|call| {
+            let customers: Vec<Endpoint> = call
+                .members
+                .iter()
+                .filter(|m| matches!(m.endpoint, Endpoint::FarEnd { .. }))
+                .map(|m| m.endpoint.clone())
+                .collect();
+            let agents: Vec<&Endpoint> = call
+                .members
+                .iter()
+                .filter(|m| matches!(m.endpoint, Endpoint::Agent(_)))
+                .map(|m| &m.endpoint)
+                .collect();
+            if customers.is_empty() || agents.is_empty() {
+                return None;
+            }
+            let talking = call
+                .members
+                .iter()
+                .filter(|m| matches!(m.endpoint, Endpoint::Agent(_)) && !m.holding)
+                .map(|m| m.endpoint.clone())
+                .collect();
+            let ani = customers
+                .iter()
+                .filter_map(|c| match c {
+                    Endpoint::FarEnd { dn, .. } => Some(dn.as_str()),
+                    Endpoint::Agent(_) => None,
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let agent_ids = agents
+                .iter()
+                .filter_map(|a| match a {
+                    Endpoint::Agent(id) => Some(id.as_str()),
+                    Endpoint::FarEnd { .. } => None,
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let start = ForkStart {
+                call_id: call.call_id.clone(),
+                parameters: [("ani".to_string(), ani), ("agents".to_string(), agent_ids)].into(),
+            };
+            Some((start, customers, talking))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::plan::{CallMedia, Member};
+
+    fn member(endpoint: Endpoint, holding: bool) -> Member {
+        Member { endpoint, holding }
+    }
+
+    #[test]
+    fn only_calls_with_an_agent_and_a_far_end_are_forked() {
+        let customer = Endpoint::FarEnd {
+            call_id: "C1".into(),
+            dn: "+15550001".into(),
+        };
+        let plan = MediaPlan {
+            calls: vec![
+                CallMedia {
+                    call_id: "C1".into(),
+                    members: vec![
+                        member(customer.clone(), false),
+                        member(Endpoint::Agent("1001".into()), true),
+                    ],
+                },
+                // Queued or ringing: the customer alone.
+                CallMedia {
+                    call_id: "C2".into(),
+                    members: vec![member(
+                        Endpoint::FarEnd {
+                            call_id: "C2".into(),
+                            dn: "+15550002".into(),
+                        },
+                        false,
+                    )],
+                },
+                // Agent to agent: no customer.
+                CallMedia {
+                    call_id: "C3".into(),
+                    members: vec![
+                        member(Endpoint::Agent("1002".into()), false),
+                        member(Endpoint::Agent("1003".into()), false),
+                    ],
+                },
+            ],
+            agents: Default::default(),
+        };
+        let forked = forked_calls(&plan);
+        assert_eq!(forked.len(), 1);
+        let (start, customers, talking) = &forked[0];
+        assert_eq!(start.call_id, "C1");
+        assert_eq!(start.parameters["ani"], "+15550001");
+        assert_eq!(start.parameters["agents"], "1001");
+        assert_eq!(customers, &[customer]);
+        assert!(talking.is_empty(), "a holding agent says nothing");
+    }
+}
