@@ -40,11 +40,23 @@ function toneWav(): string {
 const baseArgs = (config.use?.launchOptions?.args ?? []) as string[];
 const executablePath = config.use?.launchOptions?.executablePath;
 
-/** Keeps every RTCPeerConnection the page makes, for `getStats()`. */
+/** Keeps every RTCPeerConnection the page makes, for `getStats()`, and
+ * notes when audio elements start and stop playing. */
 function recordPeers() {
   const Original = window.RTCPeerConnection;
   const peers: RTCPeerConnection[] = [];
   (window as any).__peers = peers;
+  const playback: string[] = [];
+  (window as any).__playback = playback;
+  const { play, pause } = HTMLMediaElement.prototype;
+  HTMLMediaElement.prototype.play = function () {
+    playback.push('play');
+    return play.call(this);
+  };
+  HTMLMediaElement.prototype.pause = function () {
+    playback.push('pause');
+    return pause.call(this);
+  };
   (window as any).RTCPeerConnection = function (...args: any[]) {
     const peer = new Original(...(args as [RTCConfiguration]));
     peers.push(peer);
@@ -132,6 +144,8 @@ test.describe('softphone audio', () => {
     return panel.page;
   }
 
+  // Calls ring an extension, not a queue: an earlier test's agent stays
+  // logged in (and Ready) for the session's grace period.
   async function ready(page: Page) {
     await page.getByRole('button', { name: 'Ready', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('Ready');
@@ -141,11 +155,17 @@ test.describe('softphone audio', () => {
     const page = await open('1001');
     expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toContain('audio');
     await ready(page);
-    const callId = await server.placeCall('5000');
+    // Nothing is asked for at page load: no microphone, no connection.
+    expect(await page.evaluate(() => (window as any).__peers.length)).toBe(0);
+    await expect(page.getByRole('button', { name: 'Mute' })).toHaveCount(0);
+    const callId = await server.placeCall('2001');
     await expect(card(page, callId)).toBeVisible();
     // The microphone was asked for at the call, and the link is up before the answer.
     await expect(page.locator('.audio-status')).toHaveText('Audio connected');
+    const playback = () => page.evaluate(() => (window as any).__playback.at(-1));
+    expect(await playback()).not.toBe('play');
     await card(page, callId).getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(playback).toBe('play');
 
     // Customer → agent: the page receives the far end's prompt.
     await expect.poll(async () => (await inbound(page)).packets).toBeGreaterThan(20);
@@ -181,10 +201,34 @@ test.describe('softphone audio', () => {
     await expect.poll(async () => (await inbound(page)).packets).toBeGreaterThan(heldAt + 20);
     await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
 
-    // Hang up: nothing more reaches the page.
+    // Hang up: playback stops and nothing more reaches the page.
     await card(page, callId).getByRole('button', { name: 'Hang up' }).click();
     await expect(card(page, callId)).toHaveCount(0);
+    await expect.poll(playback).toBe('pause');
     await stopsGrowing(async () => (await inbound(page)).packets);
+  });
+
+  test('the chosen microphone is remembered in this browser', async () => {
+    const page = await open('1002');
+    await ready(page);
+    const callId = await server.placeCall('2002');
+    await expect(page.locator('.audio-status')).toHaveText('Audio connected');
+    await page.getByText('Audio devices').click();
+    const microphone = page.getByLabel('Microphone', { exact: true });
+    // The browser names its devices once the microphone is allowed.
+    await expect.poll(async () => microphone.locator('option').count()).toBeGreaterThan(1);
+    const device = await microphone.locator('option').nth(1).getAttribute('value');
+    await microphone.selectOption(device!);
+    expect(await page.evaluate(() => localStorage.getItem('opencti.audio.input'))).toBe(device);
+    // The audio still flows from the new device.
+    await card(page, callId).getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
+    // A new page in the same browser comes back with the choice.
+    await page.reload();
+    await expect(page.getByRole('status')).toHaveText('On a call');
+    await expect(page.locator('.audio-status')).toHaveText('Audio connected');
+    await page.getByText('Audio devices').click();
+    await expect(page.getByLabel('Microphone', { exact: true })).toHaveValue(device!);
   });
 
   test('a consultation carries audio between two agents; a conference mixes all three', async () => {
@@ -192,7 +236,7 @@ test.describe('softphone audio', () => {
     const a = await open('1003');
     const b = await open('1004');
     await ready(a);
-    const callId = await server.placeCall('5000');
+    const callId = await server.placeCall('2003');
     await card(a, callId).getByRole('button', { name: 'Answer' }).click();
     await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
 

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::opencti::events::{Speaker, VoiceAiDetail, VoiceAiEvent};
+use crate::opencti::events::{Speaker, VoiceAiEvent};
 
 /// Most transcript lines kept per call (the oldest go first).
 pub const MAX_LINES: usize = 200;
@@ -40,7 +40,7 @@ pub struct Suggestion {
 pub struct Conversation {
     pub lines: VecDeque<Line>,
     pub suggestions: Vec<Suggestion>,
-    /// The latest intent and its confidence.
+    /// The latest intent and its confidence (0–1).
     pub intent: Option<(String, f64)>,
     pub summary: Option<String>,
     next_line: u32,
@@ -50,11 +50,12 @@ pub struct Conversation {
 impl Conversation {
     /// Takes one event about this call.
     pub fn apply(&mut self, event: &VoiceAiEvent) {
-        match &event.detail {
-            VoiceAiDetail::Utterance {
+        match event {
+            VoiceAiEvent::Utterance {
                 speaker,
                 text,
                 is_final,
+                ..
             } => {
                 // The speaker's interim line, if any, is this one's draft:
                 // it is refined where it stands.
@@ -79,10 +80,14 @@ impl Conversation {
                     self.lines.pop_front();
                 }
             }
-            VoiceAiDetail::Intent { name, confidence } => {
+            VoiceAiEvent::Intent {
+                name, confidence, ..
+            } => {
                 self.intent = Some((name.clone(), *confidence));
             }
-            VoiceAiDetail::Suggestion { title, text, url } => {
+            VoiceAiEvent::Suggestion {
+                title, text, url, ..
+            } => {
                 // The same advice twice is one card.
                 if self
                     .suggestions
@@ -102,7 +107,7 @@ impl Conversation {
                     self.suggestions.remove(0);
                 }
             }
-            VoiceAiDetail::Summary { text } => self.summary = Some(text.clone()),
+            VoiceAiEvent::Summary { text, .. } => self.summary = Some(text.clone()),
         }
     }
 }
@@ -112,14 +117,12 @@ mod tests {
     use super::*;
 
     fn said(speaker: Speaker, text: &str, is_final: bool) -> VoiceAiEvent {
-        VoiceAiEvent {
+        VoiceAiEvent::Utterance {
             call_id: "C1".into(),
             timestamp: 0,
-            detail: VoiceAiDetail::Utterance {
-                speaker,
-                text: text.into(),
-                is_final,
-            },
+            speaker,
+            text: text.into(),
+            is_final,
         }
     }
 
@@ -158,14 +161,12 @@ mod tests {
     #[test]
     fn suggestions_are_deduplicated_and_numbered() {
         let mut c = Conversation::default();
-        let tip = |title: &str| VoiceAiEvent {
+        let tip = |title: &str| VoiceAiEvent::Suggestion {
             call_id: "C1".into(),
             timestamp: 0,
-            detail: VoiceAiDetail::Suggestion {
-                title: title.into(),
-                text: "t".into(),
-                url: None,
-            },
+            title: title.into(),
+            text: "t".into(),
+            url: None,
         };
         c.apply(&tip("Refunds"));
         c.apply(&tip("Refunds"));

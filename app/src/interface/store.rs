@@ -256,7 +256,7 @@ impl Store {
         let pos = match self
             .conversations
             .iter()
-            .position(|(id, _)| *id == v.call_id)
+            .position(|(id, _)| id == v.call_id())
         {
             Some(pos) => pos,
             None => {
@@ -264,7 +264,7 @@ impl Store {
                     self.conversations.remove(0);
                 }
                 self.conversations
-                    .push((v.call_id.clone(), Conversation::default()));
+                    .push((v.call_id().to_string(), Conversation::default()));
                 self.conversations.len() - 1
             }
         };

@@ -349,15 +349,68 @@ pub struct CallInfoEvent {
 }
 
 /// What an AI engine listening to a call said about it (DESIGN.md §10
-/// "Voice AI"): `pyEventType` `VoiceAIEvent`, `pyEventName` the kind.
+/// "Voice AI"): `pyEventType` `VoiceAIEvent`, `pyEventName` the kind. (Each
+/// kind repeats `pyCallId` rather than flattening a shared part: serde's
+/// `flatten` costs the panel's wasm dearly.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VoiceAiEvent {
-    #[serde(rename = "pyCallId")]
-    pub call_id: String,
-    #[serde(rename = "pyTimestamp", default)]
-    pub timestamp: u64,
-    #[serde(flatten)]
-    pub detail: VoiceAiDetail,
+#[serde(tag = "pyEventName")]
+pub enum VoiceAiEvent {
+    /// Recognised speech; an interim one (`pyFinal` false) is replaced by
+    /// the same speaker's next utterance.
+    Utterance {
+        #[serde(rename = "pyCallId")]
+        call_id: String,
+        #[serde(rename = "pyTimestamp", default)]
+        timestamp: u64,
+        #[serde(rename = "pySpeaker")]
+        speaker: Speaker,
+        #[serde(rename = "pyText")]
+        text: String,
+        #[serde(rename = "pyFinal")]
+        is_final: bool,
+    },
+    Intent {
+        #[serde(rename = "pyCallId")]
+        call_id: String,
+        #[serde(rename = "pyTimestamp", default)]
+        timestamp: u64,
+        #[serde(rename = "pyIntent")]
+        name: String,
+        /// How sure the engine is, 0–1.
+        #[serde(rename = "pyConfidence")]
+        confidence: f64,
+    },
+    Suggestion {
+        #[serde(rename = "pyCallId")]
+        call_id: String,
+        #[serde(rename = "pyTimestamp", default)]
+        timestamp: u64,
+        #[serde(rename = "pyTitle")]
+        title: String,
+        #[serde(rename = "pyText")]
+        text: String,
+        #[serde(rename = "pyURL", default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    Summary {
+        #[serde(rename = "pyCallId")]
+        call_id: String,
+        #[serde(rename = "pyTimestamp", default)]
+        timestamp: u64,
+        #[serde(rename = "pyText")]
+        text: String,
+    },
+}
+
+impl VoiceAiEvent {
+    pub fn call_id(&self) -> &str {
+        match self {
+            Self::Utterance { call_id, .. }
+            | Self::Intent { call_id, .. }
+            | Self::Suggestion { call_id, .. }
+            | Self::Summary { call_id, .. } => call_id,
+        }
+    }
 }
 
 /// Who spoke an utterance (`pySpeaker`, and `speaker` in what AI engines
@@ -367,40 +420,6 @@ pub struct VoiceAiEvent {
 pub enum Speaker {
     Customer,
     Agent,
-}
-
-/// The kinds of `VoiceAIEvent`, tagged by `pyEventName`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "pyEventName")]
-pub enum VoiceAiDetail {
-    /// Recognised speech; an interim one (`pyFinal` false) is replaced by
-    /// the same speaker's next utterance.
-    Utterance {
-        #[serde(rename = "pySpeaker")]
-        speaker: Speaker,
-        #[serde(rename = "pyText")]
-        text: String,
-        #[serde(rename = "pyFinal")]
-        is_final: bool,
-    },
-    Intent {
-        #[serde(rename = "pyIntent")]
-        name: String,
-        #[serde(rename = "pyConfidence")]
-        confidence: f64,
-    },
-    Suggestion {
-        #[serde(rename = "pyTitle")]
-        title: String,
-        #[serde(rename = "pyText")]
-        text: String,
-        #[serde(rename = "pyURL", default, skip_serializing_if = "Option::is_none")]
-        url: Option<String>,
-    },
-    Summary {
-        #[serde(rename = "pyText")]
-        text: String,
-    },
 }
 
 /// Defaults of the fixed `pyEventName`s and `pyMedia`, for events that leave
@@ -471,14 +490,12 @@ mod tests {
 
     #[test]
     fn voice_ai_events_are_tagged_by_type_and_name() {
-        let event = OpenCtiEvent::VoiceAiEvent(VoiceAiEvent {
+        let event = OpenCtiEvent::VoiceAiEvent(VoiceAiEvent::Utterance {
             call_id: "C1".into(),
             timestamp: 9,
-            detail: VoiceAiDetail::Utterance {
-                speaker: Speaker::Customer,
-                text: "hello".into(),
-                is_final: true,
-            },
+            speaker: Speaker::Customer,
+            text: "hello".into(),
+            is_final: true,
         });
         let value = serde_json::to_value(&event).unwrap();
         assert_eq!(

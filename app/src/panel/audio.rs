@@ -204,9 +204,11 @@ fn DeviceSelect(input: bool) -> impl IntoView {
         }
     };
     view! {
+        // The select is named by its label alone: wrapped in the label, its
+        // name would take the chosen option's text as well.
         <label>
             <span>{label}</span>
-            <select on:change=choose>
+            <select aria-label=label on:change=choose>
                 <option value="" selected=move || audio.with(|a| devices(a).1.is_empty())>{td_string!(locale, audio.default_device)}</option>
                 {options}
             </select>

@@ -3,7 +3,6 @@
 //! the whole call, so this is a pure function the reference Implementation
 //! runs in wasm and the tests run natively.
 
-use super::conversation::{ConversationEvent, ConversationNotice};
 use super::native::{
     AgentInfo, AgentSnapshot, AgentStatus, CallEvent, CallInfo, CallOrigin, Cause, ConnectionState,
     Directory as NativeDirectory, DispositionInfo, NativeEvent,
@@ -13,7 +12,7 @@ use crate::opencti::{
     events::{
         AgentState, AgentStateEvent, AgentStateName, CallInfoEvent, CallStateEvent, CallStateName,
         CallType, DeviceState, LinkState, OpenCtiEvent, PartyInfo, PartyInfoEvent, SnapshotCall,
-        SnapshotEvent, VoiceAiDetail, VoiceAiEvent, WorkMode,
+        SnapshotEvent, WorkMode,
     },
     rules::agent_state_with_calls,
 };
@@ -73,36 +72,8 @@ pub fn to_opencti(this_dn: &str, event: &NativeEvent) -> Vec<OpenCtiEvent> {
         }
         Snapshot(s) => vec![OpenCtiEvent::SnapshotEvent(snapshot(this_dn, s))],
         Disposition(d) => vec![disposition(d)],
-        Conversation(c) => vec![voice_ai(c)],
+        Conversation(e) => vec![OpenCtiEvent::VoiceAiEvent(e.clone())],
     }
-}
-
-/// An AI engine's word about a call: the contract's object with `py` names.
-fn voice_ai(notice: &ConversationNotice) -> OpenCtiEvent {
-    let detail = match notice.event.clone() {
-        ConversationEvent::Utterance {
-            speaker,
-            text,
-            is_final,
-            ..
-        } => VoiceAiDetail::Utterance {
-            speaker,
-            text,
-            is_final,
-        },
-        ConversationEvent::Intent { name, confidence } => {
-            VoiceAiDetail::Intent { name, confidence }
-        }
-        ConversationEvent::Suggestion { title, text, url } => {
-            VoiceAiDetail::Suggestion { title, text, url }
-        }
-        ConversationEvent::Summary { text } => VoiceAiDetail::Summary { text },
-    };
-    OpenCtiEvent::VoiceAiEvent(VoiceAiEvent {
-        call_id: notice.call_id.clone(),
-        timestamp: notice.timestamp,
-        detail,
-    })
 }
 
 /// A recorded disposition: the call's data again, with `pyDisposition`.

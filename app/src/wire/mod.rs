@@ -3,6 +3,5 @@
 //! Only the server and the reference Implementation use it; the Interface,
 //! its store and the panel know nothing of it.
 
-pub mod conversation;
 pub mod convert;
 pub mod native;

@@ -11,11 +11,12 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::conversation::ConversationNotice;
-
 use crate::{
     opencti::{
-        OpenCtiError, UserData, events::WorkMode, functions::TelephonyMode, rules::CallState,
+        OpenCtiError, UserData,
+        events::{VoiceAiEvent, WorkMode},
+        functions::TelephonyMode,
+        rules::CallState,
     },
     supervisor::Snapshot,
 };
@@ -530,8 +531,9 @@ pub enum NativeEvent {
     Snapshot(AgentSnapshot),
     /// The agent recorded a disposition for a call it wrapped up.
     Disposition(DispositionInfo),
-    /// An AI engine listening to a call the agent is on said something.
-    Conversation(ConversationNotice),
+    /// An AI engine listening to a call the agent is on said something
+    /// (already in OpenCTI's shape: the server converts it once).
+    Conversation(VoiceAiEvent),
 }
 
 /// An inbound call to queue 5000 with attached data, for tests.

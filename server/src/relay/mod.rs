@@ -17,7 +17,6 @@ use std::{
 use app::{
     opencti::{ErrorCode, OpenCtiError, UserData, functions::TelephonyMode},
     supervisor::Snapshot,
-    wire::conversation::ConversationEvent,
     wire::native::{
         AgentSnapshot, CstaRequest, IceServer, NativeEvent, RequestedAgentState, ResponseValue,
         SdpAnswer, ServerFrame, SessionInfo,
@@ -39,6 +38,7 @@ use crate::{
     supervisor::metrics::MediaFigures,
     supervisor::{Figures, figures::HandleTimes},
     switch::{Output, RecordUpdate, SimCall, SimError, Switch, Timer},
+    voice_ai::events::ConversationEvent,
 };
 
 /// One numbered event of an agent's session.

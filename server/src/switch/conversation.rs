@@ -2,12 +2,10 @@
 //! agents who are on the call, or who talked on it and have not finished
 //! its wrap-up: a summary usually arrives after the hang-up.
 
-use app::wire::{
-    conversation::{ConversationEvent, ConversationNotice},
-    native::NativeEvent,
-};
+use app::wire::native::NativeEvent;
 
 use super::{SimError, Switch};
+use crate::voice_ai::events::ConversationEvent;
 
 impl Switch {
     /// Delivers `events` about `call_id` to the agents it concerns, in
@@ -23,13 +21,9 @@ impl Switch {
             return Err(SimError::UnknownCall(call_id.to_string()));
         }
         for event in events {
-            let notice = ConversationNotice {
-                call_id: call_id.to_string(),
-                event,
-                timestamp: self.now,
-            };
+            let event = event.into_opencti(call_id, self.now);
             for agent_id in &listeners {
-                self.deliver(agent_id, NativeEvent::Conversation(notice.clone()));
+                self.deliver(agent_id, NativeEvent::Conversation(event.clone()));
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! accepted on the fork's WebSocket too) or one event object. Every event is
 //! checked before any is delivered, so a bad batch changes nothing.
 
-use app::wire::conversation::{ConversationEvent, MAX_EVENTS};
+use super::events::{ConversationEvent, MAX_EVENTS};
 use serde_json::Value;
 
 /// The checked events of one request or message.

@@ -6,10 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use app::wire::{
-    conversation::{ConversationEvent, Speaker},
-    convert::to_opencti,
-    native::{NativeEvent, ServerFrame},
+use app::{
+    opencti::events::{OpenCtiEvent, Speaker, VoiceAiEvent},
+    wire::native::{NativeEvent, ServerFrame},
 };
 use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
 use futures_util::{SinkExt, StreamExt};
@@ -38,33 +37,30 @@ async fn talking(server: &TestServer, agent: &str) -> (Panel, String) {
 }
 
 /// The conversation events among the frames sent before a ping's answer.
-async fn conversation_frames(panel: &mut Panel) -> Vec<ConversationEvent> {
+async fn conversation_frames(panel: &mut Panel) -> Vec<VoiceAiEvent> {
     panel
         .frames_until_pong()
         .await
         .into_iter()
         .filter_map(|frame| match frame {
             ServerFrame::Event {
-                event: NativeEvent::Conversation(n),
+                event: NativeEvent::Conversation(e),
                 ..
-            } => Some(n.event),
+            } => Some(e),
             _ => None,
         })
         .collect()
 }
 
-async fn expect_conversation(panel: &mut Panel, call_id: &str) -> ConversationEvent {
-    let event = panel
-        .expect(|e| matches!(e, NativeEvent::Conversation(n) if n.call_id == call_id))
-        .await;
-    // What the panel makes of it is a valid VoiceAIEvent.
-    for converted in to_opencti(panel.dn(), &event) {
-        validate_schema(&converted);
-    }
-    match event {
-        NativeEvent::Conversation(n) => n.event,
-        _ => unreachable!(),
-    }
+async fn expect_conversation(panel: &mut Panel, call_id: &str) -> VoiceAiEvent {
+    let NativeEvent::Conversation(event) = panel
+        .expect(|e| matches!(e, NativeEvent::Conversation(v) if v.call_id() == call_id))
+        .await
+    else {
+        unreachable!()
+    };
+    validate_schema(&OpenCtiEvent::VoiceAiEvent(event.clone()));
+    event
 }
 
 #[tokio::test]
@@ -88,7 +84,7 @@ async fn conversation_events_reach_the_agents_on_the_call_and_no_one_else() {
     let first = expect_conversation(&mut agent, &call_id).await;
     assert!(matches!(
         first,
-        ConversationEvent::Utterance {
+        VoiceAiEvent::Utterance {
             speaker: Speaker::Customer,
             is_final: false,
             ..
@@ -112,12 +108,10 @@ async fn conversation_events_reach_the_agents_on_the_call_and_no_one_else() {
         )
         .await;
     assert_eq!(status, 202);
-    assert_eq!(
+    assert!(matches!(
         expect_conversation(&mut agent, &call_id).await,
-        ConversationEvent::Summary {
-            text: "Asked for a refund.".into()
-        }
-    );
+        VoiceAiEvent::Summary { text, .. } if text == "Asked for a refund."
+    ));
 }
 
 #[tokio::test]
@@ -281,16 +275,11 @@ async fn the_fork_streams_both_directions_and_carries_the_engines_events_back() 
         .replies
         .send(json!({"type": "utterance", "speaker": "customer", "text": "hello there", "final": true}))
         .unwrap();
-    assert_eq!(
+    assert!(matches!(
         expect_conversation(&mut agent, &call_id).await,
-        ConversationEvent::Utterance {
-            speaker: Speaker::Customer,
-            text: "hello there".into(),
-            is_final: true,
-            start: None,
-            end: None,
-        }
-    );
+        VoiceAiEvent::Utterance { speaker: Speaker::Customer, text, is_final: true, .. }
+            if text == "hello there"
+    ));
     // Twilio's own messages and nonsense are ignored; the fork goes on.
     engine
         .replies

@@ -1,13 +1,15 @@
 //! What an AI engine says about a call (DESIGN.md §10 "Voice AI"): the
 //! objects of `POST /api/calls/{callId}/conversation-events` and of the media
 //! fork's WebSocket. The server checks them ([`ConversationEvent::check`])
-//! before they become `VoiceAIEvent`s, because their text ends up in panels
-//! and their links in the agent's hands.
+//! and turns them into `VoiceAIEvent`s here, once: their text ends up in
+//! panels and their links in the agent's hands, and the panel's wasm carries
+//! only the OpenCTI shape.
 
+use app::opencti::{
+    events::{Speaker, VoiceAiEvent},
+    validate,
+};
 use serde::{Deserialize, Serialize};
-
-pub use crate::opencti::events::Speaker;
-use crate::opencti::validate;
 
 /// One message of an AI engine about a call, tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,14 +102,43 @@ impl ConversationEvent {
     }
 }
 
-/// A conversation event about one call, as the relay delivers it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationNotice {
-    pub call_id: String,
-    pub event: ConversationEvent,
-    /// When the server took it (ms since the epoch).
-    pub timestamp: u64,
+impl ConversationEvent {
+    /// The OpenCTI event for the agents on `call_id`, taken at `timestamp`.
+    pub fn into_opencti(self, call_id: &str, timestamp: u64) -> VoiceAiEvent {
+        let call_id = call_id.to_string();
+        match self {
+            Self::Utterance {
+                speaker,
+                text,
+                is_final,
+                ..
+            } => VoiceAiEvent::Utterance {
+                call_id,
+                timestamp,
+                speaker,
+                text,
+                is_final,
+            },
+            Self::Intent { name, confidence } => VoiceAiEvent::Intent {
+                call_id,
+                timestamp,
+                name,
+                confidence,
+            },
+            Self::Suggestion { title, text, url } => VoiceAiEvent::Suggestion {
+                call_id,
+                timestamp,
+                title,
+                text,
+                url,
+            },
+            Self::Summary { text } => VoiceAiEvent::Summary {
+                call_id,
+                timestamp,
+                text,
+            },
+        }
+    }
 }
 
 #[cfg(test)]
