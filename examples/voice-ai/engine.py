@@ -62,7 +62,12 @@ class Track:
     def __init__(self, speaker):
         self.speaker = speaker
         self.endpointer = Endpointer(window=0.3, ratio=0.9, sample_rate=16000)
+        # Interim results come from decoding as the audio arrives; the final
+        # one decodes the whole utterance again, which normalises it far
+        # better (PocketSphinx's full-utterance mode).
         self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+        self.final_decoder = Decoder(samprate=16000, loglevel="FATAL")
+        self.utterance = bytearray()
         self.pending = array.array("h")
         self.last_interim = ""
         self.last_interim_at = 0.0
@@ -91,7 +96,9 @@ class Track:
             return []
         if not was_speaking:
             self.decoder.start_utt()
+            self.utterance.clear()
         self.decoder.process_raw(speech)
+        self.utterance += speech
         hyp = self.decoder.hyp()
         text = hyp.hypstr if hyp else ""
         if self.endpointer.in_speech:
@@ -102,7 +109,10 @@ class Track:
             return []
         # The end of the utterance.
         self.decoder.end_utt()
-        hyp = self.decoder.hyp()
+        self.final_decoder.start_utt()
+        self.final_decoder.process_raw(bytes(self.utterance), full_utt=True)
+        self.final_decoder.end_utt()
+        hyp = self.final_decoder.hyp()
         text = hyp.hypstr if hyp else ""
         self.last_interim = ""
         if not text:

@@ -29,6 +29,9 @@ impl AudioStats {
     }
 }
 
+/// The pause before the first words: a second.
+const LEAD_IN_SAMPLES: usize = 8_000;
+
 pub struct FarEnd {
     prompt: TonePattern,
     /// Speech still to say (8 kHz samples).
@@ -68,9 +71,14 @@ impl FarEnd {
         }
     }
 
-    /// Queues speech (8 kHz samples) after what it is already saying.
+    /// Queues speech (8 kHz samples) after what it is already saying. The
+    /// first speech follows a pause after the prompt, as a caller's does
+    /// (and a recogniser hears the prompt and the words apart).
     pub fn say(&mut self, samples: &[i16]) {
-        self.has_spoken = true;
+        if !self.has_spoken {
+            self.has_spoken = true;
+            self.speech.extend([0; LEAD_IN_SAMPLES]);
+        }
         self.speech.extend(samples);
     }
 
@@ -100,6 +108,9 @@ mod tests {
         let mut far_end = FarEnd::new();
         assert!(far_end.speak().iter().any(|&s| s != 0), "the prompt sounds");
         far_end.say(&[1000; FRAME_SAMPLES + 10]);
+        for _ in 0..LEAD_IN_SAMPLES / FRAME_SAMPLES {
+            assert!(far_end.speak().iter().all(|&s| s == 0), "a pause first");
+        }
         assert!(far_end.speak().iter().all(|&s| s == 1000));
         let tail = far_end.speak();
         assert!(tail[..10].iter().all(|&s| s == 1000));
@@ -108,6 +119,6 @@ mod tests {
             far_end.speak().iter().all(|&s| s == 0),
             "no prompt after speech"
         );
-        assert_eq!(far_end.stats().sent, 4);
+        assert_eq!(far_end.stats().sent, 4 + 50);
     }
 }

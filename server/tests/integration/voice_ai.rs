@@ -230,6 +230,18 @@ impl FakeEngine {
     }
 }
 
+/// Consecutive runs of loud and quiet frames: (loud, length).
+fn runs(frames: &[bool]) -> Vec<(bool, usize)> {
+    let mut runs: Vec<(bool, usize)> = vec![];
+    for &frame in frames {
+        match runs.last_mut() {
+            Some((loud, n)) if *loud == frame => *n += 1,
+            _ => runs.push((frame, 1)),
+        }
+    }
+    runs
+}
+
 fn loud(samples: &[i16]) -> bool {
     samples.iter().any(|s| s.unsigned_abs() > 1000)
 }
@@ -298,16 +310,22 @@ async fn the_fork_streams_both_directions_and_carries_the_engines_events_back() 
     assert_eq!(status, 200, "{body}");
     let seconds = body["seconds"].as_f64().unwrap();
     assert!(seconds > 0.5 && seconds < 5.0, "{body}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut quiet = 0;
-    while quiet < 25 {
-        assert!(Instant::now() < deadline, "the customer never fell silent");
-        quiet = if loud(&engine.next_media("inbound").await) {
-            0
-        } else {
-            quiet + 1
-        };
-    }
+    // A pause longer than the prompt's (a second), the words, then silence.
+    let mut frames = vec![];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let heard = loop {
+        assert!(Instant::now() < deadline, "the customer never spoke");
+        frames.push(loud(&engine.next_media("inbound").await));
+        let runs = runs(&frames);
+        // After the pause: words (loud runs), and at last a long quiet.
+        if let Some(pause) = runs.iter().position(|&(loud, n)| !loud && n >= 40)
+            && runs[pause + 1..].iter().any(|&(loud, _)| loud)
+            && runs.last().is_some_and(|&(loud, n)| !loud && n >= 60)
+        {
+            break runs;
+        }
+    };
+    assert!(heard.len() >= 3, "{heard:?}");
 
     agent.ok(hang_up(&call_id)).await;
     let stop = engine.next("stop").await;
