@@ -6,7 +6,8 @@
 #   scripts/bench.sh weight   the panel's bytes (raw and gzip) and the wasm's largest items
 #   scripts/bench.sh supervisor  the supervisor view with 1,000 agents changing state (headless Chromium)
 #   scripts/bench.sh audio    the softphone: connection set-up, Answer → first audio packet, server CPU per call
-#   scripts/bench.sh          all five
+#   scripts/bench.sh voice-ai transcript → panel, the media fork's delay, the example engine's word error rate
+#   scripts/bench.sh          all six
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -39,6 +40,11 @@ audio() {
   (cd end2end && node bench/audio.mjs 50 8)
 }
 
+voice_ai() {
+  cargo leptos build --release --split
+  (cd end2end && node bench/voice-ai.mjs 100)
+}
+
 weight() {
   cargo leptos build --release --split
   scripts/weight.sh
@@ -54,6 +60,7 @@ case "${1:-all}" in
   weight) weight ;;
   supervisor) supervisor ;;
   audio) audio ;;
-  all) relay; panel; weight; supervisor; audio ;;
-  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio]" >&2; exit 2 ;;
+  voice-ai) voice_ai ;;
+  all) relay; panel; weight; supervisor; audio; voice_ai ;;
+  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio|voice-ai]" >&2; exit 2 ;;
 esac

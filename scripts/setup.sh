@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what this project needs and is missing, from the package registries
-# only (crates.io, npm, Debian). Idempotent: a second run skips what is there.
+# only (crates.io, npm, PyPI, Debian). Idempotent: a second run skips what is there.
 # Sourced by run.sh and test.sh; also runnable alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,8 +46,9 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 fi
 
 # openssl and curl: the HTTPS test makes a certificate and requests with
-# them (server/tests/integration/tls.rs).
-for tool in openssl curl; do
+# them (server/tests/integration/tls.rs). espeak-ng and sox: the simulated
+# customer's voice (POST /api/sim/calls/{callId}/say).
+for tool in openssl curl espeak-ng sox; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     log "installing Debian $tool"
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
@@ -55,6 +56,16 @@ for tool in openssl curl; do
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "$tool"
   fi
 done
+
+# The example Voice AI engine's Python packages, from PyPI, in a venv of its
+# own (PocketSphinx carries its English model in the wheel).
+VOICE_AI=examples/voice-ai
+if [[ ! -x $VOICE_AI/.venv/bin/python || $VOICE_AI/requirements.txt -nt $VOICE_AI/.venv/installed ]]; then
+  log "installing the example Voice AI engine's Python packages"
+  python3 -m venv "$VOICE_AI/.venv"
+  "$VOICE_AI/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$VOICE_AI/requirements.txt"
+  touch "$VOICE_AI/.venv/installed"
+fi
 
 # npm packages: Playwright (its browser download switched off: Debian's
 # chromium is used) and binaryen's wasm-opt (Debian's breaks hydration).

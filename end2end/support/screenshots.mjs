@@ -96,6 +96,28 @@ const shots = [];
   shots.push('missed-360x640');
 }
 {
+  // The conversation assistant at the iframe's size: what an AI engine said
+  // (posted here directly; examples/voice-ai produces the same).
+  const { page, context } = await panel('light', { width: 360, height: 640 }, '/embed');
+  await page.evaluate(() => window.OpenCTI.login('1003', 'demo', '2003'));
+  const { callId } = await sim('/api/sim/calls', { from: '+15551230003', to: '2003', data: { account: '1234' } });
+  await page.getByRole('button', { name: 'Answer' }).click();
+  await page.getByRole('button', { name: 'Hold' }).waitFor();
+  await sim(`/api/calls/${callId}/conversation-events`, { events: [
+    { type: 'utterance', speaker: 'agent', text: 'Thank you for calling, how can I help?', final: true },
+    { type: 'utterance', speaker: 'customer', text: 'i would like a refund on my last order', final: true },
+    { type: 'intent', name: 'refund', confidence: 0.8 },
+    { type: 'suggestion', title: 'Refunds', text: 'Refunds go back to the original payment within 5 days; orders of the last 30 days qualify.', url: 'https://kb.example.com/refunds' },
+    { type: 'utterance', speaker: 'customer', text: 'it was the blue', final: false },
+  ] });
+  await page.getByRole('log', { name: 'Transcript' }).getByText('it was the blue').waitFor();
+  await page.screenshot({ path: `${out}/assistant-360x640.png` });
+  await sim(`/api/sim/calls/${callId}/hangup`);
+  await page.evaluate(() => window.OpenCTI.logout());
+  await context.close();
+  shots.push('assistant-360x640');
+}
+{
   const { page, context } = await panel('dark', { width: 360, height: 640 }, '/embed');
   await page.evaluate(() => window.OpenCTI.login('1002', 'demo', '2002'));
   const { callId } = await sim('/api/sim/calls', { from: '+15551230002', to: '2002', data: { account: '7' } });

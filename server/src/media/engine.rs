@@ -330,10 +330,12 @@ impl Engine {
             Law::Mu.encode(&frame, &mut encoded);
             encoded
         };
+        let created = Instant::now();
         for tap in self.taps.values() {
             let frame = ForkFrame {
                 inbound: side(&tap.customers),
                 outbound: side(&tap.agents),
+                created,
             };
             if tap.sender.try_send(frame).is_err() {
                 self.fork_figures.lose_frame();

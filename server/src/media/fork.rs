@@ -9,8 +9,10 @@ use std::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
+    time::Instant,
 };
 
+use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::mpsc;
 
 use super::plan::{Endpoint, MediaPlan};
@@ -21,6 +23,8 @@ use super::plan::{Endpoint, MediaPlan};
 pub struct ForkFrame {
     pub inbound: Vec<u8>,
     pub outbound: Vec<u8>,
+    /// When the mixer made it, for the fork's delay.
+    pub created: Instant,
 }
 
 /// What a new fork is told about its call.
@@ -40,11 +44,29 @@ pub type ForkOpener =
 /// of audio.
 pub const FORK_QUEUE: usize = 50;
 
+/// Upper bounds (seconds) of the fork delay histogram's buckets.
+pub const DELAY_BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0,
+];
+
 /// The forks' shared figures, for `/metrics`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ForkFigures {
     pub active: AtomicU64,
     pub dropped: AtomicU64,
+    /// From the mixer making a frame to the fork having written it to the
+    /// AI endpoint's socket.
+    pub delay: Histogram,
+}
+
+impl Default for ForkFigures {
+    fn default() -> Self {
+        Self {
+            active: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            delay: Histogram::new(DELAY_BUCKETS),
+        }
+    }
 }
 
 impl ForkFigures {
@@ -54,6 +76,11 @@ impl ForkFigures {
 
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// A frame reached the AI endpoint's socket.
+    pub fn delivered(&self, frame: &ForkFrame) {
+        self.delay.observe(frame.created.elapsed().as_secs_f64());
     }
 
     /// Counts one lost 20 ms of a call (both directions).

@@ -553,6 +553,7 @@ impl Hub {
                 peers: media.connected_peers(),
                 forks: media.fork_figures().active(),
                 fork_frames_dropped: media.fork_figures().dropped(),
+                fork_delay: Some(media.fork_figures().delay.clone()),
             })
     }
 

@@ -8,7 +8,7 @@ use std::{fmt, iter::once};
 use app::supervisor::{AgentActivity, Snapshot};
 use prometheus_client::{
     encoding::{EncodeMetric, MetricEncoder, NoLabelSet, text::encode},
-    metrics::{MetricType, counter::Counter, family::Family, gauge::Gauge},
+    metrics::{MetricType, counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::{Registry, Unit},
 };
 
@@ -41,7 +41,7 @@ impl EncodeMetric for HandleTimeHistogram {
 }
 
 /// The media plane's figures in `/metrics`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MediaFigures {
     /// Softphones whose audio link is up.
     pub peers: usize,
@@ -49,6 +49,8 @@ pub struct MediaFigures {
     pub forks: u64,
     /// 20 ms frames (per direction) the forks lost since the start.
     pub fork_frames_dropped: u64,
+    /// How long forked frames took to reach the AI endpoint's socket.
+    pub fork_delay: Option<Histogram>,
 }
 
 /// The text of `/metrics` for these figures.
@@ -141,6 +143,14 @@ pub fn render(
         "20 ms audio frames the media fork lost (a slow or unreachable AI endpoint)",
         dropped,
     );
+    if let Some(delay) = media.fork_delay {
+        registry.register_with_unit(
+            "media_fork_delay",
+            "From the mixer making a 20 ms frame to the fork writing it to the AI endpoint",
+            Unit::Seconds,
+            delay,
+        );
+    }
 
     let mut text = String::new();
     encode(&mut text, &registry)?;
@@ -190,6 +200,7 @@ mod tests {
             peers: 3,
             forks: 2,
             fork_frames_dropped: 40,
+            fork_delay: None,
         };
         let text = render(&snapshot, &times, media).expect("encodes");
         for line in [

@@ -72,6 +72,9 @@ async fn run(
                             break;
                         }
                     }
+                    if open {
+                        figures.delivered(&frame);
+                    }
                 }
                 Some(_) => figures.lose_frame(),
                 None => break,

@@ -20,7 +20,7 @@ pub enum SpeechError {
     Failed(String),
 }
 
-/// `text` spoken in US English (a male voice at 160 words a minute, the
+/// `text` spoken in US English (a female voice at 175 words a minute, the
 /// clearest of espeak-ng's to a recogniser at 8 kHz), as 8 kHz samples.
 pub async fn synthesize(text: &str) -> Result<Vec<i16>, SpeechError> {
     let length = text.trim().chars().count();
@@ -28,7 +28,7 @@ pub async fn synthesize(text: &str) -> Result<Vec<i16>, SpeechError> {
         return Err(SpeechError::BadText);
     }
     let mut espeak = Command::new("espeak-ng")
-        .args(["--stdout", "-v", "en-us+m1", "-s", "160", "--"])
+        .args(["--stdout", "-v", "en-us+f2", "-s", "175", "--"])
         .arg(text)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -97,7 +97,7 @@ proptest! {
 }
 
 #[test]
-fn simulator_requests_are_answered_or_refused_clearly() {
+fn simulator_and_conversation_requests_are_answered_or_refused_clearly() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let cli = Cli::try_parse_from([
         "server",
@@ -118,11 +118,18 @@ fn simulator_requests_are_answered_or_refused_clearly() {
         ".{0,40}",
         (any_json(), any_json(), any_json())
             .prop_map(|(from, to, data)| json!({"from": from, "to": to, "data": data}).to_string()),
+        // Conversation events: a batch of anything, or one object.
+        prop::collection::vec(any_json(), 0..4)
+            .prop_map(|events| json!({ "events": events }).to_string()),
+        (any_json(), any_json())
+            .prop_map(|(kind, text)| json!({"type": kind, "text": text}).to_string()),
     ];
     let path = prop_oneof![
         Just("/api/sim/calls".to_string()),
         "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/sim/calls/{id}/hangup")),
         "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/sim/calls/{id}/answer")),
+        "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/sim/calls/{id}/say")),
+        "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/calls/{id}/conversation-events")),
     ];
     let content_type = prop::sample::select(vec!["application/json", "text/plain", ""]);
     let mut runner = TestRunner::new(config());
@@ -136,7 +143,7 @@ fn simulator_requests_are_answered_or_refused_clearly() {
             let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
             let status = response.status().as_u16();
             prop_assert!(
-                [200, 201, 400, 403, 404, 405, 409, 422].contains(&status),
+                [200, 201, 202, 400, 403, 404, 405, 409, 422].contains(&status),
                 "{path}: status {status}"
             );
             if status >= 400 && status != 405 {

@@ -327,6 +327,23 @@ async fn the_fork_streams_both_directions_and_carries_the_engines_events_back() 
     };
     assert!(heard.len() >= 3, "{heard:?}");
 
+    // Every frame the engine got was timed on its way.
+    let metrics = server
+        .http()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let delivered = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("ccp_media_fork_delay_seconds_count "))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(delivered > 50, "{metrics}");
+
     agent.ok(hang_up(&call_id)).await;
     let stop = engine.next("stop").await;
     assert_eq!(stop["stop"]["callSid"], call_id.as_str());
