@@ -62,7 +62,7 @@ export interface CallInfoEvent {
 
 /** What an AI engine listening to a call said (an utterance, an intent, a suggestion, the summary). */
 export type VoiceAIEvent = { pyEventType: 'VoiceAIEvent'; pyCallId: string; pyTimestamp?: number } & (
-  | { pyEventName: 'Utterance'; pySpeaker: 'customer' | 'agent'; pyText: string; /** false: replaced by the speaker's next utterance. */ pyFinal: boolean }
+  | { pyEventName: 'Utterance'; pySpeaker: 'customer' | 'agent'; pyText: string; /** false: replaced by the speaker's next utterance. */ pyFinal: boolean; /** seconds from the start of the call's audio */ pyStart?: number; pyEnd?: number }
   | { pyEventName: 'Intent'; pyIntent: string; /** 0–1 */ pyConfidence: number }
   | { pyEventName: 'Suggestion'; pyTitle: string; pyText: string; pyURL?: string }
   | { pyEventName: 'Summary'; pyText: string }

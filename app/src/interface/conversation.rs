@@ -123,6 +123,8 @@ mod tests {
             speaker,
             text: text.into(),
             is_final,
+            start: None,
+            end: None,
         }
     }
 

@@ -368,6 +368,12 @@ pub enum VoiceAiEvent {
         text: String,
         #[serde(rename = "pyFinal")]
         is_final: bool,
+        /// Seconds from the start of the call's audio, when the engine
+        /// says.
+        #[serde(rename = "pyStart", default, skip_serializing_if = "Option::is_none")]
+        start: Option<f64>,
+        #[serde(rename = "pyEnd", default, skip_serializing_if = "Option::is_none")]
+        end: Option<f64>,
     },
     Intent {
         #[serde(rename = "pyCallId")]
@@ -496,6 +502,8 @@ mod tests {
             speaker: Speaker::Customer,
             text: "hello".into(),
             is_final: true,
+            start: None,
+            end: None,
         });
         let value = serde_json::to_value(&event).unwrap();
         assert_eq!(

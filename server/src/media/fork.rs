@@ -99,10 +99,12 @@ pub struct Tap {
 }
 
 /// The calls to fork: every call that has an agent and a far end on it
-/// (answered, from the switch's point of view), with its two sides.
+/// (answered, from the switch's point of view) and may be forked, with its
+/// two sides.
 pub fn forked_calls(plan: &MediaPlan) -> Vec<(ForkStart, Vec<Endpoint>, Vec<Endpoint>)> {
     plan.calls
         .iter()
+        .filter(|call| call.forkable)
         .filter_map(|call| {
             let customers: Vec<Endpoint> = call
                 .members
@@ -173,6 +175,7 @@ mod tests {
                         member(customer.clone(), false),
                         member(Endpoint::Agent("1001".into()), true),
                     ],
+                    forkable: true,
                 },
                 // Queued or ringing: the customer alone.
                 CallMedia {
@@ -184,6 +187,7 @@ mod tests {
                         },
                         false,
                     )],
+                    forkable: true,
                 },
                 // Agent to agent: no customer.
                 CallMedia {
@@ -192,6 +196,22 @@ mod tests {
                         member(Endpoint::Agent("1002".into()), false),
                         member(Endpoint::Agent("1003".into()), false),
                     ],
+                    forkable: true,
+                },
+                // Answered, but kept from the engine.
+                CallMedia {
+                    call_id: "C4".into(),
+                    members: vec![
+                        member(
+                            Endpoint::FarEnd {
+                                call_id: "C4".into(),
+                                dn: "+15550004".into(),
+                            },
+                            false,
+                        ),
+                        member(Endpoint::Agent("1004".into()), false),
+                    ],
+                    forkable: false,
                 },
             ],
             agents: Default::default(),

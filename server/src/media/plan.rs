@@ -26,6 +26,9 @@ pub struct Member {
 pub struct CallMedia {
     pub call_id: String,
     pub members: Vec<Member>,
+    /// Whether its audio may go to the Voice AI engine (its queue allows
+    /// it and its data does not say `voiceAI=off`).
+    pub forkable: bool,
 }
 
 /// Every call's members, and who is logged in (a peer of anybody else is
@@ -161,6 +164,7 @@ mod tests {
                     holding: *holding,
                 })
                 .collect(),
+            forkable: true,
         }
     }
 

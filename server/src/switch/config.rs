@@ -94,6 +94,14 @@ pub struct QueueConfig {
     pub name: String,
     /// Agent ids serving this queue.
     pub agents: Vec<String>,
+    /// Whether this queue's calls go to the Voice AI engine when
+    /// `--media-fork-url` is set (`voice_ai = false` keeps them out).
+    #[serde(default = "yes")]
+    pub voice_ai: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The Argon2id hash of `demo`, the demo agents' password.
@@ -124,11 +132,13 @@ impl SwitchConfig {
                     number: "5000".into(),
                     name: "Sales".into(),
                     agents: ids.clone(),
+                    voice_ai: true,
                 },
                 QueueConfig {
                     number: "5001".into(),
                     name: "Support".into(),
                     agents: ids,
+                    voice_ai: true,
                 },
             ],
             reason_codes: ["Break", "Lunch", "Meeting", "Training"]

@@ -6,7 +6,11 @@ use app::{
     wire::native::{AgentStatus, ConnectionState},
 };
 
-use super::{Destination, Switch};
+use super::{Call, Destination, Switch};
+
+/// The attached-data key that keeps a call from the Voice AI engine
+/// (`voiceAI=off`).
+pub const VOICE_AI_DATA_KEY: &str = "voiceAI";
 use crate::media::plan::{CallMedia, Endpoint, MediaPlan, Member};
 
 impl Switch {
@@ -43,6 +47,7 @@ impl Switch {
                 (!members.is_empty()).then(|| CallMedia {
                     call_id: call.id.clone(),
                     members,
+                    forkable: self.forkable(call),
                 })
             })
             .collect();
@@ -53,6 +58,22 @@ impl Switch {
             .map(|a| a.config.id.clone())
             .collect();
         MediaPlan { calls, agents }
+    }
+
+    /// Whether a call's audio may go to the Voice AI engine: not when its
+    /// queue says `voice_ai = false`, nor when its attached data says
+    /// `voiceAI=off` (the caller declined, say).
+    fn forkable(&self, call: &Call) -> bool {
+        let queue_allows = call
+            .queue
+            .as_ref()
+            .and_then(|q| self.queues.get(q))
+            .is_none_or(|q| q.voice_ai);
+        let data_allows = !call
+            .data
+            .get(VOICE_AI_DATA_KEY)
+            .is_some_and(|v| v.eq_ignore_ascii_case("off"));
+        queue_allows && data_allows
     }
 
     /// Checks that the agent may open audio for `call_id`: it is on that

@@ -111,13 +111,16 @@ impl ConversationEvent {
                 speaker,
                 text,
                 is_final,
-                ..
+                start,
+                end,
             } => VoiceAiEvent::Utterance {
                 call_id,
                 timestamp,
                 speaker,
                 text,
                 is_final,
+                start,
+                end,
             },
             Self::Intent { name, confidence } => VoiceAiEvent::Intent {
                 call_id,

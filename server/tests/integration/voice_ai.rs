@@ -72,7 +72,7 @@ async fn conversation_events_reach_the_agents_on_the_call_and_no_one_else() {
         .post(
             &events_path(&call_id),
             json!({"events": [
-                {"type": "utterance", "speaker": "customer", "text": "I want a refund", "final": false},
+                {"type": "utterance", "speaker": "customer", "text": "I want a refund", "final": false, "start": 1.5, "end": 2.25},
                 {"type": "utterance", "speaker": "customer", "text": "I want a refund please", "final": true},
                 {"type": "intent", "name": "refund", "confidence": 0.8},
                 {"type": "suggestion", "title": "Refunds", "text": "Within 30 days", "url": "https://kb.example.com/refunds"}
@@ -87,6 +87,8 @@ async fn conversation_events_reach_the_agents_on_the_call_and_no_one_else() {
         VoiceAiEvent::Utterance {
             speaker: Speaker::Customer,
             is_final: false,
+            start: Some(1.5),
+            end: Some(2.25),
             ..
         }
     ));

@@ -13,11 +13,13 @@ fn config() -> SwitchConfig {
             number: "5000".into(),
             name: "Sales".into(),
             agents: vec!["1001".into(), "1002".into()],
+            voice_ai: true,
         },
         QueueConfig {
             number: "5001".into(),
             name: "Support".into(),
             agents: vec!["1002".into()],
+            voice_ai: true,
         },
     ];
     config

@@ -866,3 +866,40 @@ fn directory_lists_agents_with_live_state_and_queues_with_waiting_calls() {
 
 mod observations;
 mod operations;
+
+#[test]
+fn a_queue_or_the_calls_data_can_keep_a_call_from_the_voice_ai_engine() {
+    let mut config = SwitchConfig::demo();
+    config
+        .queues
+        .iter_mut()
+        .find(|q| q.number == "5001")
+        .unwrap()
+        .voice_ai = false;
+    let mut sw = Switch::new(config);
+    sw.advance_to(1_000);
+    ready(&mut sw, &["1001", "1002", "1003"]);
+    let plain = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    let declined = sw
+        .sim_place_call("+15551230002", "5000", data(&[("voiceAI", "off")]))
+        .unwrap();
+    let private_queue = sw
+        .sim_place_call("+15551230003", "5001", UserData::new())
+        .unwrap();
+    for (agent, call) in [
+        ("1001", &plain),
+        ("1002", &declined),
+        ("1003", &private_queue),
+    ] {
+        sw.answer(agent, call).unwrap();
+    }
+    let forkable: Vec<(String, bool)> = sw
+        .media_plan()
+        .calls
+        .into_iter()
+        .map(|c| (c.call_id, c.forkable))
+        .collect();
+    assert!(forkable.contains(&(plain, true)), "{forkable:?}");
+    assert!(forkable.contains(&(declined, false)), "{forkable:?}");
+    assert!(forkable.contains(&(private_queue, false)), "{forkable:?}");
+}
