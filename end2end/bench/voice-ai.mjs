@@ -65,23 +65,48 @@ async function answeredCall() {
   return callId;
 }
 
+/** Arms an observer in the page for `check`; the returned function waits
+ * for the page time at which it held. Armed before the request it waits
+ * for, so nothing is missed. */
+async function whenDom(check, arg) {
+  await page.evaluate(([check, arg]) => {
+    const holds = new Function('arg', `return (${check})(arg)`);
+    window.__seen = new Promise((resolve) => {
+      if (holds(arg)) return resolve(performance.timeOrigin + performance.now());
+      const observer = new MutationObserver(() => {
+        if (holds(arg)) { observer.disconnect(); resolve(performance.timeOrigin + performance.now()); }
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+  }, [String(check), arg]);
+  return () => page.evaluate(() => window.__seen);
+}
+const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+
+// Baseline, same run: a simulator call → its card in the panel (the call
+// events' path: HTTP, switch, relay, Interface, DOM).
+const baseline = [];
+for (let i = 0; i < 50; i++) {
+  await settle();
+  const seen = await whenDom(() => !!document.querySelector('.call-card'));
+  const sent = performance.timeOrigin + performance.now();
+  const { callId } = await post('/api/sim/calls', { from: '+15551230001', to: '2001' });
+  baseline.push((await seen()) - sent);
+  const gone = await whenDom(() => !document.querySelector('.call-card'));
+  await post(`/api/sim/calls/${callId}/hangup`, {});
+  await gone();
+}
+
 // Transcript → panel.
 let callId = await answeredCall();
 const delays = [];
 for (let i = 0; i < EVENTS; i++) {
   const text = `line number ${i}`;
-  const seen = page.evaluate((text) => new Promise((resolve) => {
-    const check = () => [...document.querySelectorAll('.transcript .utterance-text')].some((e) => e.textContent === text);
-    if (check()) return resolve(performance.timeOrigin + performance.now());
-    const observer = new MutationObserver(() => {
-      if (check()) { observer.disconnect(); resolve(performance.timeOrigin + performance.now()); }
-    });
-    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-  }), text);
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  await settle();
+  const seen = await whenDom((text) => [...document.querySelectorAll('.transcript .utterance-text')].some((e) => e.textContent === text), text);
   const sent = performance.timeOrigin + performance.now();
   await post(`/api/calls/${callId}/conversation-events`, { events: [{ type: 'utterance', speaker: 'customer', text, final: true }] });
-  delays.push((await seen) - sent);
+  delays.push((await seen()) - sent);
 }
 await post(`/api/sim/calls/${callId}/hangup`, {});
 
@@ -137,8 +162,13 @@ function quantile(q) {
   return lower;
 }
 
-const t = stats(delays);
-console.log(`transcript → panel (${t.n} events): p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms, p99 ${t.p99.toFixed(1)} ms, max ${t.max.toFixed(1)} ms`);
+const line = (name, xs) => {
+  const t = stats(xs);
+  return `${name} (${t.n}): p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms, p99 ${t.p99.toFixed(1)} ms, max ${t.max.toFixed(1)} ms`;
+};
+console.log(line('baseline: simulator call → card in the panel', baseline));
+console.log(line('transcript → panel', delays));
+console.log(`  ratio to the baseline: p50 ${(stats(delays).p50 / stats(baseline).p50).toFixed(2)}×, p99 ${(stats(delays).p99 / stats(baseline).p99).toFixed(2)}×`);
 console.log(`fork delay (${count} frames): p50 ${(quantile(0.5) * 1000).toFixed(2)} ms, p99 ${(quantile(0.99) * 1000).toFixed(2)} ms`);
 console.log(`word error rate: ${((100 * errors) / total).toFixed(1)} % (${errors} errors in ${total} words, ${SENTENCES.length} sentences)`);
 console.log(heard.join('\n'));
