@@ -150,32 +150,38 @@ impl Media {
     /// Answers the agent's browser's offer; a new offer replaces the
     /// agent's previous peer connection.
     pub async fn offer(&self, agent_id: &str, sdp: String) -> Result<String, MediaError> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || MediaError::Unavailable("the media engine stopped".into());
-        self.commands
-            .send(Command::Offer {
-                agent_id: agent_id.to_string(),
-                sdp,
-                reply,
-            })
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        let agent_id = agent_id.to_string();
+        self.ask(|reply| Command::Offer {
+            agent_id,
+            sdp,
+            reply,
+        })
+        .await
     }
 
     /// The simulated far end of `call_id` says `samples` (8 kHz).
     pub async fn say(&self, call_id: &str, samples: Vec<i16>) -> Result<(), MediaError> {
-        let (reply, done) = oneshot::channel();
+        let call_id = call_id.to_string();
+        self.ask(|reply| Command::Say {
+            call_id,
+            samples,
+            reply,
+        })
+        .await
+    }
+
+    /// Sends the engine a command and waits for its reply.
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T, MediaError>>) -> Command,
+    ) -> Result<T, MediaError> {
+        let (reply, answer) = oneshot::channel();
         let stopped = || MediaError::Unavailable("the media engine stopped".into());
         self.commands
-            .send(Command::Say {
-                call_id: call_id.to_string(),
-                samples,
-                reply,
-            })
+            .send(command(reply))
             .await
             .map_err(|_| stopped())?;
-        done.await.map_err(|_| stopped())?
+        answer.await.map_err(|_| stopped())?
     }
 
     /// What the simulated far end of `call_id` sent and received.

@@ -58,7 +58,7 @@ fn level(audio: &Value) -> f64 {
 }
 
 /// An agent on a ringing queue call, with its softphone connected.
-async fn agent_with_audio(server: &TestServer, agent: &str) -> (Panel, MediaClient, String) {
+pub async fn agent_with_audio(server: &TestServer, agent: &str) -> (Panel, MediaClient, String) {
     let mut panel = server.agent(agent).await;
     panel.ok(ready()).await;
     let call_id = server.place_call("5000", json!({})).await;
@@ -220,19 +220,10 @@ async fn bad_offers_are_refused_and_change_nothing() {
 
 /// `ccp_media_peers` from `/metrics`.
 async fn media_peers(server: &TestServer) -> u64 {
-    let text = server
-        .http()
-        .get(server.url("/metrics"))
-        .send()
+    server
+        .metric("ccp_media_peers")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("ccp_media_peers "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("ccp_media_peers in /metrics")
+        .expect("ccp_media_peers in /metrics") as u64
 }
 
 #[tokio::test]

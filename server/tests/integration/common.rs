@@ -148,6 +148,22 @@ impl TestServer {
         )
     }
 
+    /// A sample without labels from `/metrics` (`None`: not there).
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+    }
+
     pub async fn calls(&self) -> Vec<Value> {
         let res = self
             .http

@@ -17,8 +17,8 @@ use tokio::{net::TcpListener, sync::mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
+    audio::agent_with_audio,
     common::{Panel, TestServer, answer, hang_up, ready, validate_schema},
-    media_client::Offer,
 };
 
 fn events_path(call_id: &str) -> String {
@@ -252,14 +252,7 @@ fn loud(samples: &[i16]) -> bool {
 async fn the_fork_streams_both_directions_and_carries_the_engines_events_back() {
     let mut engine = FakeEngine::start().await;
     let server = TestServer::start(&["--media-fork-url", &engine.url]).await;
-    let mut agent = server.agent("1001").await;
-    agent.ok(ready()).await;
-    let call_id = server.place_call("5000", json!({})).await;
-    agent.expect_ringing().await;
-    let offer = Offer::new().await;
-    let sdp = agent.offer(&call_id, &offer.sdp).await.unwrap();
-    let client = offer.connect(&sdp);
-    client.until("ICE and DTLS", |h| h.connected).await;
+    let (mut agent, client, call_id) = agent_with_audio(&server, "1001").await;
     agent.ok(answer(&call_id)).await;
 
     assert_eq!(engine.next("connected").await["protocol"], "Call");
@@ -330,21 +323,11 @@ async fn the_fork_streams_both_directions_and_carries_the_engines_events_back() 
     assert!(heard.len() >= 3, "{heard:?}");
 
     // Every frame the engine got was timed on its way.
-    let metrics = server
-        .http()
-        .get(server.url("/metrics"))
-        .send()
+    let delivered = server
+        .metric("ccp_media_fork_delay_seconds_count")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let delivered = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("ccp_media_fork_delay_seconds_count "))
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    assert!(delivered > 50, "{metrics}");
+        .unwrap_or(0.0);
+    assert!(delivered > 50.0, "{delivered} frames timed");
 
     agent.ok(hang_up(&call_id)).await;
     let stop = engine.next("stop").await;
@@ -361,18 +344,9 @@ async fn an_unreachable_ai_endpoint_loses_frames_counted_and_the_call_goes_on() 
     let server = TestServer::start(&["--media-fork-url", &url]).await;
     let (mut agent, call_id) = talking(&server, "1001").await;
     let dropped = || async {
-        let text = server
-            .http()
-            .get(server.url("/metrics"))
-            .send()
+        server
+            .metric("ccp_media_fork_frames_dropped_total")
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("ccp_media_fork_frames_dropped_total "))
-            .and_then(|v| v.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
     let deadline = Instant::now() + Duration::from_secs(10);
