@@ -100,6 +100,12 @@ test.describe('Voice AI', () => {
 
   test('the customer\'s words become a transcript, an intent and a suggestion, in the panel and the host; the summary fills the wrap-up note', async ({ page }) => {
     const panel = await crm(page, '1001');
+    // Inside the frame, the panel's own window.OpenCTI listeners.
+    const frame = page.frames().find((f) => f.url().includes('/embed'))!;
+    await frame.evaluate(() => {
+      (window as any).__inside = [];
+      window.OpenCTI!.on('VoiceAIEvent', (e: any) => (window as any).__inside.push(e.pyEventName));
+    });
     const callId = await server.placeCall('2001');
     const card = panel.locator(`[data-call-id="${callId}"]`);
     await card.getByRole('button', { name: 'Answer' }).click();
@@ -123,6 +129,7 @@ test.describe('Voice AI', () => {
     const hosted = () => page.evaluate(() => (window as any).__voice as { pyEventName: string; pyCallId: string; pyText?: string }[]);
     await expect.poll(async () => (await hosted()).map((e) => e.pyEventName)).toEqual(expect.arrayContaining(['Utterance', 'Intent', 'Suggestion']));
     expect((await hosted()).every((e) => e.pyCallId === callId)).toBe(true);
+    expect(await frame.evaluate(() => (window as any).__inside)).toEqual(expect.arrayContaining(['Utterance', 'Intent', 'Suggestion']));
 
     // Hang up: the engine's summary arrives for the wrap-up and fills the note.
     await card.getByRole('button', { name: 'Hang up' }).click();
