@@ -26,6 +26,10 @@ use crate::{
 /// Milliseconds of audio in one frame.
 const FRAME_MS: u64 = 20;
 
+/// How long a fork waits for the AI endpoint's WebSocket handshake; the
+/// call's frames queue, then are lost (counted), meanwhile.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Opens forks to `url`, delivering what the engine says through `hub`.
 pub fn opener(url: String, hub: Hub) -> ForkOpener {
     Arc::new(move |start: ForkStart, figures: Arc<ForkFigures>| {
@@ -43,9 +47,17 @@ async fn run(
     figures: Arc<ForkFigures>,
 ) {
     let call_id = start.call_id.clone();
-    let socket = match tokio_tungstenite::connect_async(url.as_str()).await {
-        Ok((socket, _)) => socket,
-        Err(err) => {
+    let connecting = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio_tungstenite::connect_async(url.as_str()),
+    );
+    let socket = match connecting.await {
+        Ok(Ok((socket, _))) => socket,
+        failed => {
+            let err = match failed {
+                Ok(Err(err)) => err.to_string(),
+                _ => format!("no answer within {CONNECT_TIMEOUT:?}"),
+            };
             tracing::warn!(call = %call_id, "media fork: cannot reach {url}: {err}; this call's audio is not forked");
             while frames.recv().await.is_some() {
                 figures.lose_frame();

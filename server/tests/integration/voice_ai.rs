@@ -360,6 +360,35 @@ async fn an_unreachable_ai_endpoint_loses_frames_counted_and_the_call_goes_on() 
 }
 
 #[tokio::test]
+async fn an_ai_endpoint_that_never_answers_the_handshake_does_not_hold_the_call_up() {
+    // Accepts the connection and says nothing: the fork's queue fills.
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/fork", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let (socket, _) = silent.accept().await.unwrap();
+        std::future::pending::<()>().await;
+        drop(socket);
+    });
+    let server = TestServer::start(&["--media-fork-url", &url]).await;
+    let (mut agent, call_id) = talking(&server, "1001").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server
+        .metric("ccp_media_fork_frames_dropped_total")
+        .await
+        .unwrap_or(0.0)
+        < 10.0
+    {
+        assert!(Instant::now() < deadline, "a full queue loses no frames");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.metric("ccp_media_forks").await, Some(1.0));
+    agent.assert_alive().await;
+    agent.ok(hang_up(&call_id)).await;
+    agent.expect_call_state(&call_id, "Disconnected").await;
+    held.abort();
+}
+
+#[tokio::test]
 async fn the_customer_cannot_say_what_is_not_there() {
     let server = TestServer::start(&[]).await;
     let (status, body) = server
