@@ -182,14 +182,8 @@ async fn say(
         };
         ApiError(status, OpenCtiError::new(code, err.to_string()))
     })?;
-    let seconds = samples.len() as f64 / 8000.0;
-    let media = hub.media().ok_or_else(|| {
-        ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            MediaError::Unavailable("no media plane".into()).into(),
-        )
-    })?;
-    media.say(&call_id, samples).await.map_err(|err| {
+    let seconds = samples.len() as f64 / crate::media::sound::SAMPLE_RATE as f64;
+    hub.sim_say(&call_id, samples).await.map_err(|err| {
         let status = match err {
             MediaError::NotConnected(_) => StatusCode::CONFLICT,
             _ => StatusCode::SERVICE_UNAVAILABLE,

@@ -134,7 +134,7 @@ impl BrowserSoftphone {
         let config = RtcConfiguration::new();
         config.set_ice_servers(&to_js(&*self.ice_servers.borrow()));
         let peer = RtcPeerConnection::new_with_configuration(&config).map_err(describe)?;
-        let speaker = self.speaker();
+        let speaker = self.speaker()?;
         let on_track = Closure::<dyn FnMut(JsValue)>::new({
             let speaker = speaker.clone();
             move |event: JsValue| {
@@ -230,18 +230,18 @@ impl BrowserSoftphone {
 
     /// The `<audio>` element the far end plays in (made once, kept out of
     /// the document: it needs no controls).
-    fn speaker(&self) -> HtmlAudioElement {
+    fn speaker(&self) -> Result<HtmlAudioElement, String> {
         if let Some(speaker) = self.inner.borrow().speaker.clone() {
-            return speaker;
+            return Ok(speaker);
         }
-        let speaker = HtmlAudioElement::new().expect("an audio element");
+        let speaker = HtmlAudioElement::new().map_err(describe)?;
         speaker.set_autoplay(false);
         let output = self.chosen(|a| a.output.clone());
         if !output.is_empty() {
             set_sink_id(&speaker, &output);
         }
         self.inner.borrow_mut().speaker = Some(speaker.clone());
-        speaker
+        Ok(speaker)
     }
 
     fn apply_talking(&self) {

@@ -184,12 +184,7 @@ impl Hub {
             state.switch.check_audio_call(&agent_id, call_id)?;
             agent_id
         };
-        let media = self
-            .inner
-            .media
-            .get()
-            .ok_or_else(|| MediaError::Unavailable("audio is off on this server".into()))?;
-        let sdp = media.offer(&agent_id, sdp).await?;
+        let sdp = self.audio()?.offer(&agent_id, sdp).await?;
         tracing::info!(agent = %agent_id, call = call_id, "audio negotiated");
         Ok(SdpAnswer { sdp })
     }
@@ -535,8 +530,19 @@ impl Hub {
     }
 
     /// The media plane, once attached.
-    pub fn media(&self) -> Option<&Media> {
+    fn media(&self) -> Option<&Media> {
         self.inner.media.get()
+    }
+
+    /// The media plane, or why there is no audio.
+    fn audio(&self) -> Result<&Media, MediaError> {
+        self.media()
+            .ok_or_else(|| MediaError::Unavailable("audio is off on this server".into()))
+    }
+
+    /// The simulated far end of `call_id` says `samples` (8 kHz).
+    pub async fn sim_say(&self, call_id: &str, samples: Vec<i16>) -> Result<(), MediaError> {
+        self.audio()?.say(call_id, samples).await
     }
 
     /// Whether the switch has a call `call_id` now.
@@ -546,9 +552,7 @@ impl Hub {
 
     /// The media plane's figures for `/metrics` (zeros without one).
     pub fn media_figures(&self) -> MediaFigures {
-        self.inner
-            .media
-            .get()
+        self.media()
             .map_or_else(MediaFigures::default, |media| MediaFigures {
                 peers: media.connected_peers(),
                 forks: media.fork_figures().active(),
@@ -560,7 +564,7 @@ impl Hub {
     /// The simulator's calls, with what each far end sent and heard.
     pub fn sim_calls(&self) -> Vec<SimCall> {
         let mut calls = self.lock().switch.sim_calls();
-        if let Some(media) = self.inner.media.get() {
+        if let Some(media) = self.media() {
             for call in &mut calls {
                 if let Some(audio) = media.far_end_audio(&call.call_id) {
                     call.audio = audio;

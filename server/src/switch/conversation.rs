@@ -29,11 +29,6 @@ impl Switch {
         Ok(())
     }
 
-    /// Whether `call_id` is a call now.
-    pub fn has_call(&self, call_id: &str) -> bool {
-        self.calls.contains_key(call_id)
-    }
-
     /// Agents on the call now, then agents who left it and are wrapping up.
     fn conversation_listeners(&self, call_id: &str) -> Vec<String> {
         let mut listeners: Vec<String> = self

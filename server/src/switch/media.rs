@@ -10,7 +10,7 @@ use super::{Call, Destination, Switch};
 
 /// The attached-data key that keeps a call from the Voice AI engine
 /// (`voiceAI=off`).
-pub const VOICE_AI_DATA_KEY: &str = "voiceAI";
+const VOICE_AI_DATA_KEY: &str = "voiceAI";
 use crate::media::plan::{CallMedia, Endpoint, MediaPlan, Member};
 
 impl Switch {

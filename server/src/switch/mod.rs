@@ -489,6 +489,11 @@ impl Switch {
             .ok_or_else(|| not_logged_in(agent_id))
     }
 
+    /// Whether `call_id` is a call now.
+    pub fn has_call(&self, call_id: &str) -> bool {
+        self.calls.contains_key(call_id)
+    }
+
     fn call(&self, call_id: &str) -> &Call {
         &self.calls[call_id]
     }
