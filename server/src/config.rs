@@ -1,6 +1,10 @@
 //! Command line and environment configuration.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 use app::wire::native::IceServer;
 use clap::{Args, Parser, Subcommand};
@@ -12,6 +16,7 @@ use crate::{
         api_key::{ApiAccess, ApiKeyError},
         tokens::TokenPolicy,
     },
+    sip::{SipConfig, Trunk},
     switch::SwitchConfig,
 };
 
@@ -162,6 +167,30 @@ pub struct ServeArgs {
     /// endpoint may answer with conversation events. Off unless given.
     #[arg(long, env = "CCP_MEDIA_FORK_URL")]
     pub media_fork_url: Option<String>,
+
+    /// The SIP edge's address, UDP and TCP (`HOST:PORT`): trunk calls in,
+    /// calls out, bridged to the agents' audio. Off unless given.
+    #[arg(long, env = "CCP_SIP_ADDR")]
+    pub sip_addr: Option<SocketAddr>,
+
+    /// Calls to numbers that are neither extensions nor queues go out
+    /// through this trunk (`sip:HOST:PORT`). Needs `--sip-addr`.
+    #[arg(long, env = "CCP_SIP_TRUNK")]
+    pub sip_trunk: Option<String>,
+
+    /// The user name for the trunk's digest challenge.
+    #[arg(long, env = "CCP_SIP_TRUNK_USERNAME", requires = "sip_trunk_password")]
+    pub sip_trunk_username: Option<String>,
+
+    /// The password for the trunk's digest challenge (better in the
+    /// environment than on the command line).
+    #[arg(long, env = "CCP_SIP_TRUNK_PASSWORD", hide_env_values = true)]
+    pub sip_trunk_password: Option<String>,
+
+    /// RFC 3261's T1 in milliseconds (tests shorten it; timers B and F are
+    /// 64·T1).
+    #[arg(long, default_value_t = 500, hide = true)]
+    pub sip_t1_ms: u64,
 }
 
 /// Subcommands: without one, the server serves.
@@ -195,6 +224,7 @@ impl ServeArgs {
         if let Some(seconds) = self.ring_timeout_seconds {
             config.ring_timeout_seconds = seconds;
         }
+        config.trunk = self.sip_trunk.is_some();
         config.validate()?;
         Ok(config)
     }
@@ -234,6 +264,32 @@ impl ServeArgs {
             public_ip: self.media_public_ip,
             max_peers: self.media_max_peers,
         }
+    }
+
+    /// The SIP edge's configuration, if `--sip-addr` turns it on; the media
+    /// plane's announced IP is where its RTP ports are.
+    pub fn sip_config(&self, media_ip: IpAddr) -> Result<Option<SipConfig>, String> {
+        let Some(addr) = self.sip_addr else {
+            return match self.sip_trunk {
+                Some(_) => Err("--sip-trunk needs --sip-addr (the SIP edge's address)".into()),
+                None => Ok(None),
+            };
+        };
+        let credentials = self
+            .sip_trunk_username
+            .clone()
+            .zip(self.sip_trunk_password.clone());
+        let trunk = self
+            .sip_trunk
+            .as_deref()
+            .map(|uri| Trunk::parse(uri, credentials))
+            .transpose()?;
+        Ok(Some(SipConfig {
+            addr,
+            trunk,
+            media_ip,
+            t1: Duration::from_millis(self.sip_t1_ms.max(1)),
+        }))
     }
 
     /// The STUN/TURN servers of `--ice-server`, as browsers take them.

@@ -11,6 +11,7 @@ pub mod relay;
 pub mod security;
 mod sim_api;
 pub mod sim_cli;
+pub mod sip;
 pub mod supervisor;
 pub mod switch;
 pub mod voice_ai;
@@ -38,6 +39,11 @@ pub enum ServerError {
     Usage(&'static str),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the SIP edge on {addr} (udp and tcp): {source}")]
+    SipBind {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
@@ -198,6 +204,15 @@ pub async fn app_router(
             addr: media_config.addr,
             source,
         })?;
+    if let Some(sip) = args
+        .sip_config(media.local_addr().ip())
+        .map_err(ServerError::Config)?
+    {
+        let addr = sip.addr;
+        sip::start(sip, hub.clone(), media.clone())
+            .await
+            .map_err(|source| ServerError::SipBind { addr, source })?;
+    }
     hub.attach_media(media);
     let surface = http::Surface {
         origins,

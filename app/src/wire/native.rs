@@ -411,6 +411,12 @@ pub enum Cause {
     /// Rang an agent for the ring timeout and went back to its queue.
     NoAnswer,
     NewCall,
+    /// The telephone network says the number does not exist (SIP 404, 484,
+    /// 604).
+    InvalidNumber,
+    /// The telephone network could not reach the number (SIP 480, 408,
+    /// 5xx, 603, no answer from the trunk).
+    Unavailable,
 }
 
 impl Cause {
@@ -426,6 +432,8 @@ impl Cause {
             Self::Redirected => "redirected",
             Self::NoAnswer => "noAnswer",
             Self::NewCall => "newCall",
+            Self::InvalidNumber => "invalidNumber",
+            Self::Unavailable => "unavailable",
         }
     }
 }

@@ -30,6 +30,7 @@ use super::{
     g711::Law,
     peer::{CONNECT_TIMEOUT, LinkState, Peer},
     plan::{Endpoint, Hearing, MediaPlan, Routes},
+    rtp::{Arrival, RtpLeg},
     sound::{FRAME_SAMPLES, Frame, HOLD_TONE, TonePattern, mix},
 };
 
@@ -50,6 +51,11 @@ pub struct Engine {
     max_peers: usize,
     peers: HashMap<String, Slot>,
     far_ends: BTreeMap<Endpoint, FarEnd>,
+    /// SIP parties' RTP legs: such an endpoint is heard and spoken to
+    /// through its leg, not a simulated far end or a browser.
+    legs: HashMap<Endpoint, RtpLeg>,
+    arrivals: mpsc::Sender<Arrival>,
+    arrived: Option<mpsc::Receiver<Arrival>>,
     published: Arc<Mutex<HashMap<String, AudioStats>>>,
     /// Peers whose link is up, for `/metrics`.
     connected: Arc<AtomicUsize>,
@@ -79,6 +85,7 @@ impl Engine {
         shared: Shared,
         fork: Option<ForkOpener>,
     ) -> Self {
+        let (arrivals, arrived) = mpsc::channel(4096);
         Self {
             socket,
             local,
@@ -86,6 +93,9 @@ impl Engine {
             max_peers,
             peers: HashMap::new(),
             far_ends: BTreeMap::new(),
+            legs: HashMap::new(),
+            arrivals,
+            arrived: Some(arrived),
             published: shared.published,
             connected: shared.connected,
             routes: Routes::default(),
@@ -105,6 +115,9 @@ impl Engine {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut buf = vec![0u8; 2048];
+        let Some(mut arrived) = self.arrived.take() else {
+            return;
+        };
         self.follow(plan.borrow_and_update().clone());
         loop {
             let wake = self
@@ -125,8 +138,26 @@ impl Engine {
                     Some(Command::Say { call_id, samples, reply }) => {
                         let _ = reply.send(self.on_say(&call_id, &samples));
                     }
+                    Some(Command::AttachRtp { endpoint, link }) => {
+                        self.far_ends.remove(&endpoint);
+                        let leg = RtpLeg::start(endpoint.clone(), link, self.arrivals.clone());
+                        self.legs.insert(endpoint, leg);
+                    }
+                    Some(Command::DetachRtp(endpoint)) => {
+                        self.legs.remove(&endpoint);
+                    }
+                    Some(Command::SendDigits { endpoint, digits }) => {
+                        if let Some(leg) = self.legs.get_mut(&endpoint) {
+                            leg.send_digits(&digits);
+                        }
+                    }
                     None => break,
                 },
+                Some(arrival) = arrived.recv() => {
+                    if let Some(leg) = self.legs.get_mut(&arrival.endpoint) {
+                        leg.receive(arrival.from, &arrival.data);
+                    }
+                }
                 changed = plan.changed() => {
                     if changed.is_err() {
                         break;
@@ -218,8 +249,11 @@ impl Engine {
         self.peers.retain(|agent, _| plan.agents.contains(agent));
         let endpoints = plan.endpoints();
         self.far_ends.retain(|e, _| endpoints.contains(e));
+        self.legs.retain(|e, _| endpoints.contains(e));
         for endpoint in endpoints {
-            if matches!(endpoint, Endpoint::FarEnd { .. }) && !self.far_ends.contains_key(endpoint)
+            if matches!(endpoint, Endpoint::FarEnd { .. })
+                && !self.far_ends.contains_key(endpoint)
+                && !self.legs.contains_key(endpoint)
             {
                 self.far_ends.insert(endpoint.clone(), FarEnd::new());
             }
@@ -276,8 +310,21 @@ impl Engine {
         let routes = &self.routes;
         let mut said = HashMap::new();
         let wanted = |e: &Endpoint| routes.is_heard(e) || self.tapped.contains(e);
+        for (endpoint, leg) in &mut self.legs {
+            if wanted(endpoint) {
+                if let Some(frame) = leg.take_frame() {
+                    said.insert(endpoint.clone(), frame);
+                }
+            } else {
+                leg.discard_inbound();
+            }
+        }
         for (agent, slot) in &mut self.peers {
             let endpoint = Endpoint::Agent(agent.clone());
+            if self.legs.contains_key(&endpoint) {
+                slot.peer.discard_inbound();
+                continue;
+            }
             if wanted(&endpoint) {
                 if let Some(frame) = slot.peer.take_frame() {
                     said.insert(endpoint, frame);
@@ -309,7 +356,10 @@ impl Engine {
         for (endpoint, far_end) in &mut self.far_ends {
             far_end.hear(heard(endpoint).as_ref());
         }
-        if !self.far_ends.is_empty() {
+        for (endpoint, leg) in &mut self.legs {
+            leg.write(heard(endpoint).as_ref());
+        }
+        if !self.far_ends.is_empty() || !self.legs.is_empty() {
             self.publish();
         }
         let up = self
@@ -350,6 +400,11 @@ impl Engine {
     fn publish(&self) {
         let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
         published.clear();
+        for (endpoint, leg) in &self.legs {
+            if let Endpoint::FarEnd { call_id, .. } = endpoint {
+                published.insert(call_id.clone(), leg.stats());
+            }
+        }
         for (endpoint, far_end) in &self.far_ends {
             if let Endpoint::FarEnd { call_id, .. } = endpoint {
                 published

@@ -11,6 +11,7 @@ pub mod fork;
 pub mod g711;
 mod peer;
 pub mod plan;
+pub mod rtp;
 pub mod sound;
 
 use std::{
@@ -25,7 +26,8 @@ use std::{
 use app::opencti::{ErrorCode, OpenCtiError};
 pub use far_end::AudioStats;
 use fork::{ForkFigures, ForkOpener};
-use plan::MediaPlan;
+use plan::{Endpoint, MediaPlan};
+use rtp::RtpLink;
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// How the media plane listens and what the browsers are told.
@@ -76,6 +78,17 @@ enum Command {
         call_id: String,
         samples: Vec<i16>,
         reply: oneshot::Sender<Result<(), MediaError>>,
+    },
+    /// A SIP party's audio: from now on `endpoint` is this RTP leg.
+    AttachRtp {
+        endpoint: Endpoint,
+        link: RtpLink,
+    },
+    DetachRtp(Endpoint),
+    /// Send these digits to the SIP party as telephone-events.
+    SendDigits {
+        endpoint: Endpoint,
+        digits: String,
     },
 }
 
@@ -168,6 +181,28 @@ impl Media {
             reply,
         })
         .await
+    }
+
+    /// Makes `endpoint` a SIP party's RTP leg (instead of a simulated far
+    /// end, or of the agent's browser for a desk phone).
+    pub async fn attach_rtp(&self, endpoint: Endpoint, link: RtpLink) {
+        self.tell(Command::AttachRtp { endpoint, link }).await;
+    }
+
+    /// Closes the RTP leg of `endpoint` (its port too).
+    pub async fn detach_rtp(&self, endpoint: Endpoint) {
+        self.tell(Command::DetachRtp(endpoint)).await;
+    }
+
+    /// Sends `digits` to the SIP party at `endpoint` (RFC 4733).
+    pub async fn send_digits(&self, endpoint: Endpoint, digits: String) {
+        self.tell(Command::SendDigits { endpoint, digits }).await;
+    }
+
+    async fn tell(&self, command: Command) {
+        if self.commands.send(command).await.is_err() {
+            tracing::warn!("the media engine stopped: an RTP command is lost");
+        }
     }
 
     /// Sends the engine a command and waits for its reply.

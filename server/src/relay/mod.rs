@@ -3,6 +3,7 @@
 //! buffer per agent, answers repeated request ids from a cache, runs the
 //! switch's timers, and fans events out to every socket of the session.
 
+mod network;
 mod presence;
 mod session;
 pub mod socket;
@@ -98,6 +99,11 @@ struct Inner {
     media_plan: watch::Sender<Arc<MediaPlan>>,
     /// The media plane, once started.
     media: OnceLock<Media>,
+    /// The SIP edge's inbox of network signals, once started.
+    network: OnceLock<(
+        tokio::sync::mpsc::UnboundedSender<crate::switch::NetworkSignal>,
+        std::net::SocketAddr,
+    )>,
 }
 
 struct State {
@@ -153,6 +159,7 @@ impl Hub {
                 figures_changed: watch::channel(0).0,
                 media_plan: watch::channel(Arc::default()).0,
                 media: OnceLock::new(),
+                network: OnceLock::new(),
             }),
         }
     }
@@ -286,6 +293,11 @@ impl Hub {
         }
         for timer in output.timers {
             self.schedule(timer);
+        }
+        if let Some((edge, _)) = self.inner.network.get() {
+            for signal in output.network {
+                let _ = edge.send(signal);
+            }
         }
         let recorder = &self.inner.recorder;
         if state.switch.last_call_number() > state.numbered {

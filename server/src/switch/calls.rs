@@ -6,7 +6,7 @@ use app::{
     wire::native::{AgentStatus, CallInfo, CallOrigin, Cause, ConnectionState, NativeEvent, Party},
 };
 
-use super::{Call, Destination, Observation, Switch, Timer};
+use super::{Call, Destination, NetworkSignal, Observation, Switch, Timer};
 
 use ConnectionState::*;
 
@@ -93,7 +93,7 @@ impl Switch {
                 dn: dn.to_string(),
                 state: Initiated,
             },
-            target.party(),
+            target.party(self.config.trunk),
         ];
         self.calls.insert(call_id.clone(), call);
         self.tell_call(&call_id, dn, Some(Cause::NewCall), NativeEvent::Originated);
@@ -114,9 +114,15 @@ impl Switch {
                 self.route();
             }
             Destination::External(n) => {
-                if cause != Cause::NewCall {
+                if cause != Cause::NewCall && !self.config.trunk {
                     self.tell_call(call_id, n, Some(cause), NativeEvent::Delivered);
                 }
+                let calling = self.call(call_id).calling.clone();
+                self.signal(NetworkSignal::Dial {
+                    call_id: call_id.to_string(),
+                    number: n.clone(),
+                    calling,
+                });
                 self.schedule_auto_answer(call_id, n);
             }
         }
@@ -154,6 +160,12 @@ impl Switch {
             }
         }
         self.tell_call(call_id, dn, None, NativeEvent::Established);
+        let calling = &self.call(call_id).calling;
+        if !self.is_outside(dn) && self.is_outside(calling) {
+            self.signal(NetworkSignal::Answered {
+                call_id: call_id.to_string(),
+            });
+        }
     }
 
     /// Holds every connected call of `dn` except `except`.
@@ -267,6 +279,7 @@ impl Switch {
         let call = self.call_mut(call_id);
         call.remove_party(dn);
         let info = call.info();
+        self.release_outside(call_id, dn, cause);
         self.tell_cleared(dn, info, cause, NativeEvent::ConnectionCleared);
         if self.call_is_over(call_id) {
             self.end_call(call_id, cause);
@@ -308,6 +321,7 @@ impl Switch {
             } else {
                 cause
             };
+            self.release_outside(call_id, &party.dn, cause);
             self.tell_cleared(
                 &party.dn,
                 info.clone(),
@@ -362,7 +376,23 @@ impl Switch {
         self.checked_call(agent_id, Function::SendDtmf, call_id)?;
         validate::dtmf(digits)?;
         self.call_mut(call_id).digits.push_str(digits);
+        self.signal(NetworkSignal::Digits {
+            call_id: call_id.to_string(),
+            digits: digits.to_string(),
+        });
         Ok(())
+    }
+
+    /// Tells the network that an outside party left the call (an edge that
+    /// carries it hangs up there).
+    fn release_outside(&mut self, call_id: &str, dn: &str, cause: Cause) {
+        if self.is_outside(dn) {
+            self.signal(NetworkSignal::Released {
+                call_id: call_id.to_string(),
+                dn: dn.to_string(),
+                cause,
+            });
+        }
     }
 
     /// Holds the call and dials a consultation call about it. The new call
@@ -573,6 +603,7 @@ impl Switch {
         let dn = self.checked_call(agent_id, Function::BlindTransfer, call_id)?;
         let target = self.check_destination(&dn, destination, user_data)?;
         let now = self.now;
+        let party = target.party(self.config.trunk);
         let call = self.call_mut(call_id);
         call.remove_party(&dn);
         call.offered_by_queue = false;
@@ -583,7 +614,7 @@ impl Switch {
             call.queued_at = now;
             call.rejected_by.clear();
         }
-        call.parties.push(target.party());
+        call.parties.push(party);
         let info = call.info();
         self.tell_cleared(&dn, info, Cause::Transfer, NativeEvent::ConnectionCleared);
         // Wrap-up first, so that routing does not hand the call straight back.

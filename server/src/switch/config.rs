@@ -25,6 +25,11 @@ pub struct SwitchConfig {
     /// simulated far end after this many milliseconds.
     #[serde(default)]
     pub auto_answer_ms: Option<u64>,
+    /// Outside numbers are dialled through a trunk (`--sip-trunk`): such a
+    /// party starts Initiated and the trunk's answers drive it, with no
+    /// simulated auto-answer.
+    #[serde(skip)]
+    pub trunk: bool,
     /// A queue call that rings an agent this long goes to the next agent
     /// (ring-no-answer); 0 lets it ring until the caller hangs up.
     #[serde(default = "default_ring_timeout")]
@@ -147,6 +152,7 @@ impl SwitchConfig {
             dispositions: default_dispositions(),
             wrap_up_seconds: 30,
             auto_answer_ms: None,
+            trunk: false,
             ring_timeout_seconds: default_ring_timeout(),
             missed_reason: default_missed_reason(),
             supervisors: vec![SupervisorConfig {

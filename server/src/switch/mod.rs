@@ -10,6 +10,7 @@ pub mod config;
 mod conversation;
 mod dispatch;
 mod media;
+mod network;
 mod observations;
 pub mod records;
 mod restore;
@@ -31,6 +32,7 @@ use app::{
     },
 };
 pub use config::SwitchConfig;
+pub use network::{NetworkSignal, Reach};
 pub use observations::Observation;
 use records::LegTrack;
 pub use records::{CallRecord, Direction, Leg, RecordUpdate, WrapUpRecord};
@@ -88,6 +90,8 @@ pub struct Output {
     pub records: Vec<RecordUpdate>,
     /// What happened, for the supervisor's figures.
     pub observations: Vec<Observation>,
+    /// What outside parties are asked to do, for the SIP edge.
+    pub network: Vec<NetworkSignal>,
 }
 
 /// What a dialled number reaches.
@@ -106,12 +110,14 @@ impl Destination {
     }
 
     /// The party a call to this destination gets: a queue holds it, any
-    /// other device rings.
-    fn party(&self) -> Party {
+    /// other device rings, but an outside number dialled through a trunk
+    /// rings only once the trunk says so.
+    fn party(&self, trunk: bool) -> Party {
         Party {
             dn: self.number().to_string(),
             state: match self {
                 Self::Queue(_) => ConnectionState::Queued,
+                Self::External(_) if trunk => ConnectionState::Initiated,
                 _ => ConnectionState::Alerting,
             },
         }
@@ -502,8 +508,12 @@ impl Switch {
         self.calls.get_mut(call_id).expect("checked by the caller")
     }
 
-    /// Starts the simulated far end's answer timer, if auto-answer is on.
+    /// Starts the simulated far end's answer timer, if auto-answer is on
+    /// (a trunk's party answers for itself).
     fn schedule_auto_answer(&mut self, call_id: &str, dn: &str) {
+        if self.config.trunk {
+            return;
+        }
         if let Some(delay) = self.config.auto_answer_ms {
             self.output.timers.push(Timer::AutoAnswer {
                 call_id: call_id.to_string(),

@@ -4,6 +4,7 @@
 
 mod common;
 mod media_client;
+mod sip_phone;
 
 mod audio;
 mod drops;
@@ -13,6 +14,7 @@ mod operations;
 mod relay;
 mod security;
 mod sim_cli;
+mod sip;
 mod supervisor;
 mod supervisor_access;
 mod tls;

@@ -1,0 +1,314 @@
+//! Calls out through the trunk (`--sip-trunk`): a call to a number that is
+//! neither an extension nor a queue is an INVITE to the trunk. Its
+//! provisional answers make the far party ring, its 2xx connects, and a
+//! 4xx–6xx (or no answer at all: timer B) fails the call with a cause the
+//! panel shows. Digest authentication answers one challenge per INVITE.
+
+use bytes::Bytes;
+use sipx_sip::{
+    HeaderName, Method, Request, Response, TransactionKey,
+    auth::{Challenge, Credentials, respond},
+};
+
+use super::{
+    dialog::{Dialog, Direction, Phase, in_dialog, token, uri_of},
+    edge::{DialogKey, Edge, MediaJob},
+    sdp::LocalAudio,
+    status::cause_of,
+    transport::Peer,
+};
+use app::wire::native::Cause;
+
+impl Edge {
+    /// Dials `number` for the switch's call `call_id` through the trunk.
+    pub(super) fn dial(&mut self, call_id: &str, number: &str, calling: &str) {
+        let Some(trunk) = self.trunk.clone() else {
+            return;
+        };
+        let audio = match LocalAudio::bind(self.media_ip) {
+            Ok(audio) => audio,
+            Err(err) => {
+                tracing::warn!("no RTP port for a call out: {err}");
+                let _ = self.hub.network_failed(call_id, Cause::Unavailable);
+                return;
+            }
+        };
+        self.sessions += 1;
+        let offer = audio.offer(self.sessions);
+        let peer = Peer::udp(trunk.addr);
+        let target = format!("sip:{number}@{}", trunk.host);
+        let local = format!("<sip:{calling}@{}>;tag={}", self.host, token());
+        let remote = format!("<{target}>");
+        let sip_call_id = format!("{}@{}", token(), self.host);
+        let Some(invite) = self.invite(&target, &local, &remote, &sip_call_id, 1, &offer, None)
+        else {
+            let _ = self.hub.network_failed(call_id, Cause::InvalidNumber);
+            return;
+        };
+        let Some(invite_key) = self.send_request(invite.clone(), peer) else {
+            let _ = self.hub.network_failed(call_id, Cause::Unavailable);
+            return;
+        };
+        tracing::info!(
+            call = call_id,
+            "dialling {number} through the trunk {}",
+            trunk.host
+        );
+        self.insert_dialog(Dialog {
+            call_id: call_id.to_string(),
+            dn: number.to_string(),
+            direction: Direction::Outbound,
+            phase: Phase::Early,
+            sip_call_id,
+            peer,
+            local,
+            remote,
+            remote_target: target,
+            local_cseq: 1,
+            invite,
+            invite_key,
+            local_sdp: Some(offer),
+            agreed: None,
+            offered: Some(audio),
+            unacknowledged: None,
+            authenticated: false,
+            alerted: false,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn invite(
+        &self,
+        target: &str,
+        local: &str,
+        remote: &str,
+        sip_call_id: &str,
+        cseq: u32,
+        sdp: &str,
+        authorization: Option<(HeaderName, String)>,
+    ) -> Option<Request> {
+        let peer = Peer::udp(self.trunk.as_ref()?.addr);
+        let mut invite = in_dialog(
+            Method::Invite,
+            target,
+            self.via(peer),
+            local,
+            remote,
+            sip_call_id,
+            cseq,
+            &self.contact(peer),
+        )?;
+        if let Some((name, value)) = authorization {
+            invite
+                .headers
+                .push(sipx_sip::Header::build(name, value).ok()?);
+        }
+        invite
+            .headers
+            .push(sipx_sip::Header::build(HeaderName::ContentType, "application/sdp").ok()?);
+        invite.headers.remove_all(&HeaderName::ContentLength);
+        invite
+            .headers
+            .push(sipx_sip::Header::build(HeaderName::ContentLength, sdp.len().to_string()).ok()?);
+        invite.set_body(Bytes::from(sdp.to_string()));
+        Some(invite)
+    }
+
+    /// A response in a transaction we started.
+    pub(super) fn on_response(&mut self, key: &TransactionKey, response: &Response) {
+        let Some(dialog_key) = self.dialog_of_headers(&response.headers) else {
+            return;
+        };
+        let Some(dialog) = self.dialogs.get_mut(&dialog_key) else {
+            return;
+        };
+        if &dialog.invite_key != key || dialog.direction != Direction::Outbound {
+            return;
+        }
+        let code = response.status.code();
+        match code {
+            100..=199 => {
+                if code != 100 && !dialog.alerted {
+                    dialog.alerted = true;
+                    let _ = self.hub.network_alerting(&dialog_key.0);
+                }
+            }
+            200..=299 => self.connect_outbound(&dialog_key, response),
+            401 | 407 if !dialog.authenticated => {
+                if !self.authenticate(&dialog_key, response) {
+                    self.fail_outbound(&dialog_key, code);
+                }
+            }
+            _ => self.fail_outbound(&dialog_key, code),
+        }
+    }
+
+    /// The trunk's party answered: ACK, bridge the audio, connect.
+    fn connect_outbound(&mut self, key: &DialogKey, response: &Response) {
+        let Some(dialog) = self.dialogs.get_mut(key) else {
+            return;
+        };
+        if dialog.phase == Phase::Confirmed {
+            self.acknowledge(key);
+            return;
+        }
+        dialog.phase = Phase::Confirmed;
+        if let Some(to) = response.headers.value(&HeaderName::To) {
+            dialog.remote = String::from_utf8_lossy(&to).trim().to_string();
+        }
+        if let Some(contact) = response.headers.value(&HeaderName::Contact) {
+            dialog.remote_target = uri_of(String::from_utf8_lossy(&contact).trim());
+        }
+        let answer = String::from_utf8_lossy(response.body()).to_string();
+        let audio = dialog.offered.take();
+        let endpoint = dialog.endpoint();
+        self.acknowledge(key);
+        let (digits, call_digits) = tokio::sync::mpsc::unbounded_channel();
+        match audio.map(|a| a.accept(&answer, digits)) {
+            Some(Ok(link)) => {
+                self.forward_digits(&key.0, call_digits);
+                self.jobs.push(MediaJob::Attach(endpoint, link));
+                if let Err(err) = self.hub.network_answer(&key.0) {
+                    tracing::info!(call = %key.0, "the trunk answered a call that is gone: {err}");
+                    self.hang_up_dialog(key);
+                }
+            }
+            _ => {
+                tracing::info!(call = %key.0, "the trunk's answer has no usable audio: hanging up");
+                self.hang_up_dialog(key);
+                let _ = self.hub.network_failed(&key.0, Cause::Unavailable);
+            }
+        }
+    }
+
+    /// ACKs the dialog's 2xx (again, for a resent one).
+    pub(super) fn acknowledge(&mut self, key: &DialogKey) {
+        let Some(dialog) = self.dialogs.get(key) else {
+            return;
+        };
+        if dialog.direction != Direction::Outbound {
+            return;
+        }
+        match dialog.ack(self.via(dialog.peer), &self.contact(dialog.peer)) {
+            Some(ack) => self
+                .transport
+                .send(dialog.peer, &sipx_sip::Message::Request(ack)),
+            None => tracing::info!(call = %key.0, "cannot build the ACK"),
+        }
+    }
+
+    /// Answers the trunk's digest challenge once, with the configured
+    /// credentials: the INVITE goes again with the next CSeq.
+    fn authenticate(&mut self, key: &DialogKey, response: &Response) -> bool {
+        let Some(credentials) = self.trunk.as_ref().and_then(|t| t.credentials.clone()) else {
+            tracing::warn!(call = %key.0, "the trunk asks for a password; none is configured");
+            return false;
+        };
+        let proxy = response.status.code() == 407;
+        let header = if proxy {
+            HeaderName::ProxyAuthenticate
+        } else {
+            HeaderName::WwwAuthenticate
+        };
+        let Some(challenge) = response
+            .headers
+            .get_all(&header)
+            .find_map(|h| Challenge::parse(&h.value(), proxy))
+        else {
+            return false;
+        };
+        let Some(dialog) = self.dialogs.get(key) else {
+            return false;
+        };
+        let credentials = Credentials::new(credentials.0, credentials.1);
+        let value = respond(
+            &challenge,
+            &credentials,
+            "INVITE",
+            &dialog.remote_target,
+            1,
+            &token(),
+        );
+        let cseq = dialog.local_cseq + 1;
+        let (target, local, remote, call_id) = (
+            dialog.remote_target.clone(),
+            dialog.local.clone(),
+            dialog.remote.clone(),
+            dialog.sip_call_id.clone(),
+        );
+        let sdp = dialog.local_sdp.clone().unwrap_or_default();
+        let Some(invite) = self.invite(
+            &target,
+            &local,
+            &remote,
+            &call_id,
+            cseq,
+            &sdp,
+            Some((challenge.response_header(), value)),
+        ) else {
+            return false;
+        };
+        let peer = dialog.peer;
+        let Some(invite_key) = self.send_request(invite.clone(), peer) else {
+            return false;
+        };
+        if let Some(dialog) = self.dialogs.get_mut(key) {
+            dialog.local_cseq = cseq;
+            dialog.invite = invite;
+            dialog.invite_key = invite_key;
+            dialog.authenticated = true;
+        }
+        true
+    }
+
+    fn fail_outbound(&mut self, key: &DialogKey, code: u16) {
+        tracing::info!(call = %key.0, "the trunk refused the call: {code}");
+        self.remove_dialog(key);
+        let _ = self.hub.network_failed(&key.0, cause_of(code));
+    }
+
+    /// The agent gave up before the answer: CANCEL the INVITE (its 487 is
+    /// acknowledged by the transaction).
+    pub(super) fn cancel_outbound(&mut self, key: &DialogKey) {
+        let Some(dialog) = self.remove_dialog(key) else {
+            return;
+        };
+        let Some(cancel) = cancel_of(&dialog.invite) else {
+            tracing::info!(call = %key.0, "cannot build a CANCEL");
+            return;
+        };
+        self.send_request(cancel, dialog.peer);
+    }
+}
+
+/// The CANCEL of an INVITE (RFC 3261 §9.1): the same Request-URI, top Via,
+/// From, To, Call-ID and CSeq number.
+fn cancel_of(invite: &Request) -> Option<Request> {
+    let value = |name: &HeaderName| {
+        invite
+            .headers
+            .value(name)
+            .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+    };
+    let via = invite.headers.get(&HeaderName::Via)?;
+    let cseq = invite
+        .headers
+        .typed::<sipx_sip::CSeq>()
+        .and_then(Result::ok)?
+        .sequence;
+    let mut cancel = in_dialog(
+        Method::Cancel,
+        &String::from_utf8_lossy(&invite.uri.to_bytes()),
+        String::from_utf8_lossy(&via.value()).to_string(),
+        &value(&HeaderName::From)?,
+        &value(&HeaderName::To)?,
+        &value(&HeaderName::CallId)?,
+        cseq,
+        "",
+    )?;
+    cancel.headers.remove_all(&HeaderName::ContentLength);
+    cancel
+        .headers
+        .push(sipx_sip::Header::build(HeaderName::ContentLength, "0").ok()?);
+    Some(cancel)
+}
