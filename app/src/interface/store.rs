@@ -34,6 +34,28 @@ pub enum Notice {
     /// The session ended with a reason the agent did not give: a
     /// supervisor logged the agent out.
     LoggedOut { reason: String },
+    /// A call out failed: the telephone network said why.
+    CallFailed { number: String, why: CallFailure },
+}
+
+/// Why the telephone network could not complete a call (`pyCause`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallFailure {
+    Busy,
+    InvalidNumber,
+    Unavailable,
+}
+
+impl CallFailure {
+    /// The failure a final event's `pyCause` names, if it names one.
+    pub fn from_cause(cause: &str) -> Option<Self> {
+        match cause {
+            "busy" => Some(Self::Busy),
+            "invalidNumber" => Some(Self::InvalidNumber),
+            "unavailable" => Some(Self::Unavailable),
+            _ => None,
+        }
+    }
 }
 
 /// The store. `Default` is a logged-out agent with the link down.
@@ -190,6 +212,13 @@ impl Store {
                         if c.cause.as_deref() == Some(CAUSE_NO_ANSWER) {
                             self.notice = Some(Notice::MissedCall {
                                 number: call.ani.clone(),
+                            });
+                        } else if let Some(why) =
+                            c.cause.as_deref().and_then(CallFailure::from_cause)
+                        {
+                            self.notice = Some(Notice::CallFailed {
+                                number: call.dnis.clone(),
+                                why,
                             });
                         }
                         self.remember(call, c.event_name, c.timestamp);
@@ -553,6 +582,33 @@ mod tests {
         assert_eq!(store.recent[0].outcome, CallOutcome::Missed);
         store.apply(&snapshot("1002", serde_json::Value::Null));
         assert!(store.recent.is_empty(), "another agent never sees these");
+    }
+
+    #[test]
+    fn a_call_out_the_network_could_not_complete_says_why() {
+        let mut store = logged_in();
+        store.apply(&call_state("Initiated", "C1"));
+        let mut failed = call_state("Disconnected", "C1");
+        if let OpenCtiEvent::CallStateEvent(c) = &mut failed {
+            c.cause = Some("busy".into());
+        }
+        store.apply(&failed);
+        assert!(store.calls.is_empty());
+        assert!(matches!(
+            store.notice,
+            Some(Notice::CallFailed {
+                why: CallFailure::Busy,
+                ..
+            })
+        ));
+        store.apply(&call_state("Initiated", "C2"));
+        let mut cleared = call_state("Disconnected", "C2");
+        if let OpenCtiEvent::CallStateEvent(c) = &mut cleared {
+            c.cause = Some("normalClearing".into());
+        }
+        store.notice = None;
+        store.apply(&cleared);
+        assert_eq!(store.notice, None, "an ordinary hang-up says nothing");
     }
 
     #[test]

@@ -6,7 +6,10 @@ use leptos_i18n::td_string;
 
 use super::state::PanelState;
 use crate::{
-    interface::{Interface, Store, store::Notice},
+    interface::{
+        Interface, Store,
+        store::{CallFailure, Notice},
+    },
     languages::{Locale, error_message, use_locale},
     opencti::{
         events::{AgentState, LinkState},
@@ -54,6 +57,18 @@ pub fn notice_words(locale: Locale, notice: &Notice) -> String {
         }
         Notice::LoggedOut { reason } => {
             td_string!(locale, status.logged_out_by, reason = reason.as_str())
+        }
+        Notice::CallFailed { number, why } => {
+            let number = number.as_str();
+            match why {
+                CallFailure::Busy => td_string!(locale, status.call_failed_busy, number),
+                CallFailure::InvalidNumber => {
+                    td_string!(locale, status.call_failed_invalid_number, number)
+                }
+                CallFailure::Unavailable => {
+                    td_string!(locale, status.call_failed_unavailable, number)
+                }
+            }
         }
     }
 }

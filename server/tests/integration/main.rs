@@ -15,6 +15,7 @@ mod relay;
 mod security;
 mod sim_cli;
 mod sip;
+mod sipp;
 mod supervisor;
 mod supervisor_access;
 mod tls;
