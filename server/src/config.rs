@@ -201,6 +201,12 @@ pub enum Command {
     /// Read a password on standard input and print its Argon2id hash, for
     /// an agent's `password` in the configuration file.
     HashPassword,
+    /// Read a desk phone's SIP password on standard input and print the
+    /// digest HA1 (`MD5(extension:ccp:password)`) for its `ha1`.
+    SipHa1 {
+        /// The phone's extension (its SIP user name).
+        extension: String,
+    },
 }
 
 impl ServeArgs {
@@ -225,6 +231,13 @@ impl ServeArgs {
             config.ring_timeout_seconds = seconds;
         }
         config.trunk = self.sip_trunk.is_some();
+        if self.sip_addr.is_none() && !config.sip_phones.is_empty() {
+            tracing::warn!(
+                "SIP phones are configured but the SIP edge is off (--sip-addr): \
+                 their extensions work as softphones"
+            );
+            config.sip_phones.clear();
+        }
         config.validate()?;
         Ok(config)
     }
@@ -268,7 +281,11 @@ impl ServeArgs {
 
     /// The SIP edge's configuration, if `--sip-addr` turns it on; the media
     /// plane's announced IP is where its RTP ports are.
-    pub fn sip_config(&self, media_ip: IpAddr) -> Result<Option<SipConfig>, String> {
+    pub fn sip_config(
+        &self,
+        media_ip: IpAddr,
+        phones: Vec<crate::switch::config::SipPhoneConfig>,
+    ) -> Result<Option<SipConfig>, String> {
         let Some(addr) = self.sip_addr else {
             return match self.sip_trunk {
                 Some(_) => Err("--sip-trunk needs --sip-addr (the SIP edge's address)".into()),
@@ -289,6 +306,7 @@ impl ServeArgs {
             trunk,
             media_ip,
             t1: Duration::from_millis(self.sip_t1_ms.max(1)),
+            phones,
         }))
     }
 

@@ -75,6 +75,11 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     match cli.command {
         Some(Command::Sim(args)) => Ok(sim_cli::run(args).await?),
         Some(Command::HashPassword) => hash_password(),
+        Some(Command::SipHa1 { extension }) => {
+            let password = read_secret("sip-ha1 reads the phone's password on standard input; it got nothing")?;
+            println!("{}", sip::registrar::ha1(&extension, &password));
+            Ok(())
+        }
         None => serve(cli.serve).await,
     }
 }
@@ -82,17 +87,23 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
 /// `server hash-password`: standard input (one line, or all of it) to an
 /// Argon2id hash on standard output.
 fn hash_password() -> Result<(), ServerError> {
+    let password =
+        read_secret("hash-password reads the password on standard input; it got nothing")?;
+    println!("{}", security::credentials::hash_password(&password)?);
+    Ok(())
+}
+
+/// A secret on standard input (one line, or all of it), or `empty` as the
+/// error when there is none.
+fn read_secret(empty: &'static str) -> Result<String, ServerError> {
     let mut input = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
-    let password = input.strip_suffix('\n').unwrap_or(&input);
-    let password = password.strip_suffix('\r').unwrap_or(password);
-    if password.is_empty() {
-        return Err(ServerError::Usage(
-            "hash-password reads the password on standard input; it got nothing",
-        ));
+    let secret = input.strip_suffix('\n').unwrap_or(&input);
+    let secret = secret.strip_suffix('\r').unwrap_or(secret);
+    if secret.is_empty() {
+        return Err(ServerError::Usage(empty));
     }
-    println!("{}", security::credentials::hash_password(password)?);
-    Ok(())
+    Ok(secret.to_string())
 }
 
 /// Binds the listener and serves (HTTPS with `--tls-cert`) until Ctrl-C or
@@ -167,6 +178,7 @@ pub async fn app_router(
     local: SocketAddr,
 ) -> Result<(axum::Router, Hub), ServerError> {
     let config = args.switch_config().map_err(ServerError::Config)?;
+    let phones = config.sip_phones.clone();
     let origins = Origins::new(&args.allowed_origins).map_err(ServerError::Config)?;
     let access = args.api_access(local)?;
     let simulator = match args.simulator_enabled(local, &access) {
@@ -205,7 +217,7 @@ pub async fn app_router(
             source,
         })?;
     if let Some(sip) = args
-        .sip_config(media.local_addr().ip())
+        .sip_config(media.local_addr().ip(), phones)
         .map_err(ServerError::Config)?
     {
         let addr = sip.addr;

@@ -35,13 +35,13 @@ use crate::{
     opencti::{
         ErrorCode, OpenCtiError,
         events::{AgentStateEvent, AgentStateName, LinkState, OpenCtiEvent, WorkMode},
-        functions::Declaration,
+        functions::{Declaration, Function},
     },
     wire::{
         convert,
         native::{
-            ClientFrame, ConsultPurpose, CstaRequest, NativeEvent, RequestedAgentState,
-            ResponseValue, ServerFrame, SessionInfo,
+            ClientFrame, ConsultPurpose, CstaRequest, DeskPhone, NativeEvent,
+            RequestedAgentState, ResponseValue, ServerFrame, SessionInfo,
         },
     },
 };
@@ -83,6 +83,8 @@ struct Link {
     attempt: u32,
     last_heard: f64,
     server_version: Option<String>,
+    /// The session's extension is a SIP desk phone (no softphone then).
+    desk_phone: Option<DeskPhone>,
     /// Keeps the socket's event handlers alive.
     handlers: Vec<Box<dyn std::any::Any>>,
 }
@@ -132,6 +134,7 @@ impl Reference {
                 attempt: 0,
                 last_heard: now(),
                 server_version: None,
+            desk_phone: None,
                 handlers: vec![],
             })),
         };
@@ -182,6 +185,16 @@ impl Reference {
     fn adopt(&self, session: SessionInfo) {
         if let Some(softphone) = &self.softphone {
             softphone.set_ice_servers(session.ice_servers);
+        }
+        let changed = {
+            let mut link = self.link.borrow_mut();
+            let changed = link.desk_phone != session.desk_phone;
+            link.desk_phone = session.desk_phone;
+            changed
+        };
+        if changed {
+            let sink = self.link.borrow().sink;
+            sink.declare(self.declaration());
         }
         self.remember_token(session.token);
     }
@@ -660,13 +673,27 @@ fn to_csta(request: Request) -> Option<CstaRequest> {
 
 impl Implementation for Reference {
     fn declaration(&self) -> Declaration {
-        let version = self.link.borrow().server_version.clone();
+        let (version, desk_phone) = {
+            let link = self.link.borrow();
+            (link.server_version.clone(), link.desk_phone.clone())
+        };
         let mut declaration = Declaration::every_function(
             "reference",
             version.as_deref().unwrap_or(env!("CARGO_PKG_VERSION")),
         );
-        if self.softphone.is_some() {
-            declaration.capabilities.push(AUDIO_CAPABILITY.to_string());
+        match desk_phone {
+            // The audio is on the phone; Answer needs a phone that answers
+            // on request (else the agent picks up the handset).
+            Some(phone) if !phone.auto_answer => {
+                declaration
+                    .capabilities
+                    .retain(|c| c != Function::AnswerCall.js_name());
+            }
+            Some(_) => {}
+            None if self.softphone.is_some() => {
+                declaration.capabilities.push(AUDIO_CAPABILITY.to_string());
+            }
+            None => {}
         }
         declaration
     }

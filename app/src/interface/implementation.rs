@@ -63,6 +63,12 @@ impl EventSink {
         self.interface.audio.update(change);
     }
 
+    /// Says again what the Implementation supports (`getCapabilities()`),
+    /// when its session changed it (a desk phone has no softphone).
+    pub fn declare(&self, declaration: crate::opencti::functions::Declaration) {
+        self.interface.declaration.set(declaration);
+    }
+
     /// Applies the events to the store and tells the listeners.
     pub fn publish(&self, events: Vec<OpenCtiEvent>) {
         if !events.is_empty() {

@@ -285,6 +285,9 @@ fn CallCard(call_id: String) -> impl IntoView {
                     {button(td_string!(locale, call.hang_up), "btn-danger", Function::HangUpCall, |call_id, _, _| Request::HangUpCall { call_id })}
                 }>
                     {button(td_string!(locale, call.answer), "btn-answer", Function::AnswerCall, |call_id, _, _| Request::AnswerCall { call_id })}
+                    <Show when=move || !interface.offered(Function::AnswerCall)>
+                        <span class="call-hint">{td_string!(locale, call.pick_up_phone)}</span>
+                    </Show>
                     {button(td_string!(locale, call.reject), "btn-danger", Function::RejectCall, |call_id, _, _| Request::RejectCall { call_id })}
                 </Show>
             </div>

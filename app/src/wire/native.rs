@@ -267,6 +267,20 @@ pub struct SessionInfo {
     /// machine or a LAN: the server's media address is reachable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ice_servers: Vec<IceServer>,
+    /// The extension is a SIP desk phone: its audio is on the phone (no
+    /// softphone), and the panel controls its calls through the switch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_phone: Option<DeskPhone>,
+}
+
+/// A SIP desk phone the agent works on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeskPhone {
+    /// The phone answers when the switch asks it to (an auto-answer
+    /// header): Answer in the panel works. Otherwise the agent picks up
+    /// the handset.
+    pub auto_answer: bool,
 }
 
 /// Transfer targets known to the switch.

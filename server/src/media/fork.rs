@@ -115,7 +115,7 @@ pub fn forked_calls(plan: &MediaPlan) -> Vec<(ForkStart, Vec<Endpoint>, Vec<Endp
             let agents: Vec<&Endpoint> = call
                 .members
                 .iter()
-                .filter(|m| matches!(m.endpoint, Endpoint::Agent(_)))
+                .filter(|m| m.endpoint.is_agent_side())
                 .map(|m| &m.endpoint)
                 .collect();
             if customers.is_empty() || agents.is_empty() {
@@ -124,21 +124,21 @@ pub fn forked_calls(plan: &MediaPlan) -> Vec<(ForkStart, Vec<Endpoint>, Vec<Endp
             let talking = call
                 .members
                 .iter()
-                .filter(|m| matches!(m.endpoint, Endpoint::Agent(_)) && !m.holding)
+                .filter(|m| m.endpoint.is_agent_side() && !m.holding)
                 .map(|m| m.endpoint.clone())
                 .collect();
             let ani = customers
                 .iter()
                 .filter_map(|c| match c {
                     Endpoint::FarEnd { dn, .. } => Some(dn.as_str()),
-                    Endpoint::Agent(_) => None,
+                    _ => None,
                 })
                 .collect::<Vec<_>>()
                 .join(",");
             let agent_ids = agents
                 .iter()
                 .filter_map(|a| match a {
-                    Endpoint::Agent(id) => Some(id.as_str()),
+                    Endpoint::Agent(id) | Endpoint::Phone { dn: id, .. } => Some(id.as_str()),
                     Endpoint::FarEnd { .. } => None,
                 })
                 .collect::<Vec<_>>()

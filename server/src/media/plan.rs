@@ -9,8 +9,18 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub enum Endpoint {
     /// The agent's browser (its one peer connection for the session).
     Agent(String),
-    /// A simulated party on the public network, on one call.
+    /// A party on the public network, on one call: simulated, or a SIP
+    /// trunk's party (an RTP leg).
     FarEnd { call_id: String, dn: String },
+    /// An agent's SIP desk phone, on one call (its dialog's RTP leg).
+    Phone { call_id: String, dn: String },
+}
+
+impl Endpoint {
+    /// Whether it is the agents' side of a call (a browser or a desk phone).
+    pub fn is_agent_side(&self) -> bool {
+        matches!(self, Self::Agent(_) | Self::Phone { .. })
+    }
 }
 
 /// A party on a call who is connected or holding.

@@ -435,6 +435,7 @@ impl Hub {
                 &info.device,
                 info.telephony_mode,
                 &self.inner.config.ice_servers,
+                state.switch.desk_phone(&info.device),
             ),
             feed,
         ))
@@ -479,6 +480,7 @@ impl Hub {
             &snapshot.agent.device,
             snapshot.agent.telephony_mode,
             &self.inner.config.ice_servers,
+            state.switch.desk_phone(&snapshot.agent.device),
         );
         let feed = state
             .sessions
@@ -613,8 +615,10 @@ fn info_to_session(
     extension: &str,
     mode: TelephonyMode,
     ice_servers: &[IceServer],
+    desk_phone: Option<app::wire::native::DeskPhone>,
 ) -> SessionInfo {
     SessionInfo {
+        desk_phone,
         token: token.to_string(),
         agent_id: agent_id.to_string(),
         extension: extension.to_string(),

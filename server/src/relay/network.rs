@@ -49,4 +49,17 @@ impl Hub {
     pub fn network_digits(&self, call_id: &str, digits: &str) -> Result<(), SimError> {
         self.with_switch(|s| s.network_digits(call_id, digits))
     }
+
+    pub fn phone_answered(&self, call_id: &str, extension: &str) -> Result<(), SimError> {
+        self.with_switch(|s| s.phone_answered(call_id, extension))
+    }
+
+    pub fn phone_hung_up(&self, call_id: &str, extension: &str) -> Result<(), SimError> {
+        self.with_switch(|s| s.phone_hung_up(call_id, extension))
+    }
+
+    /// Keys pressed on a desk phone during a call: the agent's DTMF.
+    pub fn phone_digits(&self, call_id: &str, extension: &str, digits: &str) -> Result<(), SimError> {
+        self.with_switch(|s| s.phone_digits(call_id, extension, digits))
+    }
 }

@@ -19,6 +19,15 @@ pub enum Direction {
     Outbound,
 }
 
+/// Who is at the other end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// A party on the telephone network (through a trunk).
+    Outside,
+    /// An agent's desk phone.
+    Phone,
+}
+
 /// Where the dialog is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -33,6 +42,7 @@ pub struct Dialog {
     pub call_id: String,
     pub dn: String,
     pub direction: Direction,
+    pub party: Party,
     pub phase: Phase,
     /// The SIP Call-ID.
     pub sip_call_id: String,
@@ -70,9 +80,10 @@ pub struct Resend {
 
 impl Dialog {
     pub fn endpoint(&self) -> Endpoint {
-        Endpoint::FarEnd {
-            call_id: self.call_id.clone(),
-            dn: self.dn.clone(),
+        let (call_id, dn) = (self.call_id.clone(), self.dn.clone());
+        match self.party {
+            Party::Outside => Endpoint::FarEnd { call_id, dn },
+            Party::Phone => Endpoint::Phone { call_id, dn },
         }
     }
 

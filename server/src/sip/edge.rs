@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// The methods this edge serves, for `Allow`.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
 
 /// What a dialog's key is: the switch call and the party's number on it.
 pub type DialogKey = (String, String);
@@ -68,6 +68,7 @@ pub struct Edge {
     pub jobs: Vec<MediaJob>,
     /// SDP session numbers.
     pub sessions: u64,
+    pub registrar: super::registrar::Registrar,
 }
 
 impl Edge {
@@ -98,6 +99,7 @@ impl Edge {
             next_timer: 0,
             jobs: vec![],
             sessions: 0,
+            registrar: super::registrar::Registrar::new(config.phones.clone()),
         }
     }
 
@@ -412,11 +414,24 @@ impl Edge {
             NetworkSignal::Released { call_id, dn, cause } => {
                 self.release(&(call_id, dn), cause);
             }
+            NetworkSignal::Ring {
+                call_id,
+                extension,
+                caller,
+                originate,
+            } => self.ring(&call_id, &extension, &caller, originate),
+            NetworkSignal::AnswerPhone { call_id, extension } => {
+                self.answer_phone(&call_id, &extension);
+            }
             NetworkSignal::Digits { call_id, digits } => {
                 let endpoints: Vec<Endpoint> = self
                     .dialogs
                     .values()
-                    .filter(|d| d.call_id == call_id && d.phase == Phase::Confirmed)
+                    .filter(|d| {
+                        d.call_id == call_id
+                            && d.phase == Phase::Confirmed
+                            && d.party == super::dialog::Party::Outside
+                    })
                     .map(Dialog::endpoint)
                     .collect();
                 for endpoint in endpoints {
@@ -461,6 +476,7 @@ impl Edge {
             Method::Invite => self.on_invite(key, request, peer),
             Method::Bye => self.on_bye(key, &request),
             Method::Cancel => self.on_cancel(key, &request),
+            Method::Register => self.on_register(key, &request),
             Method::Options => {
                 self.respond(
                     key,
@@ -516,8 +532,14 @@ impl Edge {
             return;
         };
         self.respond(key, request, 200, "OK", None, &[], None);
-        self.remove_dialog(&dialog);
-        if let Err(err) = self.hub.network_hang_up(&dialog.0, &dialog.1) {
+        let Some(removed) = self.remove_dialog(&dialog) else {
+            return;
+        };
+        let result = match removed.party {
+            super::dialog::Party::Outside => self.hub.network_hang_up(&dialog.0, &dialog.1),
+            super::dialog::Party::Phone => self.hub.phone_hung_up(&dialog.0, &dialog.1),
+        };
+        if let Err(err) = result {
             tracing::debug!("BYE for call {}: {err}", dialog.0);
         }
     }

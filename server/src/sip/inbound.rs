@@ -8,7 +8,7 @@ use sipx_sip::{HeaderName, Request, TransactionKey};
 
 use super::{
     data::attached_data,
-    dialog::{Dialog, Direction, Phase, tag_of, token, uri_of, with_tag},
+    dialog::{Dialog, Direction, Party, Phase, tag_of, token, uri_of, with_tag},
     edge::{Edge, MediaJob},
     sdp::LocalAudio,
     transport::Peer,
@@ -101,6 +101,7 @@ impl Edge {
             call_id,
             dn: ani,
             direction: Direction::Inbound,
+            party: Party::Outside,
             phase: Phase::Early,
             sip_call_id,
             peer,

@@ -9,6 +9,8 @@ mod dialog;
 mod edge;
 mod inbound;
 mod outbound;
+mod phones;
+pub mod registrar;
 pub mod sdp;
 pub mod status;
 pub mod transport;
@@ -33,6 +35,8 @@ pub struct SipConfig {
     /// RFC 3261's T1 (500 ms): the retransmission and timeout timers
     /// follow from it (timer B, F = 64·T1).
     pub t1: Duration,
+    /// The desk phones that may REGISTER.
+    pub phones: Vec<crate::switch::config::SipPhoneConfig>,
 }
 
 /// The trunk calls out go through (`--sip-trunk sip:HOST:PORT`).

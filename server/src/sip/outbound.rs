@@ -11,7 +11,7 @@ use sipx_sip::{
 };
 
 use super::{
-    dialog::{Dialog, Direction, Phase, in_dialog, token, uri_of},
+    dialog::{Dialog, Direction, Party, Phase, in_dialog, token, uri_of},
     edge::{DialogKey, Edge, MediaJob},
     sdp::LocalAudio,
     status::cause_of,
@@ -58,6 +58,7 @@ impl Edge {
             call_id: call_id.to_string(),
             dn: number.to_string(),
             direction: Direction::Outbound,
+            party: Party::Outside,
             phase: Phase::Early,
             sip_call_id,
             peer,
@@ -116,7 +117,21 @@ impl Edge {
 
     /// A response in a transaction we started.
     pub(super) fn on_response(&mut self, key: &TransactionKey, response: &Response) {
-        let Some(dialog_key) = self.dialog_of_headers(&response.headers) else {
+        let dialog_key = self
+            .dialog_of_headers(&response.headers)
+            .filter(|k| self.dialogs.contains_key(k));
+        let Some(dialog_key) = dialog_key else {
+            let invite = response
+                .headers
+                .typed::<sipx_sip::CSeq>()
+                .and_then(Result::ok)
+                .is_some_and(|c| c.method == Method::Invite);
+            if invite
+                && response.status.is_success()
+                && let Some(peer) = self.peers.get(key).copied()
+            {
+                self.refuse_late_answer(response, peer);
+            }
             return;
         };
         let Some(dialog) = self.dialogs.get_mut(&dialog_key) else {
@@ -124,6 +139,9 @@ impl Edge {
         };
         if &dialog.invite_key != key || dialog.direction != Direction::Outbound {
             return;
+        }
+        if dialog.party == Party::Phone {
+            return self.on_phone_response(&dialog_key, response);
         }
         let code = response.status.code();
         match code {

@@ -97,6 +97,7 @@ impl Switch {
         ];
         self.calls.insert(call_id.clone(), call);
         self.tell_call(&call_id, dn, Some(Cause::NewCall), NativeEvent::Originated);
+        self.ring_phone(&call_id, dn, true);
         self.reach(&call_id, &target, Cause::NewCall);
         call_id
     }
@@ -108,6 +109,7 @@ impl Switch {
         match target {
             Destination::Extension(ext) => {
                 self.tell_call(call_id, ext, Some(cause), NativeEvent::Delivered);
+                self.ring_phone(call_id, ext, false);
             }
             Destination::Queue(_) => {
                 self.enqueue(call_id);
@@ -131,6 +133,19 @@ impl Switch {
     /// Answers a ringing call; a call the agent was talking on is held first.
     pub fn answer(&mut self, agent_id: &str, call_id: &str) -> Result<(), OpenCtiError> {
         let dn = self.checked_call(agent_id, Function::AnswerCall, call_id)?;
+        if let Some(phone) = self.desk_phone(&dn) {
+            // The call is answered when the phone goes off-hook.
+            if !phone.auto_answer {
+                return Err(OpenCtiError::invalid_state(format!(
+                    "extension {dn} is a desk phone that answers only by hand: pick it up"
+                )));
+            }
+            self.signal(NetworkSignal::AnswerPhone {
+                call_id: call_id.to_string(),
+                extension: dn,
+            });
+            return Ok(());
+        }
         self.hold_active_calls(&dn, call_id);
         self.connect(call_id, &dn);
         Ok(())
@@ -169,7 +184,7 @@ impl Switch {
     }
 
     /// Holds every connected call of `dn` except `except`.
-    fn hold_active_calls(&mut self, dn: &str, except: &str) {
+    pub(super) fn hold_active_calls(&mut self, dn: &str, except: &str) {
         let active: Vec<String> = self
             .calls
             .values()
@@ -279,7 +294,6 @@ impl Switch {
         let call = self.call_mut(call_id);
         call.remove_party(dn);
         let info = call.info();
-        self.release_outside(call_id, dn, cause);
         self.tell_cleared(dn, info, cause, NativeEvent::ConnectionCleared);
         if self.call_is_over(call_id) {
             self.end_call(call_id, cause);
@@ -321,7 +335,6 @@ impl Switch {
             } else {
                 cause
             };
-            self.release_outside(call_id, &party.dn, cause);
             self.tell_cleared(
                 &party.dn,
                 info.clone(),
@@ -383,17 +396,6 @@ impl Switch {
         Ok(())
     }
 
-    /// Tells the network that an outside party left the call (an edge that
-    /// carries it hangs up there).
-    fn release_outside(&mut self, call_id: &str, dn: &str, cause: Cause) {
-        if self.is_outside(dn) {
-            self.signal(NetworkSignal::Released {
-                call_id: call_id.to_string(),
-                dn: dn.to_string(),
-                cause,
-            });
-        }
-    }
 
     /// Holds the call and dials a consultation call about it. The new call
     /// carries the original call's data with `user_data` laid over it.
@@ -670,6 +672,7 @@ impl Switch {
                 state: Alerting,
             });
             self.tell_call(&call_id, &dn, None, NativeEvent::Delivered);
+            self.ring_phone(&call_id, &dn, false);
             if self.config.ring_timeout_seconds > 0 {
                 self.output.timers.push(Timer::RingNoAnswer {
                     call_id,

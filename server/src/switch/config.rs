@@ -40,6 +40,24 @@ pub struct SwitchConfig {
     /// Who may open the supervisor view (`/supervisor`) and act on agents.
     #[serde(default)]
     pub supervisors: Vec<SupervisorConfig>,
+    /// Extensions that are SIP desk phones (they REGISTER with the SIP
+    /// edge; only with `--sip-addr`).
+    #[serde(default)]
+    pub sip_phones: Vec<SipPhoneConfig>,
+}
+
+/// A SIP desk phone: an extension whose calls ring a registered phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipPhoneConfig {
+    pub extension: String,
+    /// MD5 of `extension:ccp:password` (digest's HA1, realm `ccp`): what
+    /// the phone's REGISTER is checked against. `server sip-ha1` prints it.
+    pub ha1: String,
+    /// The phone answers on an auto-answer header (`Call-Info:
+    /// answer-after=0`): Answer and calls from the panel need no hands.
+    #[serde(default)]
+    pub auto_answer: bool,
 }
 
 fn default_wrap_up() -> u64 {
@@ -160,6 +178,7 @@ impl SwitchConfig {
                 password: DEMO_PASSWORD_HASH.into(),
                 name: "Supervisor 9001".into(),
             }],
+            sip_phones: vec![],
         }
     }
 
@@ -196,6 +215,24 @@ impl SwitchConfig {
         for q in &self.queues {
             if let Some(unknown) = q.agents.iter().find(|a| !ids.contains(a)) {
                 return Err(format!("queue {} names unknown agent {unknown}", q.number));
+            }
+        }
+        let mut phones = std::collections::HashSet::new();
+        for phone in &self.sip_phones {
+            if !self.extensions.contains(&phone.extension) {
+                return Err(format!(
+                    "SIP phone {} is not a configured extension",
+                    phone.extension
+                ));
+            }
+            if !phones.insert(&phone.extension) {
+                return Err(format!("SIP phone {} is configured twice", phone.extension));
+            }
+            if phone.ha1.len() != 32 || !phone.ha1.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "SIP phone {}: ha1 must be 32 hex digits (server sip-ha1 prints it)",
+                    phone.extension
+                ));
             }
         }
         for s in &self.supervisors {

@@ -598,6 +598,14 @@ impl Switch {
         make: fn(CallEvent) -> NativeEvent,
     ) {
         self.track(&info.call_id);
+        if self.is_outside(dn) || self.is_phone(dn) {
+            // An edge that carries this party hangs up there.
+            self.signal(NetworkSignal::Released {
+                call_id: info.call_id.clone(),
+                dn: dn.to_string(),
+                cause,
+            });
+        }
         if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
             if let Some(agent) = self.agents.get_mut(&agent_id)
                 && agent.talked_on.remove(&info.call_id)

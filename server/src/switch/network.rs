@@ -33,6 +33,17 @@ pub enum NetworkSignal {
     },
     /// An agent sent DTMF on the call.
     Digits { call_id: String, digits: String },
+    /// A desk phone's extension is on a new call: ring the phone, or for a
+    /// call the agent places (`originate`), have it go off-hook first.
+    Ring {
+        call_id: String,
+        extension: String,
+        caller: String,
+        originate: bool,
+    },
+    /// The agent pressed Answer in the panel: the phone is asked to answer
+    /// (its auto-answer header).
+    AnswerPhone { call_id: String, extension: String },
 }
 
 /// Whether a number can take a call from outside now.
@@ -133,6 +144,92 @@ impl Switch {
             .ok_or_else(|| SimError::UnknownCall(call_id.into()))?;
         call.digits.push_str(digits);
         Ok(())
+    }
+
+    /// The desk phone on `extension`, if it is one.
+    pub fn desk_phone(&self, extension: &str) -> Option<app::wire::native::DeskPhone> {
+        self.config
+            .sip_phones
+            .iter()
+            .find(|p| p.extension == extension)
+            .map(|p| app::wire::native::DeskPhone {
+                auto_answer: p.auto_answer,
+            })
+    }
+
+    pub(super) fn is_phone(&self, dn: &str) -> bool {
+        self.config.sip_phones.iter().any(|p| p.extension == dn)
+    }
+
+    /// Rings the desk phone on `dn`, if `dn` is one.
+    pub(super) fn ring_phone(&mut self, call_id: &str, dn: &str, originate: bool) {
+        if self.is_phone(dn) {
+            let call = self.call(call_id);
+            let caller = if originate {
+                call.called.clone()
+            } else {
+                call.calling.clone()
+            };
+            self.signal(NetworkSignal::Ring {
+                call_id: call_id.to_string(),
+                extension: dn.to_string(),
+                caller,
+                originate,
+            });
+        }
+    }
+
+    /// The desk phone on `extension` went off-hook for `call_id`: a ringing
+    /// call is answered (one the agent was talking on is held first); a
+    /// call the agent placed goes on as it was.
+    pub fn phone_answered(&mut self, call_id: &str, extension: &str) -> Result<(), SimError> {
+        match self.phone_state(call_id, extension)? {
+            Alerting => {
+                self.hold_active_calls(extension, call_id);
+                self.connect(call_id, extension);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The desk phone hung up on `call_id` (or turned down its ringing):
+    /// as the agent's Hang up, or Reject while it rings.
+    pub fn phone_hung_up(&mut self, call_id: &str, extension: &str) -> Result<(), SimError> {
+        let state = self.phone_state(call_id, extension)?;
+        match (state, self.agent_at(extension).map(str::to_string)) {
+            (Alerting, Some(agent)) => self.reject(&agent, call_id)?,
+            _ => self.clear_party(call_id, extension, Cause::NormalClearing),
+        }
+        Ok(())
+    }
+
+    /// Keys pressed on the desk phone: sent on the call as the agent's.
+    pub fn phone_digits(
+        &mut self,
+        call_id: &str,
+        extension: &str,
+        digits: &str,
+    ) -> Result<(), SimError> {
+        let agent = self.agent_at(extension).map(str::to_string).ok_or_else(|| {
+            app::opencti::OpenCtiError::invalid_state(format!(
+                "nobody is logged in on extension {extension}"
+            ))
+        })?;
+        Ok(self.generate_digits(&agent, call_id, digits)?)
+    }
+
+    fn phone_state(&self, call_id: &str, extension: &str) -> Result<ConnectionState, SimError> {
+        self.calls
+            .get(call_id)
+            .ok_or_else(|| SimError::UnknownCall(call_id.into()))?
+            .state_of(extension)
+            .ok_or_else(|| {
+                app::opencti::OpenCtiError::invalid_state(format!(
+                    "extension {extension} is not on call {call_id}"
+                ))
+                .into()
+            })
     }
 
     /// The outside party of `call_id` in one of `states`.

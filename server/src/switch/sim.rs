@@ -120,6 +120,7 @@ impl Switch {
                 Some(Cause::NewCall),
                 NativeEvent::Delivered,
             );
+            self.ring_phone(&call_id, &to_number, false);
         } else {
             self.enqueue(&call_id);
             self.route();

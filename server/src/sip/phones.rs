@@ -1,0 +1,314 @@
+//! SIP desk phones as extensions, under third-party call control: the
+//! switch owns the calls and the panel drives them; the phone is one more
+//! party, reached by an INVITE of ours. A call that rings the extension
+//! rings the phone; the phone's answer (or the panel's Answer, through an
+//! auto-answer header) answers it; hold, transfer and conference happen in
+//! the switch's media routes while the phone's dialog stays up; either side
+//! hanging up ends the phone's part.
+
+use sipx_sip::{HeaderName, Request, Response, TransactionKey};
+
+use super::{
+    dialog::{Dialog, Direction, Party, Phase, in_dialog, tag_of, token, uri_of},
+    edge::{DialogKey, Edge, MediaJob},
+    registrar::{Register, Verdict},
+    sdp::LocalAudio,
+};
+
+/// The headers that ask a phone to answer at once: RFC 5373's
+/// `answer-after` in Call-Info (Polycom, Yealink, Grandstream, Snom,
+/// Linphone honour it) and the Alert-Info form others use.
+const AUTO_ANSWER: [(HeaderName, &str); 2] = [
+    (HeaderName::CallInfo, "answer-after=0"),
+    (HeaderName::AlertInfo, "info=alert-autoanswer"),
+];
+
+impl Edge {
+    pub(super) fn on_register(&mut self, key: &TransactionKey, request: &Request) {
+        let value = |name: &HeaderName| {
+            request
+                .headers
+                .value(name)
+                .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+        };
+        let to = value(&HeaderName::To).unwrap_or_default();
+        let extension = sipx_sip::Uri::parse(bytes::Bytes::from(uri_of(&to)))
+            .ok()
+            .and_then(|u| u.decoded_user())
+            .map(|u| String::from_utf8_lossy(&u).to_string())
+            .unwrap_or_default();
+        let contact = value(&HeaderName::Contact);
+        let expires = contact
+            .as_deref()
+            .and_then(|c| {
+                c.split(';')
+                    .find_map(|p| p.trim().strip_prefix("expires=").map(str::to_string))
+            })
+            .or_else(|| value(&HeaderName::Expires))
+            .and_then(|e| e.trim().parse().ok());
+        let authorization = value(&HeaderName::Authorization);
+        let Some(peer) = self.peers.get(key).copied() else {
+            return;
+        };
+        let verdict = self.registrar.register(Register {
+            extension: &extension,
+            authorization: authorization.as_deref(),
+            contact: contact.as_deref().filter(|c| c.trim() != "*").map(uri_of),
+            expires,
+            peer,
+        });
+        match verdict {
+            Verdict::Unknown => {
+                tracing::info!("REGISTER for {extension:?}, which is no desk phone: 404");
+                self.respond(key, request, 404, "Not Found", None, &[], None);
+            }
+            Verdict::Challenge(challenge) => {
+                self.respond(
+                    key,
+                    request,
+                    401,
+                    "Unauthorized",
+                    Some(&token()),
+                    &[(HeaderName::WwwAuthenticate, challenge)],
+                    None,
+                );
+            }
+            Verdict::Refused => {
+                tracing::warn!("desk phone {extension}: wrong credentials from {}", peer.addr);
+                self.respond(key, request, 403, "Forbidden", Some(&token()), &[], None);
+            }
+            Verdict::Registered(seconds) => {
+                tracing::info!(
+                    "desk phone {extension} {} at {}",
+                    if seconds > 0 { "registered" } else { "unregistered" },
+                    peer.addr
+                );
+                let mut headers = vec![(HeaderName::Expires, seconds.to_string())];
+                if let Some(contact) = contact.filter(|_| seconds > 0) {
+                    headers.push((
+                        HeaderName::Contact,
+                        format!("<{}>;expires={seconds}", uri_of(&contact)),
+                    ));
+                }
+                self.respond(key, request, 200, "OK", Some(&token()), &headers, None);
+            }
+        }
+    }
+
+    /// Rings the desk phone on `extension` for `call_id` (for a call the
+    /// agent places, the phone goes off-hook first: at once if it answers
+    /// on request).
+    pub(super) fn ring(&mut self, call_id: &str, extension: &str, caller: &str, originate: bool) {
+        let auto_answer = originate
+            && self
+                .registrar
+                .phone(extension)
+                .is_some_and(|p| p.auto_answer);
+        self.invite_phone(call_id, extension, caller, auto_answer);
+    }
+
+    fn invite_phone(&mut self, call_id: &str, extension: &str, caller: &str, auto_answer: bool) {
+        let Some(binding) = self.registrar.binding(extension).cloned() else {
+            tracing::warn!(
+                call = call_id,
+                "desk phone {extension} is not registered: it cannot ring"
+            );
+            return;
+        };
+        let audio = match LocalAudio::bind(self.media_ip) {
+            Ok(audio) => audio,
+            Err(err) => {
+                tracing::warn!("no RTP port for desk phone {extension}: {err}");
+                return;
+            }
+        };
+        self.sessions += 1;
+        let offer = audio.offer(self.sessions);
+        let local = format!("<sip:{caller}@{}>;tag={}", self.host, token());
+        let remote = format!("<sip:{extension}@{}>", self.host);
+        let sip_call_id = format!("{}@{}", token(), self.host);
+        let peer = binding.peer;
+        let Some(mut invite) = in_dialog(
+            sipx_sip::Method::Invite,
+            &binding.contact,
+            self.via(peer),
+            &local,
+            &remote,
+            &sip_call_id,
+            1,
+            &self.contact(peer),
+        ) else {
+            tracing::warn!("cannot build an INVITE to desk phone {extension}");
+            return;
+        };
+        let mut headers = vec![(HeaderName::ContentType, "application/sdp".to_string())];
+        if auto_answer {
+            headers.extend(AUTO_ANSWER.iter().map(|(name, param)| {
+                let value = match name {
+                    HeaderName::CallInfo => format!("<sip:{}>;{param}", self.host),
+                    _ => format!("<http://127.0.0.1/>;{param}"),
+                };
+                (name.clone(), value)
+            }));
+        }
+        for (name, value) in headers {
+            if let Ok(header) = sipx_sip::Header::build(name, value) {
+                invite.headers.push(header);
+            }
+        }
+        invite.headers.remove_all(&HeaderName::ContentLength);
+        if let Ok(length) = sipx_sip::Header::build(HeaderName::ContentLength, offer.len().to_string()) {
+            invite.headers.push(length);
+        }
+        invite.set_body(bytes::Bytes::from(offer.clone()));
+        let Some(invite_key) = self.send_request(invite.clone(), peer) else {
+            return;
+        };
+        // A second INVITE for the same call (the panel's Answer) replaces
+        // the first, which was cancelled.
+        self.insert_dialog(Dialog {
+            call_id: call_id.to_string(),
+            dn: extension.to_string(),
+            direction: Direction::Outbound,
+            party: Party::Phone,
+            phase: Phase::Early,
+            sip_call_id,
+            peer,
+            local,
+            remote,
+            remote_target: binding.contact,
+            local_cseq: 1,
+            invite,
+            invite_key,
+            local_sdp: Some(offer),
+            agreed: None,
+            offered: Some(audio),
+            unacknowledged: None,
+            authenticated: false,
+            alerted: false,
+        });
+    }
+
+    /// The agent pressed Answer: the ringing INVITE is cancelled and the
+    /// phone asked again, to answer at once.
+    pub(super) fn answer_phone(&mut self, call_id: &str, extension: &str) {
+        let key = (call_id.to_string(), extension.to_string());
+        let Some(dialog) = self.dialogs.get(&key) else {
+            tracing::info!(call = call_id, "Answer for desk phone {extension}, which was not rung");
+            return;
+        };
+        if dialog.phase != Phase::Early {
+            return;
+        }
+        let caller = uri_of(&dialog.local);
+        let caller = caller
+            .strip_prefix("sip:")
+            .and_then(|c| c.split('@').next())
+            .unwrap_or_default()
+            .to_string();
+        self.cancel_outbound(&key);
+        self.invite_phone(call_id, extension, &caller, true);
+    }
+
+    /// The phone's answer to our INVITE.
+    pub(super) fn on_phone_response(&mut self, key: &DialogKey, response: &Response) {
+        let code = response.status.code();
+        if code < 200 {
+            return;
+        }
+        if code >= 300 {
+            tracing::info!(call = %key.0, "desk phone {} declined: {code}", key.1);
+            self.remove_dialog(key);
+            let _ = self.hub.phone_hung_up(&key.0, &key.1);
+            return;
+        }
+        let Some(dialog) = self.dialogs.get_mut(key) else {
+            return;
+        };
+        if dialog.phase == Phase::Confirmed {
+            self.acknowledge(key);
+            return;
+        }
+        dialog.phase = Phase::Confirmed;
+        if let Some(to) = response.headers.value(&HeaderName::To) {
+            dialog.remote = String::from_utf8_lossy(&to).trim().to_string();
+        }
+        if let Some(contact) = response.headers.value(&HeaderName::Contact) {
+            dialog.remote_target = uri_of(String::from_utf8_lossy(&contact).trim());
+        }
+        let audio = dialog.offered.take();
+        let endpoint = dialog.endpoint();
+        self.acknowledge(key);
+        let answer = String::from_utf8_lossy(response.body()).to_string();
+        let (digits, pressed) = tokio::sync::mpsc::unbounded_channel();
+        match audio.map(|a| a.accept(&answer, digits)) {
+            Some(Ok(link)) => {
+                self.forward_phone_digits(key, pressed);
+                self.jobs.push(MediaJob::Attach(endpoint, link));
+            }
+            _ => tracing::info!(call = %key.0, "desk phone {}: no usable audio", key.1),
+        }
+        if let Err(err) = self.hub.phone_answered(&key.0, &key.1) {
+            tracing::info!(call = %key.0, "desk phone {} answered a call that is gone: {err}", key.1);
+            self.hang_up_dialog(key);
+        }
+    }
+
+    /// Keys pressed on the phone are the agent's DTMF on the call.
+    fn forward_phone_digits(
+        &self,
+        key: &DialogKey,
+        mut pressed: tokio::sync::mpsc::UnboundedReceiver<char>,
+    ) {
+        let hub = self.hub.clone();
+        let (call_id, extension) = key.clone();
+        tokio::spawn(async move {
+            while let Some(digit) = pressed.recv().await {
+                if let Err(err) = hub.phone_digits(&call_id, &extension, &digit.to_string()) {
+                    tracing::debug!("desk phone digit {digit} on {call_id}: {err}");
+                }
+            }
+        });
+    }
+
+    /// A 2xx for a dialog we gave up (the phone answered as our CANCEL
+    /// crossed it): it is ACKed and hung up at once (RFC 3261 §15).
+    pub(super) fn refuse_late_answer(&mut self, response: &Response, peer: super::transport::Peer) {
+        let value = |name: &HeaderName| {
+            response
+                .headers
+                .value(name)
+                .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+        };
+        let (Some(from), Some(to), Some(call_id), Some(cseq)) = (
+            value(&HeaderName::From),
+            value(&HeaderName::To),
+            value(&HeaderName::CallId),
+            response.headers.typed::<sipx_sip::CSeq>().and_then(Result::ok),
+        ) else {
+            return;
+        };
+        if tag_of(&to).is_none() {
+            return;
+        }
+        let target = value(&HeaderName::Contact)
+            .map(|c| uri_of(&c))
+            .unwrap_or_else(|| uri_of(&to));
+        let contact = self.contact(peer);
+        for (method, number) in [
+            (sipx_sip::Method::Ack, cseq.sequence),
+            (sipx_sip::Method::Bye, cseq.sequence + 1),
+        ] {
+            let via = self.via(peer);
+            if let Some(request) =
+                in_dialog(method.clone(), &target, via, &from, &to, &call_id, number, &contact)
+            {
+                if method == sipx_sip::Method::Ack {
+                    self.transport.send(peer, &sipx_sip::Message::Request(request));
+                } else {
+                    self.send_request(request, peer);
+                }
+            }
+        }
+    }
+}
