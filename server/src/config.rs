@@ -232,10 +232,12 @@ impl ServeArgs {
         }
         config.trunk = self.sip_trunk.is_some();
         if self.sip_addr.is_none() && !config.sip_phones.is_empty() {
-            tracing::warn!(
-                "SIP phones are configured but the SIP edge is off (--sip-addr): \
-                 their extensions work as softphones"
-            );
+            if self.config.is_some() {
+                tracing::warn!(
+                    "SIP phones are configured but the SIP edge is off (--sip-addr): \
+                     their extensions work as softphones"
+                );
+            }
             config.sip_phones.clear();
         }
         config.validate()?;
@@ -351,8 +353,16 @@ mod tests {
         let cli = Cli::try_parse_from(["server"]).unwrap();
         assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:3000");
         assert!(cli.serve.allowed_origins.is_empty());
-        assert_eq!(cli.serve.switch_config().unwrap(), SwitchConfig::demo());
+        // The SIP edge is off, and with it the demo's desk phone.
+        assert!(cli.serve.sip_addr.is_none());
+        let mut softphones_only = SwitchConfig::demo();
+        softphones_only.sip_phones.clear();
+        assert_eq!(cli.serve.switch_config().unwrap(), softphones_only);
         assert!(cli.command.is_none());
+        let sip = Cli::try_parse_from(["server", "--sip-addr", "127.0.0.1:5060"]).unwrap();
+        assert_eq!(sip.serve.switch_config().unwrap(), SwitchConfig::demo());
+        let no_edge = Cli::try_parse_from(["server", "--sip-trunk", "sip:127.0.0.1:5070"]).unwrap();
+        assert!(no_edge.serve.sip_config([127, 0, 0, 1].into(), vec![]).is_err());
     }
 
     #[test]

@@ -76,7 +76,9 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
         Some(Command::Sim(args)) => Ok(sim_cli::run(args).await?),
         Some(Command::HashPassword) => hash_password(),
         Some(Command::SipHa1 { extension }) => {
-            let password = read_secret("sip-ha1 reads the phone's password on standard input; it got nothing")?;
+            let password = read_secret(
+                "sip-ha1 reads the phone's password on standard input; it got nothing",
+            )?;
             println!("{}", sip::registrar::ha1(&extension, &password));
             Ok(())
         }

@@ -40,8 +40,8 @@ use crate::{
     wire::{
         convert,
         native::{
-            ClientFrame, ConsultPurpose, CstaRequest, DeskPhone, NativeEvent,
-            RequestedAgentState, ResponseValue, ServerFrame, SessionInfo,
+            ClientFrame, ConsultPurpose, CstaRequest, DeskPhone, NativeEvent, RequestedAgentState,
+            ResponseValue, ServerFrame, SessionInfo,
         },
     },
 };
@@ -134,7 +134,7 @@ impl Reference {
                 attempt: 0,
                 last_heard: now(),
                 server_version: None,
-            desk_phone: None,
+                desk_phone: None,
                 handlers: vec![],
             })),
         };

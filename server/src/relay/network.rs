@@ -59,7 +59,12 @@ impl Hub {
     }
 
     /// Keys pressed on a desk phone during a call: the agent's DTMF.
-    pub fn phone_digits(&self, call_id: &str, extension: &str, digits: &str) -> Result<(), SimError> {
+    pub fn phone_digits(
+        &self,
+        call_id: &str,
+        extension: &str,
+        digits: &str,
+    ) -> Result<(), SimError> {
         self.with_switch(|s| s.phone_digits(call_id, extension, digits))
     }
 }

@@ -138,6 +138,13 @@ impl Edge {
     }
 
     fn on_inbound(&mut self, Inbound { message, peer }: Inbound) {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(
+                "SIP from {}:\n{}",
+                peer.addr,
+                String::from_utf8_lossy(&message.to_bytes())
+            );
+        }
         if let Message::Request(request) = &message
             && let Err(why) = well_formed(request)
         {

@@ -74,13 +74,20 @@ impl Edge {
                 );
             }
             Verdict::Refused => {
-                tracing::warn!("desk phone {extension}: wrong credentials from {}", peer.addr);
+                tracing::warn!(
+                    "desk phone {extension}: wrong credentials from {}",
+                    peer.addr
+                );
                 self.respond(key, request, 403, "Forbidden", Some(&token()), &[], None);
             }
             Verdict::Registered(seconds) => {
                 tracing::info!(
                     "desk phone {extension} {} at {}",
-                    if seconds > 0 { "registered" } else { "unregistered" },
+                    if seconds > 0 {
+                        "registered"
+                    } else {
+                        "unregistered"
+                    },
                     peer.addr
                 );
                 let mut headers = vec![(HeaderName::Expires, seconds.to_string())];
@@ -157,7 +164,9 @@ impl Edge {
             }
         }
         invite.headers.remove_all(&HeaderName::ContentLength);
-        if let Ok(length) = sipx_sip::Header::build(HeaderName::ContentLength, offer.len().to_string()) {
+        if let Ok(length) =
+            sipx_sip::Header::build(HeaderName::ContentLength, offer.len().to_string())
+        {
             invite.headers.push(length);
         }
         invite.set_body(bytes::Bytes::from(offer.clone()));
@@ -194,7 +203,10 @@ impl Edge {
     pub(super) fn answer_phone(&mut self, call_id: &str, extension: &str) {
         let key = (call_id.to_string(), extension.to_string());
         let Some(dialog) = self.dialogs.get(&key) else {
-            tracing::info!(call = call_id, "Answer for desk phone {extension}, which was not rung");
+            tracing::info!(
+                call = call_id,
+                "Answer for desk phone {extension}, which was not rung"
+            );
             return;
         };
         if dialog.phase != Phase::Early {
@@ -284,7 +296,10 @@ impl Edge {
             value(&HeaderName::From),
             value(&HeaderName::To),
             value(&HeaderName::CallId),
-            response.headers.typed::<sipx_sip::CSeq>().and_then(Result::ok),
+            response
+                .headers
+                .typed::<sipx_sip::CSeq>()
+                .and_then(Result::ok),
         ) else {
             return;
         };
@@ -300,11 +315,19 @@ impl Edge {
             (sipx_sip::Method::Bye, cseq.sequence + 1),
         ] {
             let via = self.via(peer);
-            if let Some(request) =
-                in_dialog(method.clone(), &target, via, &from, &to, &call_id, number, &contact)
-            {
+            if let Some(request) = in_dialog(
+                method.clone(),
+                &target,
+                via,
+                &from,
+                &to,
+                &call_id,
+                number,
+                &contact,
+            ) {
                 if method == sipx_sip::Method::Ack {
-                    self.transport.send(peer, &sipx_sip::Message::Request(request));
+                    self.transport
+                        .send(peer, &sipx_sip::Message::Request(request));
                 } else {
                     self.send_request(request, peer);
                 }

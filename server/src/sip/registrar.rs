@@ -142,7 +142,11 @@ impl Registrar {
         {
             self.nonces.remove(&oldest);
         }
-        let nonce = format!("{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
+        let nonce = format!(
+            "{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        );
         self.nonces.insert(nonce.clone(), now);
         format!(
             "Digest realm=\"{REALM}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\"{}",
@@ -256,7 +260,10 @@ mod tests {
         };
         assert!(challenge.contains("realm=\"ccp\"") && challenge.contains("qop=\"auth\""));
         let wrong = answer(&challenge, "guess");
-        assert_eq!(registrar.register(register(Some(&wrong), None)), Verdict::Refused);
+        assert_eq!(
+            registrar.register(register(Some(&wrong), None)),
+            Verdict::Refused
+        );
         assert!(registrar.binding("2005").is_none());
         let right = answer(&challenge, "secret");
         assert_eq!(
@@ -266,7 +273,10 @@ mod tests {
         );
         let binding = registrar.binding("2005").unwrap();
         assert_eq!(binding.contact, "sip:2005@192.0.2.9:5060");
-        assert_eq!(registrar.register(register(Some(&right), Some(0))), Verdict::Registered(0));
+        assert_eq!(
+            registrar.register(register(Some(&right), Some(0))),
+            Verdict::Registered(0)
+        );
         assert!(registrar.binding("2005").is_none(), "Expires: 0 unbinds");
     }
 

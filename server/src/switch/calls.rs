@@ -396,7 +396,6 @@ impl Switch {
         Ok(())
     }
 
-
     /// Holds the call and dials a consultation call about it. The new call
     /// carries the original call's data with `user_data` laid over it.
     pub fn consult(

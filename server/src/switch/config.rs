@@ -127,6 +127,10 @@ fn yes() -> bool {
     true
 }
 
+/// The digest HA1 of the demo desk phone 2005 with SIP password `demo`
+/// (`MD5("2005:ccp:demo")`).
+pub const DEMO_PHONE_HA1: &str = "0f74d881f378f97f67e0f91d0ebdd7cf";
+
 /// The Argon2id hash of `demo`, the demo agents' password.
 pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oPKSXh9cHFvp4pLadTHLUQ$oSwID3fIZvTeDv4TiNH2eExQF86oKlpp7AUoPpRPBbo";
 
@@ -134,7 +138,9 @@ impl SwitchConfig {
     /// The demo contact center: agents 1001–1004 (password `demo`) on
     /// extensions 2001–2004, queues 5000 (Sales) and 5001 (Support) served by
     /// all of them, reasons Break/Lunch/Meeting/Training, 30 s of wrap-up,
-    /// and supervisor 9001 (password `demo`).
+    /// supervisor 9001 (password `demo`), and extension 2005, a SIP desk
+    /// phone that answers on request (SIP password `demo`; with
+    /// `--sip-addr` only).
     pub fn demo() -> Self {
         let ids: Vec<String> = (1..=4).map(|n| format!("100{n}")).collect();
         Self {
@@ -149,7 +155,7 @@ impl SwitchConfig {
                     telephony_mode: TelephonyMode::Full,
                 })
                 .collect(),
-            extensions: (1..=4).map(|n| format!("200{n}")).collect(),
+            extensions: (1..=5).map(|n| format!("200{n}")).collect(),
             queues: vec![
                 QueueConfig {
                     number: "5000".into(),
@@ -178,7 +184,11 @@ impl SwitchConfig {
                 password: DEMO_PASSWORD_HASH.into(),
                 name: "Supervisor 9001".into(),
             }],
-            sip_phones: vec![],
+            sip_phones: vec![SipPhoneConfig {
+                extension: "2005".into(),
+                ha1: DEMO_PHONE_HA1.into(),
+                auto_answer: true,
+            }],
         }
     }
 
@@ -324,6 +334,11 @@ mod tests {
             .collect();
         assert_eq!(queues, [("5000", "Sales", 4), ("5001", "Support", 4)]);
         assert_eq!(demo.reason_codes, ["Break", "Lunch", "Meeting", "Training"]);
+        assert_eq!(
+            demo.sip_phones[0].ha1,
+            crate::sip::registrar::ha1("2005", "demo"),
+            "the demo desk phone's SIP password is demo"
+        );
         assert_eq!(demo.wrap_up_seconds, 30);
     }
 

@@ -29,12 +29,10 @@ impl Switch {
                     })
                     .filter_map(|p| {
                         let endpoint = match self.classify(&p.dn) {
-                            Destination::Extension(ext) if self.is_phone(&ext) => {
-                                Endpoint::Phone {
-                                    call_id: call.id.clone(),
-                                    dn: ext,
-                                }
-                            }
+                            Destination::Extension(ext) if self.is_phone(&ext) => Endpoint::Phone {
+                                call_id: call.id.clone(),
+                                dn: ext,
+                            },
                             Destination::Extension(ext) => {
                                 Endpoint::Agent(self.agent_at(&ext)?.to_string())
                             }

@@ -211,11 +211,14 @@ impl Switch {
         extension: &str,
         digits: &str,
     ) -> Result<(), SimError> {
-        let agent = self.agent_at(extension).map(str::to_string).ok_or_else(|| {
-            app::opencti::OpenCtiError::invalid_state(format!(
-                "nobody is logged in on extension {extension}"
-            ))
-        })?;
+        let agent = self
+            .agent_at(extension)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                app::opencti::OpenCtiError::invalid_state(format!(
+                    "nobody is logged in on extension {extension}"
+                ))
+            })?;
         Ok(self.generate_digits(&agent, call_id, digits)?)
     }
 

@@ -7,6 +7,7 @@ mod media_client;
 mod sip_phone;
 
 mod audio;
+mod desk_phone;
 mod drops;
 mod fuzz;
 mod languages;

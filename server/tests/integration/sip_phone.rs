@@ -172,3 +172,80 @@ impl SipPhone {
         Packet::decode(&Bytes::copy_from_slice(&buf[..n])).expect("RTP")
     }
 }
+
+impl SipPhone {
+    /// Answers `request` with `status` ("200 OK"…), our tag on To, and for
+    /// a 2xx to an INVITE our SDP.
+    pub async fn respond(&self, request: &Request, status: &str) {
+        let message = Message::Request(request.clone());
+        let mut to = header(&message, HeaderName::To);
+        if !to.contains(";tag=") {
+            to.push_str(";tag=phone");
+        }
+        let invite = request.method.as_bytes() == b"INVITE";
+        let body = if invite && status.starts_with('2') {
+            sdp(self.rtp_addr())
+        } else {
+            String::new()
+        };
+        let content_type = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
+        let text = format!(
+            "SIP/2.0 {status}\r\nVia: {via}\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {call}\r\n\
+             CSeq: {cseq}\r\nContact: <sip:phone@{me}>\r\n{content_type}Content-Length: {len}\r\n\r\n{body}",
+            via = header(&message, HeaderName::Via),
+            from = header(&message, HeaderName::From),
+            call = header(&message, HeaderName::CallId),
+            cseq = header(&message, HeaderName::CSeq),
+            me = self.addr(),
+            len = body.len(),
+        );
+        self.send(&text).await;
+    }
+
+    /// Registers as `extension` with `password`: the challenge, then the
+    /// digest answer. Returns the final status.
+    pub async fn register(&self, extension: &str, password: &str) -> u16 {
+        let attempt: u64 = rand::random();
+        let register = |cseq: u32, authorization: &str| {
+            format!(
+                "REGISTER sip:{server} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-reg-{extension}-{attempt}-{cseq}\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:{extension}@{server}>;tag=reg-{extension}\r\n\
+                 To: <sip:{extension}@{server}>\r\nCall-ID: reg-{extension}@{me}\r\nCSeq: {cseq} REGISTER\r\n\
+                 Contact: <sip:{extension}@{me}>\r\nExpires: 600\r\n{authorization}Content-Length: 0\r\n\r\n",
+                server = self.server,
+                me = self.addr(),
+            )
+        };
+        self.send(&register(1, "")).await;
+        let challenge = loop {
+            match self.receive().await.0 {
+                Message::Response(r) if r.status.code() == 401 => break r,
+                Message::Response(r) => return r.status.code(),
+                _ => {}
+            }
+        };
+        let value = header(&Message::Response(challenge), HeaderName::WwwAuthenticate);
+        let challenge =
+            sipx_sip::auth::Challenge::parse(value.as_bytes(), false).expect("a digest challenge");
+        let uri = format!("sip:{}", self.server);
+        let answer = sipx_sip::auth::respond(
+            &challenge,
+            &sipx_sip::auth::Credentials::new(extension, password),
+            "REGISTER",
+            &uri,
+            1,
+            "c0ffee",
+        );
+        self.send(&register(2, &format!("Authorization: {answer}\r\n")))
+            .await;
+        loop {
+            if let Message::Response(r) = self.receive().await.0 {
+                return r.status.code();
+            }
+        }
+    }
+}
