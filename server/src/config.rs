@@ -362,7 +362,12 @@ mod tests {
         let sip = Cli::try_parse_from(["server", "--sip-addr", "127.0.0.1:5060"]).unwrap();
         assert_eq!(sip.serve.switch_config().unwrap(), SwitchConfig::demo());
         let no_edge = Cli::try_parse_from(["server", "--sip-trunk", "sip:127.0.0.1:5070"]).unwrap();
-        assert!(no_edge.serve.sip_config([127, 0, 0, 1].into(), vec![]).is_err());
+        assert!(
+            no_edge
+                .serve
+                .sip_config([127, 0, 0, 1].into(), vec![])
+                .is_err()
+        );
     }
 
     #[test]

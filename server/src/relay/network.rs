@@ -50,6 +50,10 @@ impl Hub {
         self.with_switch(|s| s.network_digits(call_id, digits))
     }
 
+    pub fn phone_dial(&self, extension: &str, number: &str) -> Result<String, SimError> {
+        self.with_switch(|s| s.phone_dial(extension, number))
+    }
+
     pub fn phone_answered(&self, call_id: &str, extension: &str) -> Result<(), SimError> {
         self.with_switch(|s| s.phone_answered(call_id, extension))
     }

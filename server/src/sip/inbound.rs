@@ -43,6 +43,12 @@ impl Edge {
         if self.by_sip.contains_key(&sip_call_id) {
             return refuse(self, 482, "Loop Detected");
         }
+        let from = header(&request, &HeaderName::From).unwrap_or_default();
+        if let Some(extension) =
+            user_of(&uri_of(&from)).filter(|u| self.registrar.phone(u).is_some())
+        {
+            return self.on_phone_invite(key, &request, peer, &extension);
+        }
         let number = request
             .uri
             .decoded_user()
@@ -54,7 +60,6 @@ impl Edge {
             Reach::Busy => return refuse(self, 486, "Busy Here"),
             Reach::Unstaffed => return refuse(self, 480, "Temporarily Unavailable"),
         }
-        let from = header(&request, &HeaderName::From).unwrap_or_default();
         let Some(ani) = user_of(&uri_of(&from)).and_then(|u| validate::destination(&u).ok()) else {
             return refuse(self, 403, "Forbidden: the caller is not a telephone number");
         };

@@ -11,7 +11,7 @@ use sipx_sip::{HeaderName, Request, Response, TransactionKey};
 use super::{
     dialog::{Dialog, Direction, Party, Phase, in_dialog, tag_of, token, uri_of},
     edge::{DialogKey, Edge, MediaJob},
-    registrar::{Register, Verdict},
+    registrar::{Auth, Register, Verdict},
     sdp::LocalAudio,
 };
 
@@ -102,10 +102,147 @@ impl Edge {
         }
     }
 
+    /// A desk phone dials (its agent's call out, as Make call in the
+    /// panel): the INVITE must carry the phone's credentials, and the phone
+    /// is answered at once while the switch places the call.
+    pub(super) fn on_phone_invite(
+        &mut self,
+        key: &TransactionKey,
+        request: &Request,
+        peer: super::transport::Peer,
+        extension: &str,
+    ) {
+        let tag = token();
+        let refuse =
+            |edge: &mut Edge, code: u16, reason: &str, headers: &[(HeaderName, String)]| {
+                tracing::info!("desk phone {extension} dialling: {code} {reason}");
+                edge.respond(key, request, code, reason, Some(&tag), headers, None);
+            };
+        let authorization = request
+            .headers
+            .value(&HeaderName::Authorization)
+            .map(|v| String::from_utf8_lossy(&v).trim().to_string());
+        match self
+            .registrar
+            .authenticate(extension, "INVITE", authorization.as_deref())
+        {
+            Auth::Passed => {}
+            Auth::Challenge(challenge) => {
+                return refuse(
+                    self,
+                    401,
+                    "Unauthorized",
+                    &[(HeaderName::WwwAuthenticate, challenge)],
+                );
+            }
+            Auth::Refused | Auth::Unknown => return refuse(self, 403, "Forbidden", &[]),
+        }
+        let number = request
+            .uri
+            .decoded_user()
+            .map(|u| String::from_utf8_lossy(&u).to_string())
+            .unwrap_or_default();
+        let audio = match LocalAudio::bind(self.media_ip) {
+            Ok(audio) => audio,
+            Err(err) => {
+                tracing::warn!("no RTP port for desk phone {extension}: {err}");
+                return refuse(self, 503, "Service Unavailable", &[]);
+            }
+        };
+        self.sessions += 1;
+        let (digits, pressed) = tokio::sync::mpsc::unbounded_channel();
+        let offer = String::from_utf8_lossy(request.body()).to_string();
+        let (sdp, link) = match audio.answer(&offer, self.sessions, digits) {
+            Ok(agreed) => agreed,
+            Err(err) => {
+                tracing::info!("desk phone {extension} dialling: {err}");
+                return refuse(self, 488, "Not Acceptable Here", &[]);
+            }
+        };
+        let call_id = match self.hub.phone_dial(extension, &number) {
+            Ok(call_id) => call_id,
+            Err(err) => {
+                let (code, reason) = match &err {
+                    crate::switch::SimError::Refused(e)
+                        if e.err_code == app::opencti::ErrorCode::InvalidDestination =>
+                    {
+                        (404, "Not Found")
+                    }
+                    crate::switch::SimError::Refused(e)
+                        if e.err_code == app::opencti::ErrorCode::AgentNotLoggedIn =>
+                    {
+                        (480, "Temporarily Unavailable")
+                    }
+                    _ => (403, "Forbidden"),
+                };
+                tracing::info!("desk phone {extension} dialling {number:?}: {err}");
+                return refuse(self, code, reason, &[]);
+            }
+        };
+        let value = |name: &HeaderName| {
+            request
+                .headers
+                .value(name)
+                .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+                .unwrap_or_default()
+        };
+        let to = value(&HeaderName::To);
+        let from = value(&HeaderName::From);
+        let dialog_key = (call_id.clone(), extension.to_string());
+        self.insert_dialog(Dialog {
+            call_id,
+            dn: extension.to_string(),
+            direction: Direction::Inbound,
+            party: Party::Phone,
+            phase: Phase::Confirmed,
+            sip_call_id: value(&HeaderName::CallId),
+            peer,
+            local: super::dialog::with_tag(&to, &tag),
+            remote: from.clone(),
+            remote_target: request
+                .headers
+                .value(&HeaderName::Contact)
+                .map(|c| uri_of(String::from_utf8_lossy(&c).trim()))
+                .unwrap_or_else(|| uri_of(&from)),
+            local_cseq: 0,
+            invite: request.clone(),
+            invite_key: key.clone(),
+            local_sdp: Some(sdp.clone()),
+            agreed: None,
+            offered: None,
+            unacknowledged: None,
+            authenticated: true,
+            alerted: true,
+        });
+        self.forward_phone_digits(&dialog_key, pressed);
+        if let Some(dialog) = self.dialogs.get(&dialog_key) {
+            self.jobs.push(MediaJob::Attach(dialog.endpoint(), link));
+        }
+        let contact = self.contact(peer);
+        if let Some(ok) = self.respond(
+            key,
+            request,
+            200,
+            "OK",
+            Some(&tag),
+            &[(HeaderName::Contact, contact)],
+            Some(&sdp),
+        ) {
+            self.await_ack(&dialog_key, ok);
+        }
+    }
+
     /// Rings the desk phone on `extension` for `call_id` (for a call the
     /// agent places, the phone goes off-hook first: at once if it answers
     /// on request).
     pub(super) fn ring(&mut self, call_id: &str, extension: &str, caller: &str, originate: bool) {
+        if self
+            .dialogs
+            .contains_key(&(call_id.to_string(), extension.to_string()))
+        {
+            // The phone dialled this call itself: it is off-hook already.
+            return;
+        }
         let auto_answer = originate
             && self
                 .registrar

@@ -34,6 +34,15 @@ pub struct Binding {
     pub expires_at: Instant,
 }
 
+/// Whether a request from a phone carries its credentials.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Auth {
+    Unknown,
+    Challenge(String),
+    Refused,
+    Passed,
+}
+
 /// What a REGISTER gets.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -83,30 +92,44 @@ impl Registrar {
             .filter(|b| b.expires_at > Instant::now())
     }
 
-    pub fn register(&mut self, request: Register<'_>) -> Verdict {
-        let Some(phone) = self.phone(request.extension) else {
-            return Verdict::Unknown;
+    /// Checks a request's digest credentials for the phone on
+    /// `extension` (a REGISTER, or an INVITE the phone dials).
+    pub fn authenticate(
+        &mut self,
+        extension: &str,
+        method: &str,
+        authorization: Option<&str>,
+    ) -> Auth {
+        let Some(phone) = self.phone(extension) else {
+            return Auth::Unknown;
         };
         let ha1 = phone.ha1.to_ascii_lowercase();
-        let Some(credentials) = request.authorization.and_then(digest_params) else {
-            return Verdict::Challenge(self.challenge(false));
+        let Some(credentials) = authorization.and_then(digest_params) else {
+            return Auth::Challenge(self.challenge(false));
         };
         let field = |name: &str| credentials.get(name).map(String::as_str).unwrap_or("");
-        let now = Instant::now();
         let fresh = self
             .nonces
             .get(field("nonce"))
-            .is_some_and(|issued| now.duration_since(*issued) < NONCE_LIFETIME);
+            .is_some_and(|issued| issued.elapsed() < NONCE_LIFETIME);
         if !fresh {
-            return Verdict::Challenge(self.challenge(true));
+            return Auth::Challenge(self.challenge(true));
         }
-        let expected = expected_response(&ha1, "REGISTER", &credentials);
-        let matches = field("username") == request.extension
+        let expected = expected_response(&ha1, method, &credentials);
+        let matches = field("username") == extension
             && field("realm") == REALM
             && bool::from(expected.as_bytes().ct_eq(field("response").as_bytes()));
-        if !matches {
-            return Verdict::Refused;
+        if matches { Auth::Passed } else { Auth::Refused }
+    }
+
+    pub fn register(&mut self, request: Register<'_>) -> Verdict {
+        match self.authenticate(request.extension, "REGISTER", request.authorization) {
+            Auth::Unknown => return Verdict::Unknown,
+            Auth::Challenge(challenge) => return Verdict::Challenge(challenge),
+            Auth::Refused => return Verdict::Refused,
+            Auth::Passed => {}
         }
+        let now = Instant::now();
         let expires = request.expires.unwrap_or(MAX_EXPIRES);
         match request.contact {
             Some(contact) if expires > 0 => {

@@ -204,6 +204,21 @@ impl Switch {
         Ok(())
     }
 
+    /// The desk phone on `extension` dials `number`: the agent logged in
+    /// on it makes the call.
+    pub fn phone_dial(&mut self, extension: &str, number: &str) -> Result<String, SimError> {
+        let agent = self
+            .agent_at(extension)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                app::opencti::OpenCtiError::new(
+                    app::opencti::ErrorCode::AgentNotLoggedIn,
+                    format!("nobody is logged in on extension {extension}"),
+                )
+            })?;
+        Ok(self.make_call(&agent, number, None)?)
+    }
+
     /// Keys pressed on the desk phone: sent on the call as the agent's.
     pub fn phone_digits(
         &mut self,

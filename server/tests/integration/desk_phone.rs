@@ -319,3 +319,77 @@ async fn baresip_as_the_demo_desk_phone_takes_a_queue_call_with_audio() {
         "baresip took the BYE and runs on"
     );
 }
+
+#[tokio::test]
+async fn a_desk_phone_dials_with_its_credentials_and_its_agent_makes_the_call() {
+    let server = server().await;
+    let phone = phone(&server, "2001", "phone1").await;
+    let invite = |authorization: &str, branch: &str| {
+        phone
+            .invite("dial-1", "2001", "+15559990000", authorization)
+            .replace(
+                "branch=z9hG4bK-dial-1-1",
+                &format!("branch=z9hG4bK-{branch}"),
+            )
+    };
+    // Nobody logged in on 2001 yet, and no credentials: challenged first.
+    phone.send(&invite("", "d1")).await;
+    let challenge = phone.expect_status(401).await;
+    phone
+        .send(&phone.in_dialog(
+            "ACK",
+            "dial-1",
+            &header(&Message::Response(challenge.clone()), HeaderName::To),
+            1,
+            "d1",
+        ))
+        .await;
+    let value = header(&Message::Response(challenge), HeaderName::WwwAuthenticate);
+    let challenge = sipx_sip::auth::Challenge::parse(value.as_bytes(), false).unwrap();
+    let authorization = |password: &str| {
+        let answer = sipx_sip::auth::respond(
+            &challenge,
+            &sipx_sip::auth::Credentials::new("2001", password),
+            "INVITE",
+            &format!("sip:+15559990000@{}", phone.server),
+            1,
+            "feed",
+        );
+        format!("Authorization: {answer}\r\n")
+    };
+    phone.send(&invite(&authorization("wrong"), "d2")).await;
+    phone.expect_status(403).await;
+    phone.send(&invite(&authorization("phone1"), "d3")).await;
+    phone.expect_status(480).await;
+
+    let mut agent = agent_at_phone(&server, "1001", false).await;
+    phone.send(&invite(&authorization("phone1"), "d4")).await;
+    let ok = phone.expect_status(200).await;
+    assert!(String::from_utf8_lossy(ok.body()).contains("m=audio"));
+    let originated = agent
+        .expect(|e| matches!(e, NativeEvent::Originated(c) if c.device == "2001"))
+        .await;
+    let NativeEvent::Originated(call) = originated else {
+        unreachable!()
+    };
+    assert_eq!(call.call.called_device, "+15559990000");
+    let call_id = call.call.call_id;
+    let (status, _) = server
+        .post(&format!("/api/sim/calls/{call_id}/answer"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    agent.expect_call_state(&call_id, "Established").await;
+    let to = header(&Message::Response(ok), HeaderName::To);
+    phone
+        .send(&phone.in_dialog("ACK", "dial-1", &to, 1, "d4-ack"))
+        .await;
+    phone
+        .send(
+            &phone
+                .in_dialog("BYE", "dial-1", &to, 2, "d4-bye")
+                .replace("+15551230001", "2001"),
+        )
+        .await;
+    phone.expect_status(200).await;
+    agent.expect_call_state(&call_id, "Disconnected").await;
+}
