@@ -1,6 +1,7 @@
-//! Property-based fuzzing of the server's decoders of outside input that
-//! need no socket: the configuration file and the simulator API's bodies
-//! and paths (the relay's frames are fuzzed in `relay::socket::tests`).
+//! Property-based fuzzing of the server's decoders of outside input: the
+//! configuration file and the simulator API's bodies and paths (no socket
+//! needed), and SIP datagrams sent to the SIP edge's socket (the relay's
+//! frames are fuzzed in `relay::socket::tests`).
 //! Properties: nothing panics; every refusal is a clear error (an OpenCTI
 //! error with a code for HTTP, a message naming the problem for the file).
 //! `PROPTEST_CASES=100000 cargo test -p server --test integration fuzz::` runs longer.
@@ -161,4 +162,136 @@ fn simulator_and_conversation_requests_are_answered_or_refused_clearly() {
     let request = Request::get("/api/sim/calls").body(Body::empty()).unwrap();
     let response = runtime.block_on(router.oneshot(request)).unwrap();
     assert_eq!(response.status(), 200);
+}
+
+/// Well-formed SIP to mangle: each kind of request the edge reads.
+fn sip_templates() -> Vec<String> {
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+               m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+    let request = |method: &str, uri: &str, extra: &str, body: &str| {
+        format!(
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-fuzz\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:+15551230001@carrier>;tag=f\r\nTo: <sip:5000@ccp>\r\n\
+             Call-ID: fuzz-1\r\nCSeq: 1 {method}\r\nContact: <sip:+15551230001@127.0.0.1:5999>\r\n\
+             {extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    vec![
+        request(
+            "INVITE",
+            "sip:5000@ccp",
+            "Content-Type: application/sdp\r\nX-AccountId: 1\r\nUser-to-User: 6869;encoding=hex\r\n",
+            sdp,
+        ),
+        request(
+            "REGISTER",
+            "sip:ccp",
+            "Authorization: Digest username=\"2005\", realm=\"ccp\", nonce=\"n\", uri=\"sip:ccp\", response=\"r\", qop=auth, nc=00000001, cnonce=\"c\"\r\n",
+            "",
+        ),
+        request("BYE", "sip:ccp", "", ""),
+        request("CANCEL", "sip:5000@ccp", "", ""),
+        request("OPTIONS", "sip:ccp", "", ""),
+        request("ACK", "sip:ccp", "", ""),
+    ]
+}
+
+/// A SIP message mangled: arbitrary bytes, bytes of a real one changed,
+/// cut short, or one header's value replaced by anything.
+fn sip_datagram() -> impl Strategy<Value = Vec<u8>> {
+    let template = prop::sample::select(sip_templates());
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..600),
+        (
+            template.clone(),
+            prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)
+        )
+            .prop_map(|(text, edits)| {
+                let mut bytes = text.into_bytes();
+                for (at, byte) in edits {
+                    let at = at.index(bytes.len());
+                    bytes[at] = byte;
+                }
+                bytes
+            }),
+        (template.clone(), any::<prop::sample::Index>()).prop_map(|(text, cut)| {
+            let bytes = text.into_bytes();
+            bytes[..cut.index(bytes.len())].to_vec()
+        }),
+        (template, any::<prop::sample::Index>(), ".{0,40}").prop_map(|(text, line, value)| {
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            let header = 1 + line.index(lines.len().saturating_sub(8).max(1));
+            if let Some((name, _)) = lines[header].clone().split_once(':') {
+                lines[header] = format!("{name}: {value}");
+            }
+            lines.join("\r\n").into_bytes()
+        }),
+    ]
+}
+
+#[test]
+fn sip_messages_however_mangled_are_answered_or_dropped_and_the_edge_goes_on() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cli = Cli::try_parse_from([
+        "server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database",
+        "sqlite::memory:",
+        "--sip-addr",
+        "127.0.0.1:0",
+    ])
+    .unwrap();
+    let (_router, hub) = runtime
+        .block_on(server::app_router(
+            &cli.serve,
+            "127.0.0.1:3000".parse().unwrap(),
+        ))
+        .unwrap();
+    let edge = hub.sip_addr().unwrap();
+    let socket = runtime
+        .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
+        .unwrap();
+    let me = socket.local_addr().unwrap();
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    let mut runner = TestRunner::new(config());
+    runner
+        .run(&sip_datagram(), |datagram| {
+            let probes = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let probe = format!(
+                "OPTIONS sip:ccp SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-probe-{probes}\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:probe@x>;tag=p\r\nTo: <sip:ccp@x>\r\n\
+                 Call-ID: probe-{probes}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            );
+            runtime.block_on(async {
+                socket.send_to(&datagram, edge).await.unwrap();
+                socket.send_to(probe.as_bytes(), edge).await.unwrap();
+                // Everything the edge sends back before the probe's answer
+                // is well-formed SIP.
+                let mut buf = vec![0u8; 65_536];
+                loop {
+                    let (n, _) = tokio::time::timeout(
+                        std::time::Duration::from_secs(5),
+                        socket.recv_from(&mut buf),
+                    )
+                    .await
+                    .expect("the edge still answers")
+                    .unwrap();
+                    let message = sipx_sip::parse_datagram(
+                        bytes::Bytes::copy_from_slice(&buf[..n]),
+                        &sipx_sip::Limits::datagram(),
+                    );
+                    prop_assert!(message.is_ok(), "the edge sent something that is not SIP");
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    if text.contains(&format!("Call-ID: probe-{probes}")) {
+                        prop_assert!(text.starts_with("SIP/2.0 200"), "{text}");
+                        return Ok(());
+                    }
+                }
+            })
+        })
+        .unwrap();
+    // Nobody is logged in: no INVITE, mangled or not, made a call.
+    assert!(hub.sim_calls().is_empty());
 }
