@@ -45,15 +45,17 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y postgresql
 fi
 
-# openssl and curl: the HTTPS test makes a certificate and requests with
-# them (server/tests/integration/tls.rs). espeak-ng and sox: the simulated
-# customer's voice (POST /api/sim/calls/{callId}/say).
-for tool in openssl curl espeak-ng sox; do
+# Command, then the Debian package that has it. openssl and curl: the HTTPS
+# test makes a certificate and requests with them (tls.rs). espeak-ng and
+# sox: the simulated customer's voice (POST /api/sim/calls/{callId}/say).
+# sipp (sip-tester) and baresip: real SIP software against the SIP edge.
+for pair in openssl:openssl curl:curl espeak-ng:espeak-ng sox:sox sipp:sip-tester baresip:baresip; do
+  tool=${pair%%:*} package=${pair#*:}
   if ! command -v "$tool" >/dev/null 2>&1; then
-    log "installing Debian $tool"
+    log "installing Debian $package"
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get update
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "$tool"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "$package"
   fi
 done
 
