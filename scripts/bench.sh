@@ -7,7 +7,8 @@
 #   scripts/bench.sh supervisor  the supervisor view with 1,000 agents changing state (headless Chromium)
 #   scripts/bench.sh audio    the softphone: connection set-up, Answer → first audio packet, server CPU per call
 #   scripts/bench.sh voice-ai transcript → panel, the media fork's delay, the example engine's word error rate
-#   scripts/bench.sh          all six
+#   scripts/bench.sh sip      SIPp at 10 calls/s for 60 s into a queue on auto-answer: failures, set-up time, CPU
+#   scripts/bench.sh          all seven
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -45,6 +46,11 @@ voice_ai() {
   (cd end2end && node bench/voice-ai.mjs 100)
 }
 
+sip() {
+  cargo leptos build --release --split
+  (cd end2end && node --experimental-websocket bench/sip.mjs 10 60 3000 50)
+}
+
 weight() {
   cargo leptos build --release --split
   scripts/weight.sh
@@ -61,6 +67,7 @@ case "${1:-all}" in
   supervisor) supervisor ;;
   audio) audio ;;
   voice-ai) voice_ai ;;
-  all) relay; panel; weight; supervisor; audio; voice_ai ;;
-  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio|voice-ai]" >&2; exit 2 ;;
+  sip) sip ;;
+  all) relay; panel; weight; supervisor; audio; voice_ai; sip ;;
+  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio|voice-ai|sip]" >&2; exit 2 ;;
 esac

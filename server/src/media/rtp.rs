@@ -69,6 +69,9 @@ pub struct RtpLeg {
     meter: LevelMeter,
     sent: u64,
     received: u64,
+    /// Where the party's packets come from: the first source heard is the
+    /// only one taken (and answered) from then on.
+    latched: Option<SocketAddr>,
     /// Dropping it stops the reader task.
     _stop: oneshot::Sender<()>,
 }
@@ -90,19 +93,29 @@ impl RtpLeg {
             meter: LevelMeter::default(),
             sent: 0,
             received: 0,
+            latched: None,
             _stop: stop,
         }
     }
 
     /// A datagram from the party: audio to mix, or a key press. Anything
-    /// else (RTCP, another codec, garbage) is dropped. The party's audio
-    /// source becomes where it hears (symmetric RTP, for NAT).
+    /// else (RTCP, another codec, garbage) is dropped. The first source of
+    /// the party's RTP becomes where it hears (symmetric RTP, for NAT);
+    /// packets from any other source are dropped, so nobody else can speak
+    /// into the call or take its audio.
     pub fn receive(&mut self, from: SocketAddr, data: &Bytes) {
         let Ok(packet) = Packet::decode(data) else {
             return;
         };
+        match self.latched {
+            Some(source) if source != from => return,
+            Some(_) => {}
+            None => {
+                self.latched = Some(from);
+                self.link.remote = from;
+            }
+        }
         if packet.payload_type == self.link.payload_type {
-            self.link.remote = from;
             let mut samples = Vec::with_capacity(packet.payload.len());
             self.link.law.decode(&packet.payload, &mut samples);
             self.inbound.extend(samples);
@@ -241,5 +254,109 @@ async fn read(
                 Err(err) => tracing::debug!("RTP socket: {err}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn leg() -> (RtpLeg, mpsc::UnboundedReceiver<char>) {
+        let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let (digits, pressed) = mpsc::unbounded_channel();
+        let (arrivals, _) = mpsc::channel(8);
+        let link = RtpLink {
+            socket,
+            remote: "127.0.0.1:9".parse().unwrap(),
+            law: Law::Mu,
+            payload_type: 0,
+            dtmf_payload_type: Some(101),
+            digits,
+        };
+        let endpoint = Endpoint::FarEnd {
+            call_id: "C1".into(),
+            dn: "+1555".into(),
+        };
+        (RtpLeg::start(endpoint, link, arrivals), pressed)
+    }
+
+    fn audio(sequence: u16) -> Bytes {
+        Packet::new(
+            0,
+            sequence,
+            u32::from(sequence) * 160,
+            7,
+            Bytes::from(vec![0x80; 160]),
+        )
+        .encode()
+    }
+
+    #[tokio::test]
+    async fn the_first_source_is_the_party_and_nobody_else_is_heard() {
+        let (mut leg, _) = leg().await;
+        let party: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+        let intruder: SocketAddr = "192.0.2.66:4000".parse().unwrap();
+        leg.receive(party, &audio(1));
+        leg.receive(intruder, &audio(2));
+        assert!(leg.take_frame().is_some());
+        assert!(
+            leg.take_frame().is_none(),
+            "the intruder's frame was dropped"
+        );
+        assert_eq!(leg.link.remote, party, "the party hears the switch");
+    }
+
+    #[tokio::test]
+    async fn a_key_press_is_reported_once_and_late_audio_is_bounded() {
+        let (mut leg, mut pressed) = leg().await;
+        let party: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+        for (i, tone) in dtmf::tone(Digit::from_char('7').unwrap(), 3, 160)
+            .into_iter()
+            .enumerate()
+        {
+            let mut packet = Packet::new(101, 10 + i as u16, 5_000, 7, tone.event.encode());
+            packet.marker = i == 0;
+            leg.receive(party, &packet.encode());
+        }
+        assert_eq!(pressed.try_recv(), Ok('7'));
+        assert!(pressed.try_recv().is_err(), "the end packets are one press");
+        for n in 0..20 {
+            leg.receive(party, &audio(100 + n));
+        }
+        let mut frames = 0;
+        while leg.take_frame().is_some() {
+            frames += 1;
+        }
+        assert_eq!(
+            frames,
+            MAX_BUFFERED_SAMPLES / FRAME_SAMPLES,
+            "a burst is cut to 100 ms"
+        );
+    }
+
+    #[tokio::test]
+    async fn digits_go_out_as_telephone_events_in_place_of_audio() {
+        let (mut leg, _) = leg().await;
+        let listener = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        leg.link.remote = listener.local_addr().unwrap();
+        // A new socket is writable once the runtime has seen it.
+        leg.link.socket.writable().await.unwrap();
+        leg.send_digits("4");
+        let mut buf = [0u8; 512];
+        let mut events = vec![];
+        for _ in 0..(TONE_PACKETS + 3 + INTER_DIGIT_FRAMES + 1) {
+            leg.write(None);
+            let (n, _) = listener.recv_from(&mut buf).await.unwrap();
+            let packet = Packet::decode(&Bytes::copy_from_slice(&buf[..n])).unwrap();
+            events.push((packet.payload_type, packet.marker, packet.timestamp));
+        }
+        let tones: Vec<_> = events.iter().filter(|(pt, ..)| *pt == 101).collect();
+        assert_eq!(tones.len(), TONE_PACKETS + 3, "5 packets and 3 end packets");
+        assert!(tones[0].1, "the first is marked");
+        assert!(
+            tones.iter().all(|t| t.2 == tones[0].2),
+            "one event, one timestamp"
+        );
+        assert_eq!(events.last().unwrap().0, 0, "then audio again");
     }
 }

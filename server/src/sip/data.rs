@@ -38,7 +38,7 @@ fn user_to_user(value: &str) -> String {
     let payload = parts.next().unwrap_or_default().trim();
     let hex = parts.any(|p| p.trim().eq_ignore_ascii_case("encoding=hex"));
     if hex
-        && payload.len() % 2 == 0
+        && payload.len().is_multiple_of(2)
         && let Some(bytes) = (0..payload.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&payload[i..i + 2], 16).ok())

@@ -183,12 +183,9 @@ impl Switch {
     /// call is answered (one the agent was talking on is held first); a
     /// call the agent placed goes on as it was.
     pub fn phone_answered(&mut self, call_id: &str, extension: &str) -> Result<(), SimError> {
-        match self.phone_state(call_id, extension)? {
-            Alerting => {
-                self.hold_active_calls(extension, call_id);
-                self.connect(call_id, extension);
-            }
-            _ => {}
+        if self.phone_state(call_id, extension)? == Alerting {
+            self.hold_active_calls(extension, call_id);
+            self.connect(call_id, extension);
         }
         Ok(())
     }
