@@ -38,6 +38,7 @@ fn user_to_user(value: &str) -> String {
     let payload = parts.next().unwrap_or_default().trim();
     let hex = parts.any(|p| p.trim().eq_ignore_ascii_case("encoding=hex"));
     if hex
+        && payload.is_ascii()
         && payload.len().is_multiple_of(2)
         && let Some(bytes) = (0..payload.len())
             .step_by(2)
@@ -79,6 +80,12 @@ mod tests {
         assert_eq!(data.get("AccountId").map(String::as_str), Some("12345"));
         assert_eq!(data.get("Language").map(String::as_str), Some("es"));
         assert_eq!(data.get(UUI_KEY).map(String::as_str), Some("order=42"));
+    }
+
+    #[test]
+    fn a_user_to_user_payload_that_is_not_hex_is_kept_as_sent() {
+        let data = attached_data(&invite("User-to-User: ééé;encoding=hex\r\n"));
+        assert_eq!(data.get(UUI_KEY).map(String::as_str), Some("ééé"));
     }
 
     #[test]

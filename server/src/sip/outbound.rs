@@ -19,6 +19,21 @@ use super::{
 };
 use app::wire::native::Cause;
 
+use crate::media::rtp::RtpLink;
+
+/// What a 2xx to our INVITE brought.
+pub(super) enum Answered {
+    /// A 2xx resent: ACKed again, nothing new.
+    Resent,
+    /// The party's audio, and the keys it will press.
+    Agreed {
+        link: RtpLink,
+        digits: tokio::sync::mpsc::UnboundedReceiver<char>,
+    },
+    /// Its SDP answer cannot be used.
+    NoAudio,
+}
+
 impl Edge {
     /// Dials `number` for the switch's call `call_id` through the trunk.
     pub(super) fn dial(&mut self, call_id: &str, number: &str, calling: &str) {
@@ -163,12 +178,36 @@ impl Edge {
 
     /// The trunk's party answered: ACK, bridge the audio, connect.
     fn connect_outbound(&mut self, key: &DialogKey, response: &Response) {
+        match self.confirm(key, response) {
+            Answered::Resent => {}
+            Answered::Agreed { link, digits } => {
+                self.forward_digits(&key.0, digits);
+                if let Some(dialog) = self.dialogs.get(key) {
+                    self.jobs.push(MediaJob::Attach(dialog.endpoint(), link));
+                }
+                if let Err(err) = self.hub.network_answer(&key.0) {
+                    tracing::info!(call = %key.0, "the trunk answered a call that is gone: {err}");
+                    self.hang_up_dialog(key);
+                }
+            }
+            Answered::NoAudio => {
+                tracing::info!(call = %key.0, "the trunk's answer has no usable audio: hanging up");
+                self.hang_up_dialog(key);
+                let _ = self.hub.network_failed(&key.0, Cause::Unavailable);
+            }
+        }
+    }
+
+    /// Our INVITE's 2xx: the dialog takes the party's tag and Contact, is
+    /// ACKed, and the party's SDP answer is agreed (a resent 2xx is only
+    /// ACKed again).
+    pub(super) fn confirm(&mut self, key: &DialogKey, response: &Response) -> Answered {
         let Some(dialog) = self.dialogs.get_mut(key) else {
-            return;
+            return Answered::Resent;
         };
         if dialog.phase == Phase::Confirmed {
             self.acknowledge(key);
-            return;
+            return Answered::Resent;
         }
         dialog.phase = Phase::Confirmed;
         if let Some(to) = response.headers.value(&HeaderName::To) {
@@ -177,25 +216,13 @@ impl Edge {
         if let Some(contact) = response.headers.value(&HeaderName::Contact) {
             dialog.remote_target = uri_of(String::from_utf8_lossy(&contact).trim());
         }
-        let answer = String::from_utf8_lossy(response.body()).to_string();
         let audio = dialog.offered.take();
-        let endpoint = dialog.endpoint();
         self.acknowledge(key);
-        let (digits, call_digits) = tokio::sync::mpsc::unbounded_channel();
-        match audio.map(|a| a.accept(&answer, digits)) {
-            Some(Ok(link)) => {
-                self.forward_digits(&key.0, call_digits);
-                self.jobs.push(MediaJob::Attach(endpoint, link));
-                if let Err(err) = self.hub.network_answer(&key.0) {
-                    tracing::info!(call = %key.0, "the trunk answered a call that is gone: {err}");
-                    self.hang_up_dialog(key);
-                }
-            }
-            _ => {
-                tracing::info!(call = %key.0, "the trunk's answer has no usable audio: hanging up");
-                self.hang_up_dialog(key);
-                let _ = self.hub.network_failed(&key.0, Cause::Unavailable);
-            }
+        let answer = String::from_utf8_lossy(response.body()).to_string();
+        let (pressed, digits) = tokio::sync::mpsc::unbounded_channel();
+        match audio.map(|a| a.accept(&answer, pressed)) {
+            Some(Ok(link)) => Answered::Agreed { link, digits },
+            _ => Answered::NoAudio,
         }
     }
 

@@ -11,6 +11,7 @@ use sipx_sip::{HeaderName, Request, Response, TransactionKey};
 use super::{
     dialog::{Dialog, Direction, Party, Phase, in_dialog, tag_of, token, uri_of},
     edge::{DialogKey, Edge, MediaJob},
+    outbound::Answered,
     registrar::{Auth, Register, Verdict},
     sdp::LocalAudio,
 };
@@ -371,31 +372,17 @@ impl Edge {
             let _ = self.hub.phone_hung_up(&key.0, &key.1);
             return;
         }
-        let Some(dialog) = self.dialogs.get_mut(key) else {
-            return;
-        };
-        if dialog.phase == Phase::Confirmed {
-            self.acknowledge(key);
-            return;
-        }
-        dialog.phase = Phase::Confirmed;
-        if let Some(to) = response.headers.value(&HeaderName::To) {
-            dialog.remote = String::from_utf8_lossy(&to).trim().to_string();
-        }
-        if let Some(contact) = response.headers.value(&HeaderName::Contact) {
-            dialog.remote_target = uri_of(String::from_utf8_lossy(&contact).trim());
-        }
-        let audio = dialog.offered.take();
-        let endpoint = dialog.endpoint();
-        self.acknowledge(key);
-        let answer = String::from_utf8_lossy(response.body()).to_string();
-        let (digits, pressed) = tokio::sync::mpsc::unbounded_channel();
-        match audio.map(|a| a.accept(&answer, digits)) {
-            Some(Ok(link)) => {
-                self.forward_phone_digits(key, pressed);
-                self.jobs.push(MediaJob::Attach(endpoint, link));
+        match self.confirm(key, response) {
+            Answered::Resent => return,
+            Answered::Agreed { link, digits } => {
+                self.forward_phone_digits(key, digits);
+                if let Some(dialog) = self.dialogs.get(key) {
+                    self.jobs.push(MediaJob::Attach(dialog.endpoint(), link));
+                }
             }
-            _ => tracing::info!(call = %key.0, "desk phone {}: no usable audio", key.1),
+            Answered::NoAudio => {
+                tracing::info!(call = %key.0, "desk phone {}: no usable audio", key.1);
+            }
         }
         if let Err(err) = self.hub.phone_answered(&key.0, &key.1) {
             tracing::info!(call = %key.0, "desk phone {} answered a call that is gone: {err}", key.1);

@@ -52,6 +52,29 @@ async fn phone(server: &TestServer, extension: &str, password: &str) -> SipPhone
     phone
 }
 
+/// Waits (bounded) until the simulated caller hears something loud: the
+/// phone's voice.
+async fn caller_hears_the_phone(server: &TestServer, call_id: &str) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let level = server
+            .calls()
+            .await
+            .into_iter()
+            .find(|c| c["callId"] == call_id)
+            .and_then(|c| c["audio"]["level"].as_f64())
+            .unwrap_or(-127.0);
+        if level > -40.0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the caller hears the phone: {level}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Logs the agent in and checks the session says desk phone.
 async fn agent_at_phone(server: &TestServer, agent: &str, auto_answer: bool) -> Panel {
     let mut panel = server.panel().await;
@@ -116,24 +139,7 @@ async fn a_queue_call_rings_the_desk_phone_and_is_answered_on_it_with_audio_both
     let packet = phone.receive_rtp().await;
     assert_eq!(packet.payload_type, 0);
     phone.send_audio(server_rtp, 50).await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let heard = server
-            .calls()
-            .await
-            .into_iter()
-            .find(|c| c["callId"] == call_id)
-            .and_then(|c| c["audio"]["level"].as_f64())
-            .unwrap_or(-127.0);
-        if heard > -40.0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the caller hears the phone: {heard}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    caller_hears_the_phone(&server, &call_id).await;
 
     // Hold and retrieve happen in the switch: the phone's dialog stays.
     agent.ok(hold(&call_id)).await;
@@ -291,25 +297,7 @@ async fn baresip_as_the_demo_desk_phone_takes_a_queue_call_with_audio() {
     agent
         .expect(|e| matches!(e, NativeEvent::Established(c) if c.device == "2005"))
         .await;
-    // The caller hears the phone's 440 Hz tone.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let level = server
-            .calls()
-            .await
-            .into_iter()
-            .find(|c| c["callId"] == call_id)
-            .and_then(|c| c["audio"]["level"].as_f64())
-            .unwrap_or(-127.0);
-        if level > -40.0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the caller hears the phone: {level}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    caller_hears_the_phone(&server, &call_id).await;
     agent.ok(hang_up(&call_id)).await;
     agent
         .expect(|e| matches!(e, NativeEvent::ConnectionCleared(c) if c.call.call_id == call_id && c.device == "2005"))

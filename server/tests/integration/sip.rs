@@ -324,36 +324,6 @@ async fn trunk_server(extra: &[&str]) -> (TestServer, SipPhone) {
     (server, trunk)
 }
 
-/// The trunk answers `invite` with `status` (and our SDP for a 2xx).
-async fn reply(trunk: &SipPhone, invite: &sipx_sip::Request, status: &str, to_tag: bool) {
-    let message = Message::Request(invite.clone());
-    let mut to = header(&message, HeaderName::To);
-    if to_tag {
-        to.push_str(";tag=trunk");
-    }
-    let body = if status.starts_with('2') {
-        sdp(trunk.rtp_addr())
-    } else {
-        String::new()
-    };
-    let content_type = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/sdp\r\n"
-    };
-    let text = format!(
-        "SIP/2.0 {status}\r\nVia: {via}\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {call}\r\n\
-         CSeq: {cseq}\r\nContact: <sip:far@{me}>\r\n{content_type}Content-Length: {len}\r\n\r\n{body}",
-        via = header(&message, HeaderName::Via),
-        from = header(&message, HeaderName::From),
-        call = header(&message, HeaderName::CallId),
-        cseq = header(&message, HeaderName::CSeq),
-        me = trunk.addr(),
-        len = body.len(),
-    );
-    trunk.send(&text).await;
-}
-
 fn make_call(number: &str) -> CstaRequest {
     CstaRequest::MakeCall {
         destination: number.into(),
@@ -378,11 +348,11 @@ async fn a_call_out_goes_through_the_trunk_rings_connects_holds_and_ends_with_a_
         "{parties:?}"
     );
 
-    reply(&trunk, &invite, "180 Ringing", true).await;
+    trunk.respond(&invite, "180 Ringing").await;
     agent
         .expect(|e| matches!(e, NativeEvent::Delivered(c) if c.device == "+15559990000"))
         .await;
-    reply(&trunk, &invite, "200 OK", true).await;
+    trunk.respond(&invite, "200 OK").await;
     trunk.expect_request("ACK").await;
     agent
         .expect(|e| matches!(e, NativeEvent::Established(c) if c.device == "+15559990000"))
@@ -409,7 +379,7 @@ async fn a_trunk_that_refuses_or_never_answers_fails_the_call_with_its_cause() {
 
     let busy = agent.ok(make_call("+15550000486")).await.unwrap();
     let (invite, _) = trunk.expect_request("INVITE").await;
-    reply(&trunk, &invite, "486 Busy Here", true).await;
+    trunk.respond(&invite, "486 Busy Here").await;
     trunk.expect_request("ACK").await;
     let cleared = agent
         .expect(|e| matches!(e, NativeEvent::ConnectionCleared(c) if c.call.call_id == busy && c.device == "2001"))
@@ -470,7 +440,7 @@ async fn a_trunk_that_challenges_gets_digest_credentials_once() {
     );
     assert!(authorization.contains("realm=\"trunk\""), "{authorization}");
     assert_eq!(header(&again_message, HeaderName::CSeq), "2 INVITE");
-    reply(&trunk, &again, "200 OK", true).await;
+    trunk.respond(&again, "200 OK").await;
     trunk.expect_request("ACK").await;
     agent
         .expect(|e| matches!(e, NativeEvent::Established(c) if c.call.call_id == call_id))
