@@ -183,8 +183,8 @@ impl Media {
         .await
     }
 
-    /// Makes `endpoint` a SIP party's RTP leg (instead of a simulated far
-    /// end, or of the agent's browser for a desk phone).
+    /// Makes `endpoint` a SIP party's RTP leg: a trunk's party (instead of
+    /// a simulated far end) or a desk phone.
     pub async fn attach_rtp(&self, endpoint: Endpoint, link: RtpLink) {
         self.tell(Command::AttachRtp { endpoint, link }).await;
     }

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use super::{
     SipConfig, Trunk,
-    dialog::{Dialog, Phase, Resend},
+    dialog::{Dialog, Direction, Party, Phase, Resend, tag_of},
     transport::{Inbound, Peer, Transport},
 };
 use crate::{
@@ -343,6 +343,19 @@ impl Edge {
         Some(response)
     }
 
+    /// A 481: the request names a dialog or transaction we do not have.
+    pub fn no_dialog(&mut self, key: &TransactionKey, request: &Request) {
+        self.respond(
+            key,
+            request,
+            481,
+            "Call/Transaction Does Not Exist",
+            None,
+            &[],
+            None,
+        );
+    }
+
     /// A 400 to a request too broken for a transaction (if it can be
     /// answered at all).
     /// The headers it has are copied; the ones it lacks cannot be.
@@ -437,7 +450,7 @@ impl Edge {
                     .filter(|d| {
                         d.call_id == call_id
                             && d.phase == Phase::Confirmed
-                            && d.party == super::dialog::Party::Outside
+                            && d.party == Party::Outside
                     })
                     .map(Dialog::endpoint)
                     .collect();
@@ -456,10 +469,10 @@ impl Edge {
         };
         match (dialog.direction, dialog.phase) {
             (_, Phase::Confirmed) => self.hang_up_dialog(key),
-            (super::dialog::Direction::Inbound, Phase::Early) => {
+            (Direction::Inbound, Phase::Early) => {
                 if let Some(dialog) = self.remove_dialog(key) {
                     let (code, reason) = super::status::status_of(cause);
-                    let tag = super::dialog::tag_of(&dialog.local);
+                    let tag = tag_of(&dialog.local);
                     self.respond(
                         &dialog.invite_key,
                         &dialog.invite,
@@ -471,7 +484,7 @@ impl Edge {
                     );
                 }
             }
-            (super::dialog::Direction::Outbound, Phase::Early) => self.cancel_outbound(key),
+            (Direction::Outbound, Phase::Early) => self.cancel_outbound(key),
         }
     }
 
@@ -527,15 +540,7 @@ impl Edge {
 
     fn on_bye(&mut self, key: &TransactionKey, request: &Request) {
         let Some(dialog) = self.dialog_of(request) else {
-            self.respond(
-                key,
-                request,
-                481,
-                "Call/Transaction Does Not Exist",
-                None,
-                &[],
-                None,
-            );
+            self.no_dialog(key, request);
             return;
         };
         self.respond(key, request, 200, "OK", None, &[], None);
@@ -543,8 +548,8 @@ impl Edge {
             return;
         };
         let result = match removed.party {
-            super::dialog::Party::Outside => self.hub.network_hang_up(&dialog.0, &dialog.1),
-            super::dialog::Party::Phone => self.hub.phone_hung_up(&dialog.0, &dialog.1),
+            Party::Outside => self.hub.network_hang_up(&dialog.0, &dialog.1),
+            Party::Phone => self.hub.phone_hung_up(&dialog.0, &dialog.1),
         };
         if let Err(err) = result {
             tracing::debug!("BYE for call {}: {err}", dialog.0);
@@ -553,25 +558,17 @@ impl Edge {
 
     fn on_cancel(&mut self, key: &TransactionKey, request: &Request) {
         let early = self.dialog_of(request).filter(|k| {
-            self.dialogs.get(k).is_some_and(|d| {
-                d.phase == Phase::Early && d.direction == super::dialog::Direction::Inbound
-            })
+            self.dialogs
+                .get(k)
+                .is_some_and(|d| d.phase == Phase::Early && d.direction == Direction::Inbound)
         });
         let Some(dialog_key) = early else {
-            self.respond(
-                key,
-                request,
-                481,
-                "Call/Transaction Does Not Exist",
-                None,
-                &[],
-                None,
-            );
+            self.no_dialog(key, request);
             return;
         };
         self.respond(key, request, 200, "OK", None, &[], None);
         if let Some(dialog) = self.remove_dialog(&dialog_key) {
-            let tag = super::dialog::tag_of(&dialog.local);
+            let tag = tag_of(&dialog.local);
             self.respond(
                 &dialog.invite_key,
                 &dialog.invite,
@@ -593,7 +590,7 @@ impl Edge {
             .iter()
             .find(|(_, d)| &d.invite_key == key && d.phase == Phase::Early)
             .map(|(k, d)| (k.clone(), d.direction));
-        if let Some((dialog, super::dialog::Direction::Outbound)) = failed {
+        if let Some((dialog, Direction::Outbound)) = failed {
             tracing::info!(call = %dialog.0, "the trunk did not answer the INVITE (timer B)");
             self.remove_dialog(&dialog);
             let _ = self

@@ -129,18 +129,13 @@ impl Edge {
     /// A re-INVITE in a dialog (a hold from the caller's side, a session
     /// refresh): answered with the same SDP; the media goes on.
     fn on_reinvite(&mut self, key: &TransactionKey, request: &Request) {
-        let sdp = self
+        let dialog = self
             .dialog_of(request)
             .and_then(|k| self.dialogs.get(&k))
-            .and_then(|d| d.local_sdp.clone());
-        match sdp {
-            Some(sdp) => {
-                let contact = self.contact(
-                    self.peers
-                        .get(key)
-                        .copied()
-                        .unwrap_or(Peer::udp(std::net::SocketAddr::from(([0, 0, 0, 0], 0)))),
-                );
+            .and_then(|d| Some((d.local_sdp.clone()?, d.peer)));
+        match dialog {
+            Some((sdp, peer)) => {
+                let contact = self.contact(peer);
                 self.respond(
                     key,
                     request,
@@ -151,17 +146,7 @@ impl Edge {
                     Some(&sdp),
                 );
             }
-            None => {
-                self.respond(
-                    key,
-                    request,
-                    481,
-                    "Call/Transaction Does Not Exist",
-                    None,
-                    &[],
-                    None,
-                );
-            }
+            None => self.no_dialog(key, request),
         }
     }
 

@@ -21,6 +21,20 @@ use app::wire::native::Cause;
 
 use crate::media::rtp::RtpLink;
 
+/// Whom an INVITE of ours is for: a trunk's party or a desk phone.
+pub(super) struct Callee {
+    pub call_id: String,
+    pub dn: String,
+    pub party: Party,
+    pub peer: Peer,
+    /// The Request-URI (a number at the trunk, the phone's Contact).
+    pub target: String,
+    /// Our From and the party's To.
+    pub local: String,
+    pub remote: String,
+    pub headers: Vec<(HeaderName, String)>,
+}
+
 /// What a 2xx to our INVITE brought.
 pub(super) enum Answered {
     /// A 2xx resent: ACKed again, nothing new.
@@ -40,46 +54,66 @@ impl Edge {
         let Some(trunk) = self.trunk.clone() else {
             return;
         };
-        let audio = match LocalAudio::bind(self.media_ip) {
-            Ok(audio) => audio,
-            Err(err) => {
-                tracing::warn!("no RTP port for a call out: {err}");
-                let _ = self.hub.network_failed(call_id, Cause::Unavailable);
-                return;
-            }
-        };
-        self.sessions += 1;
-        let offer = audio.offer(self.sessions);
-        let peer = Peer::udp(trunk.addr);
         let target = format!("sip:{number}@{}", trunk.host);
-        let local = format!("<sip:{calling}@{}>;tag={}", self.host, token());
-        let remote = format!("<{target}>");
-        let sip_call_id = format!("{}@{}", token(), self.host);
-        let Some(invite) = self.invite(&target, &local, &remote, &sip_call_id, 1, &offer, None)
-        else {
-            let _ = self.hub.network_failed(call_id, Cause::InvalidNumber);
-            return;
-        };
-        let Some(invite_key) = self.send_request(invite.clone(), peer) else {
-            let _ = self.hub.network_failed(call_id, Cause::Unavailable);
-            return;
-        };
-        tracing::info!(
-            call = call_id,
-            "dialling {number} through the trunk {}",
-            trunk.host
-        );
-        self.insert_dialog(Dialog {
+        let callee = Callee {
             call_id: call_id.to_string(),
             dn: number.to_string(),
-            direction: Direction::Outbound,
             party: Party::Outside,
+            peer: Peer::udp(trunk.addr),
+            local: format!("<sip:{calling}@{}>;tag={}", self.host, token()),
+            remote: format!("<{target}>"),
+            target,
+            headers: vec![],
+        };
+        match self.invite_party(callee) {
+            Ok(()) => tracing::info!(
+                call = call_id,
+                "dialling {number} through the trunk {}",
+                trunk.host
+            ),
+            Err(cause) => {
+                let _ = self.hub.network_failed(call_id, cause);
+            }
+        }
+    }
+
+    /// Offers audio to `callee` in a new INVITE and keeps its dialog (a
+    /// second one for the same call and party replaces the first). `Err`
+    /// says why it could not go.
+    pub(super) fn invite_party(&mut self, callee: Callee) -> Result<(), Cause> {
+        let audio = LocalAudio::bind(self.media_ip).map_err(|err| {
+            tracing::warn!(call = %callee.call_id, "no RTP port for {}: {err}", callee.dn);
+            Cause::Unavailable
+        })?;
+        self.sessions += 1;
+        let offer = audio.offer(self.sessions);
+        let sip_call_id = format!("{}@{}", token(), self.host);
+        let invite = self
+            .invite(
+                callee.peer,
+                &callee.target,
+                &callee.local,
+                &callee.remote,
+                &sip_call_id,
+                1,
+                &offer,
+                &callee.headers,
+            )
+            .ok_or(Cause::InvalidNumber)?;
+        let invite_key = self
+            .send_request(invite.clone(), callee.peer)
+            .ok_or(Cause::Unavailable)?;
+        self.insert_dialog(Dialog {
+            call_id: callee.call_id,
+            dn: callee.dn,
+            direction: Direction::Outbound,
+            party: callee.party,
             phase: Phase::Early,
             sip_call_id,
-            peer,
-            local,
-            remote,
-            remote_target: target,
+            peer: callee.peer,
+            local: callee.local,
+            remote: callee.remote,
+            remote_target: callee.target,
             local_cseq: 1,
             invite,
             invite_key,
@@ -90,20 +124,22 @@ impl Edge {
             authenticated: false,
             alerted: false,
         });
+        Ok(())
     }
 
+    /// An INVITE of ours to `peer`, with `sdp` and extra `headers`.
     #[allow(clippy::too_many_arguments)]
     fn invite(
         &self,
+        peer: Peer,
         target: &str,
         local: &str,
         remote: &str,
         sip_call_id: &str,
         cseq: u32,
         sdp: &str,
-        authorization: Option<(HeaderName, String)>,
+        headers: &[(HeaderName, String)],
     ) -> Option<Request> {
-        let peer = Peer::udp(self.trunk.as_ref()?.addr);
         let mut invite = in_dialog(
             Method::Invite,
             target,
@@ -114,18 +150,14 @@ impl Edge {
             cseq,
             &self.contact(peer),
         )?;
-        if let Some((name, value)) = authorization {
+        let content_type = (HeaderName::ContentType, "application/sdp".to_string());
+        let length = (HeaderName::ContentLength, sdp.len().to_string());
+        invite.headers.remove_all(&HeaderName::ContentLength);
+        for (name, value) in headers.iter().chain([&content_type, &length]) {
             invite
                 .headers
-                .push(sipx_sip::Header::build(name, value).ok()?);
+                .push(sipx_sip::Header::build(name.clone(), value.clone()).ok()?);
         }
-        invite
-            .headers
-            .push(sipx_sip::Header::build(HeaderName::ContentType, "application/sdp").ok()?);
-        invite.headers.remove_all(&HeaderName::ContentLength);
-        invite
-            .headers
-            .push(sipx_sip::Header::build(HeaderName::ContentLength, sdp.len().to_string()).ok()?);
         invite.set_body(Bytes::from(sdp.to_string()));
         Some(invite)
     }
@@ -282,18 +314,19 @@ impl Edge {
             dialog.sip_call_id.clone(),
         );
         let sdp = dialog.local_sdp.clone().unwrap_or_default();
+        let peer = dialog.peer;
         let Some(invite) = self.invite(
+            peer,
             &target,
             &local,
             &remote,
             &call_id,
             cseq,
             &sdp,
-            Some((challenge.response_header(), value)),
+            &[(challenge.response_header(), value)],
         ) else {
             return false;
         };
-        let peer = dialog.peer;
         let Some(invite_key) = self.send_request(invite.clone(), peer) else {
             return false;
         };

@@ -11,7 +11,7 @@ use sipx_sip::{HeaderName, Request, Response, TransactionKey};
 use super::{
     dialog::{Dialog, Direction, Party, Phase, in_dialog, tag_of, token, uri_of},
     edge::{DialogKey, Edge, MediaJob},
-    outbound::Answered,
+    outbound::{Answered, Callee},
     registrar::{Auth, Register, Verdict},
     sdp::LocalAudio,
 };
@@ -260,80 +260,36 @@ impl Edge {
             );
             return;
         };
-        let audio = match LocalAudio::bind(self.media_ip) {
-            Ok(audio) => audio,
-            Err(err) => {
-                tracing::warn!("no RTP port for desk phone {extension}: {err}");
-                return;
-            }
+        let headers = if auto_answer {
+            AUTO_ANSWER
+                .iter()
+                .map(|(name, param)| {
+                    let value = match name {
+                        HeaderName::CallInfo => format!("<sip:{}>;{param}", self.host),
+                        _ => format!("<http://127.0.0.1/>;{param}"),
+                    };
+                    (name.clone(), value)
+                })
+                .collect()
+        } else {
+            vec![]
         };
-        self.sessions += 1;
-        let offer = audio.offer(self.sessions);
-        let local = format!("<sip:{caller}@{}>;tag={}", self.host, token());
-        let remote = format!("<sip:{extension}@{}>", self.host);
-        let sip_call_id = format!("{}@{}", token(), self.host);
-        let peer = binding.peer;
-        let Some(mut invite) = in_dialog(
-            sipx_sip::Method::Invite,
-            &binding.contact,
-            self.via(peer),
-            &local,
-            &remote,
-            &sip_call_id,
-            1,
-            &self.contact(peer),
-        ) else {
-            tracing::warn!("cannot build an INVITE to desk phone {extension}");
-            return;
-        };
-        let mut headers = vec![(HeaderName::ContentType, "application/sdp".to_string())];
-        if auto_answer {
-            headers.extend(AUTO_ANSWER.iter().map(|(name, param)| {
-                let value = match name {
-                    HeaderName::CallInfo => format!("<sip:{}>;{param}", self.host),
-                    _ => format!("<http://127.0.0.1/>;{param}"),
-                };
-                (name.clone(), value)
-            }));
-        }
-        for (name, value) in headers {
-            if let Ok(header) = sipx_sip::Header::build(name, value) {
-                invite.headers.push(header);
-            }
-        }
-        invite.headers.remove_all(&HeaderName::ContentLength);
-        if let Ok(length) =
-            sipx_sip::Header::build(HeaderName::ContentLength, offer.len().to_string())
-        {
-            invite.headers.push(length);
-        }
-        invite.set_body(bytes::Bytes::from(offer.clone()));
-        let Some(invite_key) = self.send_request(invite.clone(), peer) else {
-            return;
-        };
-        // A second INVITE for the same call (the panel's Answer) replaces
-        // the first, which was cancelled.
-        self.insert_dialog(Dialog {
+        let callee = Callee {
             call_id: call_id.to_string(),
             dn: extension.to_string(),
-            direction: Direction::Outbound,
             party: Party::Phone,
-            phase: Phase::Early,
-            sip_call_id,
-            peer,
-            local,
-            remote,
-            remote_target: binding.contact,
-            local_cseq: 1,
-            invite,
-            invite_key,
-            local_sdp: Some(offer),
-            agreed: None,
-            offered: Some(audio),
-            unacknowledged: None,
-            authenticated: false,
-            alerted: false,
-        });
+            peer: binding.peer,
+            target: binding.contact,
+            local: format!("<sip:{caller}@{}>;tag={}", self.host, token()),
+            remote: format!("<sip:{extension}@{}>", self.host),
+            headers,
+        };
+        if let Err(cause) = self.invite_party(callee) {
+            tracing::warn!(
+                call = call_id,
+                "desk phone {extension} cannot ring: {cause:?}"
+            );
+        }
     }
 
     /// The agent pressed Answer: the ringing INVITE is cancelled and the
