@@ -244,12 +244,14 @@ impl Engine {
     }
 
     /// Takes a new plan: peers of agents who logged out close, far ends
-    /// come and go with their calls.
+    /// come and go with their calls. RTP legs stay until the SIP edge
+    /// closes their dialog: a phone or a trunk's party is off-hook before
+    /// the plan has it on a call (a desk phone placing a call waits for
+    /// the far end's answer).
     fn follow(&mut self, plan: Arc<MediaPlan>) {
         self.peers.retain(|agent, _| plan.agents.contains(agent));
         let endpoints = plan.endpoints();
         self.far_ends.retain(|e, _| endpoints.contains(e));
-        self.legs.retain(|e, _| endpoints.contains(e));
         for endpoint in endpoints {
             if matches!(endpoint, Endpoint::FarEnd { .. })
                 && !self.far_ends.contains_key(endpoint)
@@ -321,10 +323,6 @@ impl Engine {
         }
         for (agent, slot) in &mut self.peers {
             let endpoint = Endpoint::Agent(agent.clone());
-            if self.legs.contains_key(&endpoint) {
-                slot.peer.discard_inbound();
-                continue;
-            }
             if wanted(&endpoint) {
                 if let Some(frame) = slot.peer.take_frame() {
                     said.insert(endpoint, frame);

@@ -362,11 +362,17 @@ async fn a_desk_phone_dials_with_its_credentials_and_its_agent_makes_the_call() 
     };
     assert_eq!(call.call.called_device, "+15559990000");
     let call_id = call.call.call_id;
+    // The media plan changes while the far end rings (another agent logs
+    // in): the phone's audio, up since its 200, stays.
+    let _other = server.agent("1003").await;
     let (status, _) = server
         .post(&format!("/api/sim/calls/{call_id}/answer"), json!({}))
         .await;
     assert_eq!(status, 200);
     agent.expect_call_state(&call_id, "Established").await;
+    let server_rtp = std::net::SocketAddr::new([127, 0, 0, 1].into(), audio_port(ok.body()));
+    phone.send_audio(server_rtp, 50).await;
+    caller_hears_the_phone(&server, &call_id).await;
     let to = header(&Message::Response(ok), HeaderName::To);
     phone
         .send(&phone.in_dialog("ACK", "dial-1", &to, 1, "d4-ack"))
