@@ -175,6 +175,13 @@ impl TestServer {
         res.json().await.unwrap()
     }
 
+    /// The call records (`GET /api/calls`), newest first.
+    pub async fn records(&self) -> Vec<Value> {
+        let res = self.http.get(self.url("/api/calls")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
     /// `(dn, state)` of every party of a call, as the simulator lists them.
     pub async fn parties(&self, call_id: &str) -> Vec<(String, String)> {
         let calls = self.calls().await;

@@ -30,15 +30,7 @@ async fn phone(server: &TestServer) -> SipPhone {
 async fn record(server: &TestServer, call_id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
-        let records: Vec<Value> = server
-            .http()
-            .get(server.url("/api/calls"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let records = server.records().await;
         if let Some(r) = records.into_iter().find(|r| r["callId"] == call_id) {
             return r;
         }

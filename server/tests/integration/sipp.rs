@@ -5,7 +5,6 @@
 use std::{path::PathBuf, process::Stdio, time::Duration};
 
 use app::wire::native::CstaRequest;
-use serde_json::Value;
 use tokio::process::{Child, Command};
 
 use crate::common::{PATIENCE, TestServer, answer, hang_up, hold, ready, retrieve};
@@ -145,15 +144,7 @@ async fn a_sipp_caller_who_hangs_up_while_queued_is_abandoned() {
     );
     finished(caller).await;
     wait_for("the call is recorded as abandoned", async || {
-        let records: Vec<Value> = server
-            .http()
-            .get(server.url("/api/calls"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let records = server.records().await;
         records.first().is_some_and(|r| r["outcome"] == "abandoned")
     })
     .await;
