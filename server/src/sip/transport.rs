@@ -72,9 +72,9 @@ impl Transport {
     /// Binds UDP and TCP on `addr` (the same port for both: with port 0,
     /// UDP picks it and TCP follows) and starts reading into `inbound`.
     pub async fn bind(addr: SocketAddr, inbound: mpsc::Sender<Inbound>) -> std::io::Result<Self> {
-        let udp = Arc::new(UdpSocket::bind(addr).await?);
+        let (udp, tcp) = bind_both(addr).await?;
+        let udp = Arc::new(udp);
         let local = udp.local_addr()?;
-        let tcp = TcpListener::bind(local).await?;
         let transport = Self {
             udp: udp.clone(),
             connections: Arc::default(),
@@ -107,6 +107,27 @@ impl Transport {
                     _ => tracing::debug!("SIP over TCP to {}: connection closed", peer.addr),
                 }
             }
+        }
+    }
+}
+
+/// UDP and TCP on one port. With port 0 the port UDP got may be taken for
+/// TCP (by a connection's ephemeral port): another is tried, a few times.
+async fn bind_both(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    const ATTEMPTS: usize = 16;
+    let mut attempt = 1;
+    loop {
+        let udp = UdpSocket::bind(addr).await?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(err)
+                if addr.port() == 0
+                    && err.kind() == std::io::ErrorKind::AddrInUse
+                    && attempt < ATTEMPTS =>
+            {
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
         }
     }
 }
