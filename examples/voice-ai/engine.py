@@ -67,6 +67,11 @@ class Track:
         # better (PocketSphinx's full-utterance mode).
         self.decoder = Decoder(samprate=16000, loglevel="FATAL")
         self.final_decoder = Decoder(samprate=16000, loglevel="FATAL")
+        # The final decode starts from the model's own cepstral mean every
+        # time: carried over, it would depend on what came before (the
+        # prompt's beeps, earlier words), and the same words could come out
+        # differently from one call to the next.
+        self.initial_cmn = self.final_decoder.get_cmn()
         self.utterance = bytearray()
         self.pending = array.array("h")
         self.last_interim = ""
@@ -109,6 +114,7 @@ class Track:
             return []
         # The end of the utterance.
         self.decoder.end_utt()
+        self.final_decoder.set_cmn(self.initial_cmn)
         self.final_decoder.start_utt()
         self.final_decoder.process_raw(bytes(self.utterance), full_utt=True)
         self.final_decoder.end_utt()
