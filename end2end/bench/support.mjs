@@ -13,11 +13,14 @@ export const freePort = () =>
   });
 
 /** Starts `../target/release/server` with `flags` on a free port; resolves
- * once `/healthz` answers. `stop()` ends it (also at exit). */
+ * once `/healthz` answers. `stop()` ends it (also at exit). Without a
+ * `--database` flag its database is in memory: nothing a benchmark writes
+ * lands in the repository. */
 export async function startServer(flags = [], { stderr = 'ignore' } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn('../target/release/server', ['--addr', `127.0.0.1:${port}`, '--site-root', '../target/site', ...flags], {
+  const database = flags.includes('--database') ? [] : ['--database', 'sqlite::memory:'];
+  const server = spawn('../target/release/server', ['--addr', `127.0.0.1:${port}`, '--site-root', '../target/site', ...database, ...flags], {
     stdio: ['ignore', 'ignore', stderr],
     env: { ...process.env, RUST_LOG: 'warn' },
   });

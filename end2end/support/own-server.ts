@@ -5,6 +5,8 @@ import { once } from 'node:events';
  * A panel server of a test's own, with its own flags: for tests that need
  * short timers, a database file, or to stop and start the server. Resolves
  * once `/healthz` answers (polled: the process gives no other signal).
+ * Without a `--database` flag its database is in memory: nothing a test
+ * writes lands in the repository.
  */
 export class OwnServer {
   private child?: ChildProcess;
@@ -17,7 +19,11 @@ export class OwnServer {
   async start() {
     this.child = spawn(
       '../target/release/server',
-      ['--addr', `127.0.0.1:${this.port}`, '--site-root', '../target/site', ...this.flags],
+      [
+        '--addr', `127.0.0.1:${this.port}`, '--site-root', '../target/site',
+        ...(this.flags.includes('--database') ? [] : ['--database', 'sqlite::memory:']),
+        ...this.flags,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } },
     );
     let stderr = '';

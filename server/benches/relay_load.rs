@@ -14,7 +14,7 @@
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -30,6 +30,11 @@ use axum::{
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
+
+mod support;
+use support::{
+    ServerProcess, agents_config, arg, free_port, percentile, rss_kib, scratch_dir, slope,
+};
 
 /// What one run is asked to do.
 #[derive(Clone, Copy)]
@@ -50,16 +55,13 @@ struct Figures {
     errors: u64,
     undelivered: usize,
     rss_per_session_kib: Option<f64>,
+    /// The server's RSS while the traffic ran: (seconds, KiB).
+    rss_samples: Vec<(f64, f64)>,
 }
 
 impl Figures {
     fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_ms.is_empty() {
-            return f64::NAN;
-        }
-        let mut sorted = self.latencies_ms.clone();
-        sorted.sort_by(f64::total_cmp);
-        sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+        percentile(&self.latencies_ms, p)
     }
 
     fn events_per_second(&self) -> f64 {
@@ -71,92 +73,19 @@ fn now_ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
 }
 
-fn rss_kib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// A configuration with `n` agents on extensions 100000+i, all serving
-/// queue 5000, with no wrap-up (agents are free again at once).
-fn config(n: usize) -> String {
-    let mut toml = String::from("reason_codes = [\"Break\"]\nwrap_up_seconds = 0\nextensions = [");
-    toml.push_str(
-        &(0..n)
-            .map(|i| format!("\"{}\"", 100_000 + i))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    toml.push_str("]\n");
-    let password = cheap_hash("demo");
-    for i in 0..n {
-        toml.push_str(&format!(
-            "[[agents]]\nid = \"a{i}\"\npassword = \"{password}\"\nextension = \"{}\"\n",
-            100_000 + i
-        ));
-    }
-    toml.push_str("[[queues]]\nnumber = \"5000\"\nname = \"Load\"\nagents = [");
-    toml.push_str(
-        &(0..n)
-            .map(|i| format!("\"a{i}\""))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    toml.push_str("]\n");
-    toml
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn start_server(agents: usize) -> ServerProcess {
-    let dir = std::env::temp_dir().join(format!("relay-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch_dir("relay-load");
     let path = dir.join(format!("agents-{agents}.toml"));
-    std::fs::write(&path, config(agents)).expect("config written");
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let server = ServerProcess {
-        child: Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--addr", &addr.to_string(), "--config"])
-            .arg(&path)
-            // Records go to a real SQLite file, as in production.
-            .arg("--database")
-            .arg(dir.join(format!("bench-{agents}.sqlite")))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the server starts"),
-        addr,
-    };
-    let http = reqwest::Client::new();
-    for _ in 0..600 {
-        if http
-            .get(format!("http://{addr}/healthz"))
-            .send()
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await; // polling a starting process
-    }
-    panic!("the server did not come up");
+    std::fs::write(&path, agents_config(agents)).expect("config written");
+    // Records go to a real SQLite file, as in production.
+    let database = dir.join(format!("bench-{agents}.sqlite"));
+    support::start_server(&[
+        "--config".into(),
+        path.display().to_string(),
+        "--database".into(),
+        database.display().to_string(),
+    ])
+    .await
 }
 
 /// Shared by the agents of one run.
@@ -286,6 +215,21 @@ async fn run_relay(load: Load) -> Figures {
     let interval = Duration::from_secs_f64(1.0 / load.rate);
     let mut ticker = tokio::time::interval(interval);
     let began = Instant::now();
+    // The server's memory once a second while the traffic runs.
+    let sampler = tokio::spawn(async move {
+        let mut samples = vec![];
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            match rss_kib(pid) {
+                Some(kib) => samples.push((began.elapsed().as_secs_f64(), kib)),
+                None => return samples,
+            }
+            if began.elapsed().as_secs_f64() > load.seconds {
+                return samples;
+            }
+        }
+    });
     let mut posts = Vec::with_capacity(calls);
     for _ in 0..calls {
         ticker.tick().await;
@@ -328,6 +272,7 @@ async fn run_relay(load: Load) -> Figures {
         tokio::time::sleep(Duration::from_millis(20)).await; // polling shared counters
     }
     let elapsed = began.elapsed();
+    let rss_samples = sampler.await.unwrap_or_default();
     shared.tasks.lock().unwrap().iter().for_each(|t| t.abort());
     let placed = shared.placed.lock().unwrap();
     let delivered = shared.delivered.lock().unwrap();
@@ -342,6 +287,7 @@ async fn run_relay(load: Load) -> Figures {
         elapsed,
         errors: shared.errors.load(Ordering::Relaxed),
         rss_per_session_kib,
+        rss_samples,
     }
 }
 
@@ -474,15 +420,8 @@ async fn run_baseline(load: Load, frame_bytes: usize) -> Figures {
         elapsed,
         errors: 0,
         rss_per_session_kib: None,
+        rss_samples: vec![],
     }
-}
-
-fn arg(args: &[String], name: &str, default: f64) -> f64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn main() {
@@ -525,6 +464,20 @@ fn main() {
             );
         };
         line("relay", &ours);
+        // Memory over the run, after a warm-up of a fifth of it: flat means
+        // no session, call or event leaves anything behind.
+        let warm = ours.rss_samples.len() / 5;
+        if let (Some(first), Some(last)) = (ours.rss_samples.get(warm), ours.rss_samples.last()) {
+            let per_minute = slope(&ours.rss_samples[warm..]) * 60.0;
+            println!(
+                "  server RSS after warm-up: {:.1} MiB at {:.0} s, {:.1} MiB at {:.0} s; slope {per_minute:+.1} KiB/min ({:+.3} % of RSS per minute)",
+                first.1 / 1024.0,
+                first.0,
+                last.1 / 1024.0,
+                last.0,
+                per_minute / last.1 * 100.0
+            );
+        }
         line("baseline", &base);
         let delivered = |f: &Figures| f.latencies_ms.len() as f64 / f.elapsed.as_secs_f64();
         println!(
@@ -533,16 +486,4 @@ fn main() {
             ours.percentile(0.99) / base.percentile(0.99)
         );
     });
-}
-
-/// An Argon2id hash at the lowest cost (8 KiB, one pass): the benchmark
-/// logs in thousands of agents and measures the relay, not the password
-/// check (about 30 ms each at the real cost).
-fn cheap_hash(password: &str) -> String {
-    use argon2::{Algorithm, Argon2, Params, Version, password_hash::PasswordHasher};
-    let params = Params::new(8, 1, 1, None).expect("valid Argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password(password.as_bytes())
-        .expect("hashing works")
-        .to_string()
 }

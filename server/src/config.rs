@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::{
     media::MediaConfig,
-    relay::RelayConfig,
+    relay::{RelayConfig, ReplayLimits},
     security::{
         api_key::{ApiAccess, ApiKeyError},
         tokens::TokenPolicy,
@@ -132,6 +132,17 @@ pub struct ServeArgs {
     /// Events kept per agent for replay after a reconnect.
     #[arg(long, env = "CCP_REPLAY_CAPACITY", default_value_t = 1024)]
     pub replay_capacity: usize,
+
+    /// Bytes of events kept per agent for replay after a reconnect (the
+    /// newest event is kept whatever its size).
+    #[arg(long, env = "CCP_REPLAY_AGENT_BYTES", default_value_t = 256 * 1024)]
+    pub replay_agent_bytes: usize,
+
+    /// Bytes of events kept for replay over every agent: past it the
+    /// server's oldest events go first, and a panel resuming past them gets
+    /// a fresh snapshot.
+    #[arg(long, env = "CCP_REPLAY_TOTAL_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub replay_total_bytes: usize,
 
     /// The media plane's UDP address (the softphones' audio). Default: an
     /// ephemeral port on the listen address's IP.
@@ -329,7 +340,11 @@ impl ServeArgs {
 
     pub fn relay_config(&self) -> RelayConfig {
         RelayConfig {
-            replay_capacity: self.replay_capacity,
+            replay: ReplayLimits {
+                events: self.replay_capacity,
+                agent_bytes: self.replay_agent_bytes,
+                total_bytes: self.replay_total_bytes,
+            },
             heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms.max(100)),
             heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms.max(200)),
             session_grace: Duration::from_secs(self.session_grace_seconds),

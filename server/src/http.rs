@@ -127,7 +127,14 @@ fn page_content_security_policy(policy: &SecurityHeaders) {
 /// API key, like the history API).
 async fn metrics(State(hub): State<Hub>) -> Response {
     let (snapshot, handle_times) = hub.supervisor_figures();
-    match supervisor::metrics::render(&snapshot, &handle_times, hub.media_figures()) {
+    let replay = hub.replay_figures();
+    let relay = supervisor::metrics::RelayFigures {
+        replay_events: replay.events,
+        replay_bytes: replay.bytes,
+        replay_evicted_for_total: replay.evicted_for_total,
+        logins_refused_busy: hub.logins_refused_busy(),
+    };
+    match supervisor::metrics::render(&snapshot, &handle_times, hub.media_figures(), relay) {
         Ok(text) => (
             [(header::CONTENT_TYPE, supervisor::metrics::CONTENT_TYPE)],
             text,

@@ -9,6 +9,10 @@ pub const MAX_USER_DATA_PAIRS: usize = 20;
 pub const MAX_USER_DATA_CHARS: usize = 2048;
 /// Longest number the switch dials.
 pub const MAX_DESTINATION_DIGITS: usize = 32;
+/// Longest caller ID kept for a call from outside.
+pub const MAX_CALLER_ID_CHARS: usize = 64;
+/// The caller ID of a caller who withholds their number (RFC 3323).
+pub const ANONYMOUS_CALLER: &str = "anonymous";
 /// Most DTMF digits one `sendDTMF` sends.
 pub const MAX_DTMF_DIGITS: usize = 64;
 
@@ -40,6 +44,39 @@ pub fn destination(raw: &str) -> Result<String, OpenCtiError> {
         return invalid("use digits, * and #, with + only in front");
     }
     Ok(cleaned)
+}
+
+/// Normalises the caller ID of a call from outside: a telephone number as
+/// [`destination`] cleans it, else any other name the network gave (a SIP
+/// user such as `sipp`, or [`ANONYMOUS_CALLER`]) as received. Refused only
+/// when empty, too long, or holding control characters: a customer is never
+/// turned away for what their caller ID looks like.
+pub fn caller_id(raw: &str) -> Result<String, OpenCtiError> {
+    if let Ok(number) = destination(raw) {
+        return Ok(number);
+    }
+    let raw = raw.trim();
+    let invalid = |why: &str| {
+        Err(OpenCtiError::bad_request(format!(
+            "{raw:?} is not a caller ID: {why}"
+        )))
+    };
+    if raw.is_empty() {
+        return invalid("it is empty");
+    }
+    if raw.chars().count() > MAX_CALLER_ID_CHARS {
+        return invalid("it is too long");
+    }
+    if raw.chars().any(char::is_control) {
+        return invalid("it holds control characters");
+    }
+    Ok(raw.to_string())
+}
+
+/// Whether a caller ID is a number the agent could call back; otherwise the
+/// panel shows "Private number" (withheld, or a name that is no number).
+pub fn is_callable(caller: &str) -> bool {
+    destination(caller).is_ok()
 }
 
 /// DTMF digits: `0`–`9`, `*`, `#` and `A`–`D`, at most [`MAX_DTMF_DIGITS`].
@@ -99,6 +136,20 @@ pub fn user_data(data: &UserData) -> Result<(), OpenCtiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_caller_id_is_kept_and_numbers_are_cleaned() {
+        assert_eq!(caller_id("+1 555 123-0001").unwrap(), "+15551230001");
+        assert_eq!(caller_id("sipp").unwrap(), "sipp");
+        assert_eq!(caller_id(" anonymous ").unwrap(), ANONYMOUS_CALLER);
+        assert_eq!(caller_id("Jane Doe").unwrap(), "Jane Doe");
+        for bad in ["", "  ", "a\u{0}b", "line\nbreak"] {
+            assert!(caller_id(bad).is_err(), "{bad:?}");
+        }
+        assert!(caller_id(&"x".repeat(MAX_CALLER_ID_CHARS + 1)).is_err());
+        assert!(is_callable("+15551230001"));
+        assert!(!is_callable("anonymous") && !is_callable("sipp"));
+    }
 
     #[test]
     fn destinations_are_cleaned_and_checked() {

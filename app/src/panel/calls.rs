@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-use super::state::{PanelState, duration};
+use super::{
+    state::{PanelState, duration},
+    status::caller_words,
+};
 use crate::{
     interface::{Interface, Request, request::CallOptions},
     languages::{Locale, use_locale},
@@ -235,7 +238,7 @@ fn CallCard(call_id: String) -> impl IntoView {
         <li class=move || format!("call-card {}", if ringing() { "ringing" } else if held() { "held" } else { "active" })
             data-call-id=field(|c, _| c.call_id.clone())>
             <div class="call-head">
-                <span class="call-number">{field(|c, _| c.other_dn.clone())}</span>
+                <span class="call-number">{field(|c, locale| caller_words(locale, &c.other_dn))}</span>
                 <span class="call-state">{field(|c, locale| state_label(locale, c.call_state).to_string())}</span>
                 <Show when=muted_here>
                     <span class="call-audio">{td_string!(locale, audio.muted)}</span>

@@ -7,6 +7,7 @@ use leptos_i18n::td_string;
 use super::{
     calls::type_label,
     state::{PanelState, duration, time_of_day},
+    status::caller_words,
 };
 use crate::{
     interface::{Interface, Request, request::CallOptions},
@@ -42,7 +43,9 @@ pub fn RecentCalls() -> impl IntoView {
                 <ul class="recent-list">
                     {move || recent().into_iter().map(|call| {
                         let number = call.number.clone();
-                        let label = td_string!(locale, recent.call_back_number, number = call.number.as_str());
+                        let shown = caller_words(locale, &call.number);
+                        let callable = validate::is_callable(&call.number);
+                        let label = td_string!(locale, recent.call_back_number, number = shown.as_str());
                         let (outcome_class, outcome_words) = outcome(locale, &call);
                         let class = format!("recent-item outcome-{outcome_class}");
                         let redial = move |_| {
@@ -53,12 +56,12 @@ pub fn RecentCalls() -> impl IntoView {
                         };
                         view! {
                             <li class=class>
-                                <span class="recent-number">{call.number.clone()}</span>
+                                <span class="recent-number">{shown.clone()}</span>
                                 <span class="recent-meta">
                                     <span class="timer">{time_of_day(locale, call.started)}</span> " · " {type_label(locale, call.call_type)} " · " {outcome_words} " · " <span class="timer">{duration(call.ended - call.started)}</span>
                                     {call.disposition.clone().map(|d| format!(" · {d}"))}
                                 </span>
-                                <Show when=move || interface.offered(Function::MakeCall)>
+                                <Show when=move || callable && interface.offered(Function::MakeCall)>
                                     <button class="btn btn-ghost btn-small" aria-label=label.clone() on:click=redial.clone()>{td_string!(locale, recent.call_back)}</button>
                                 </Show>
                             </li>

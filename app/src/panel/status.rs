@@ -14,6 +14,7 @@ use crate::{
     opencti::{
         events::{AgentState, LinkState},
         rules::CallState,
+        validate,
     },
     supervisor::AgentActivity,
 };
@@ -45,10 +46,21 @@ pub fn activity_words(locale: Locale, activity: AgentActivity) -> &'static str {
     }
 }
 
+/// How the panel names a caller: their number, or "Private number" for one
+/// who withheld it or whose caller ID is no number (nothing to call back).
+pub fn caller_words(locale: Locale, number: &str) -> String {
+    if validate::is_callable(number) {
+        number.to_string()
+    } else {
+        td_string!(locale, call.private_number).to_string()
+    }
+}
+
 /// The words of a notice.
 pub fn notice_words(locale: Locale, notice: &Notice) -> String {
     match notice {
         Notice::MissedCall { number } => {
+            let number = caller_words(locale, number);
             td_string!(locale, status.missed_call, number = number.as_str())
         }
         Notice::CallsEnded { count: 1 } => td_string!(locale, status.call_ended).to_string(),
@@ -75,9 +87,10 @@ pub fn notice_words(locale: Locale, notice: &Notice) -> String {
 
 /// The title and body of the desktop notification for a ringing call.
 pub fn incoming_alert(locale: Locale, number: &str) -> (&'static str, String) {
+    let number = caller_words(locale, number);
     (
         td_string!(locale, status.alert_title),
-        td_string!(locale, status.alert_body, number),
+        td_string!(locale, status.alert_body, number = number.as_str()),
     )
 }
 
@@ -102,12 +115,8 @@ pub fn StatusRegion() -> impl IntoView {
             let state = activity_words(locale, activity(s));
             match s.call_in(CallState::Alerting) {
                 Some(ringing) => {
-                    td_string!(
-                        locale,
-                        status.incoming,
-                        state,
-                        number = ringing.ani.as_str()
-                    )
+                    let number = caller_words(locale, &ringing.ani);
+                    td_string!(locale, status.incoming, state, number = number.as_str())
                 }
                 None => state.to_string(),
             }

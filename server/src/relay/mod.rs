@@ -3,16 +3,18 @@
 //! buffer per agent, answers repeated request ids from a cache, runs the
 //! switch's timers, and fans events out to every socket of the session.
 
+mod clock;
 mod network;
 mod presence;
 mod session;
+mod sign_in;
 pub mod socket;
 mod supervision;
 
 use std::{
     net::IpAddr,
     sync::{Arc, Mutex, MutexGuard, OnceLock},
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use app::{
@@ -23,8 +25,12 @@ use app::{
         SdpAnswer, ServerFrame, SessionInfo,
     },
 };
+pub use clock::Clock;
+use clock::Due;
 pub use presence::Presence;
+pub use session::{ReplayFigures, ReplayLimits};
 use session::{Sessions, Subscription};
+pub use sign_in::busy as logins_busy;
 pub use supervision::{SupervisorError, SupervisorFeed};
 use tokio::sync::{broadcast, watch};
 
@@ -32,8 +38,8 @@ use crate::{
     media::{Media, MediaError, plan::MediaPlan},
     records::{Job, Recorder, SavedSession, WriterHealth},
     security::{
-        credentials,
         login_limits::LoginLimits,
+        password_checks::PasswordChecks,
         tokens::{TokenPolicy, Tokens},
     },
     supervisor::metrics::MediaFigures,
@@ -48,8 +54,9 @@ pub type Sequenced = Arc<(u64, NativeEvent)>;
 /// Tunables of the relay.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
-    /// Events kept per agent for replay after a reconnect.
-    pub replay_capacity: usize,
+    /// What the replay buffers keep for a reconnect: events and bytes per
+    /// agent, bytes in all.
+    pub replay: ReplayLimits,
     /// Request ids remembered per agent, so a repeat is answered, not re-run.
     pub request_cache: usize,
     /// How often the server pings each socket.
@@ -64,12 +71,14 @@ pub struct RelayConfig {
     pub service_level_seconds: u64,
     /// STUN/TURN servers the softphones are told.
     pub ice_servers: Vec<IceServer>,
+    /// The hub's time: the system's, or a simulation's.
+    pub clock: Clock,
 }
 
 impl Default for RelayConfig {
     fn default() -> Self {
         Self {
-            replay_capacity: 1024,
+            replay: ReplayLimits::default(),
             request_cache: 256,
             heartbeat_interval: Duration::from_secs(4),
             heartbeat_timeout: Duration::from_secs(10),
@@ -77,6 +86,7 @@ impl Default for RelayConfig {
             tokens: TokenPolicy::default(),
             service_level_seconds: 20,
             ice_servers: vec![],
+            clock: Clock::default(),
         }
     }
 }
@@ -91,6 +101,8 @@ struct Inner {
     state: Mutex<State>,
     config: RelayConfig,
     recorder: Recorder,
+    /// The bounded workers that check passwords (Argon2id).
+    password_checks: PasswordChecks,
     /// Counts the changes of the supervisor's figures; supervisor sockets
     /// wait on it (and send at most a few snapshots a second).
     figures_changed: watch::Sender<u64>,
@@ -130,11 +142,6 @@ pub struct Attached {
 /// The server's version, reported by the reference Implementation.
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 impl Hub {
     /// The hub of `switch` (restored from storage, or new), storing records
@@ -147,7 +154,7 @@ impl Hub {
                     figures: Figures::new(switch.config(), config.service_level_seconds),
                     switch,
                     sessions: Sessions::new(
-                        config.replay_capacity,
+                        config.replay,
                         config.request_cache,
                         config.tokens,
                     ),
@@ -156,6 +163,7 @@ impl Hub {
                 }),
                 config,
                 recorder,
+                password_checks: PasswordChecks::per_core(),
                 figures_changed: watch::channel(0).0,
                 media_plan: watch::channel(Arc::default()).0,
                 media: OnceLock::new(),
@@ -208,9 +216,14 @@ impl Hub {
     pub fn supervisor_figures(&self) -> (Snapshot, HandleTimes) {
         let state = self.lock();
         (
-            state.figures.snapshot(now_ms()),
+            state.figures.snapshot(self.now_ms()),
             state.figures.handle_times.clone(),
         )
+    }
+
+    /// What the replay buffers hold now.
+    pub fn replay_figures(&self) -> ReplayFigures {
+        self.lock().sessions.replay_figures()
     }
 
     /// The record writer's figures, for `/healthz`.
@@ -224,7 +237,7 @@ impl Hub {
     /// session then waits the grace period for a panel, like any other.
     pub fn restore(&self, saved: Vec<SavedSession>) {
         let mut state = self.lock();
-        state.switch.advance_to(now_ms());
+        state.switch.advance_to(self.now_ms());
         for session in saved {
             let agent_id = session.agent.agent_id.clone();
             match state.switch.restore_agent(session.agent) {
@@ -260,7 +273,7 @@ impl Hub {
     /// and starts its timers.
     fn with_switch<T>(&self, f: impl FnOnce(&mut Switch) -> T) -> T {
         let mut state = self.lock();
-        state.switch.advance_to(now_ms());
+        state.switch.advance_to(self.now_ms());
         let result = f(&mut state.switch);
         let output = state.switch.take_output();
         self.publish(&mut state, output);
@@ -336,11 +349,22 @@ impl Hub {
     }
 
     fn schedule(&self, timer: Timer) {
+        let at = timer.at();
+        let Some(due) = self.inner.config.clock.defer(at, Due::Timer(timer)) else {
+            return;
+        };
         let hub = self.clone();
-        let delay = Duration::from_millis(timer.at().saturating_sub(now_ms()));
+        let delay = Duration::from_millis(at.saturating_sub(self.now_ms()));
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            hub.with_switch(|switch| match timer {
+            hub.fire(due);
+        });
+    }
+
+    /// Does what fell due: a switch timer, or the end of a grace period.
+    fn fire(&self, due: Due) {
+        match due {
+            Due::Timer(timer) => self.with_switch(|switch| match timer {
                 Timer::WrapUp {
                     agent_id,
                     generation,
@@ -350,8 +374,12 @@ impl Hub {
                 Timer::RingNoAnswer { call_id, offer, .. } => {
                     switch.ring_timeout_expired(&call_id, offer)
                 }
-            });
-        });
+            }),
+            Due::Grace {
+                agent_id,
+                generation,
+            } => self.expire_if_absent(&agent_id, generation),
+        }
     }
 
     /// Logs an agent in (or joins its running session) and attaches a
@@ -366,43 +394,11 @@ impl Hub {
         mode: Option<&str>,
         client: Option<IpAddr>,
     ) -> Result<Attached, OpenCtiError> {
-        let started = Instant::now();
-        let stored = {
-            let state = self.lock();
-            if let Err(locked) = state.login_limits.check(agent_id, client, started) {
-                tracing::warn!(
-                    agent = agent_id,
-                    client = ?client,
-                    retry_in = ?locked.until.saturating_duration_since(started),
-                    "login refused: locked out after repeated failures"
-                );
-                return Err(login_failed());
-            }
+        self.check_credentials(agent_id, password, client, "login", |state| {
             state.switch.password_hash(agent_id).map(str::to_string)
-        };
-        let known = stored.is_some();
-        let password = password.to_string();
-        // Argon2 takes tens of milliseconds on purpose: off the runtime's
-        // threads, and outside the switch's lock.
-        let matches =
-            tokio::task::spawn_blocking(move || credentials::verify(stored.as_deref(), &password))
-                .await
-                .unwrap_or(false);
-        if !matches {
-            let lockout = self
-                .lock()
-                .login_limits
-                .failed(agent_id, client, Instant::now());
-            tracing::warn!(
-                agent = agent_id,
-                client = ?client,
-                reason = if known { "wrong password" } else { "unknown agent" },
-                locked_out = lockout.is_some(),
-                "login failed"
-            );
-            return Err(login_failed());
-        }
-        self.lock().login_limits.succeeded(agent_id);
+        })
+        .await
+        .map_err(|refusal| refusal.error())?;
         self.join(agent_id, extension, mode)
     }
 
@@ -415,10 +411,10 @@ impl Hub {
     ) -> Result<Attached, OpenCtiError> {
         let mode = mode.map(TelephonyMode::parse).transpose()?;
         let mut state = self.lock();
-        state.switch.advance_to(now_ms());
+        state.switch.advance_to(self.now_ms());
         let info = state.switch.login(agent_id, extension, mode)?;
         let output = state.switch.take_output();
-        let token = state.sessions.open(agent_id, now_ms());
+        let token = state.sessions.open(agent_id, self.now_ms());
         self.publish(&mut state, output);
         self.save_session(&state, agent_id);
         let snapshot = state
@@ -448,7 +444,7 @@ impl Hub {
         let mut state = self.lock();
         let (agent_id, token) = state
             .sessions
-            .rotate(token, now_ms())
+            .rotate(token, self.now_ms())
             .map_err(|_| expired())?;
         let attached = self.attach(&mut state, &agent_id, &token, last_seq)?;
         self.save_session(&state, &agent_id);
@@ -498,7 +494,7 @@ impl Hub {
         if let Some(cached) = state.sessions.cached_reply(&agent_id, id) {
             return cached;
         }
-        state.switch.advance_to(now_ms());
+        state.switch.advance_to(self.now_ms());
         let outcome = state.switch.execute(&agent_id, request);
         let output = state.switch.take_output();
         self.publish(&mut state, output);

@@ -5,7 +5,7 @@
 //! the switch does for a logout, with its ringing queue calls going back to
 //! their queue.
 
-use super::{Hub, now_ms};
+use super::{Hub, clock::Due};
 
 /// A socket's hold on its session; dropping it (the socket closed or left
 /// the session) may start the grace period.
@@ -16,7 +16,8 @@ pub struct Presence {
 
 impl Drop for Presence {
     fn drop(&mut self) {
-        let absence = self.hub.lock().sessions.socket_left(&self.token, now_ms());
+        let now = self.hub.now_ms();
+        let absence = self.hub.lock().sessions.socket_left(&self.token, now);
         if let Some((agent_id, generation)) = absence {
             self.hub.start_grace(agent_id, generation);
         }
@@ -37,24 +38,32 @@ impl Hub {
     /// Ends the agent's session after the grace period, unless a socket
     /// joined it meanwhile (which changes its absence `generation`).
     pub(super) fn start_grace(&self, agent_id: String, generation: u64) {
+        let grace = self.config().session_grace;
+        let at = self.now_ms() + grace.as_millis() as u64;
+        let due = Due::Grace {
+            agent_id,
+            generation,
+        };
+        let Some(due) = self.config().clock.defer(at, due) else {
+            return;
+        };
         // A socket dropped while the runtime shuts down has nobody to tell.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
         let hub = self.clone();
-        let grace = self.config().session_grace;
         runtime.spawn(async move {
             tokio::time::sleep(grace).await;
-            hub.expire_if_absent(&agent_id, generation);
+            hub.fire(due);
         });
     }
 
-    fn expire_if_absent(&self, agent_id: &str, generation: u64) {
+    pub(super) fn expire_if_absent(&self, agent_id: &str, generation: u64) {
         let mut state = self.lock();
         if state.sessions.absence(agent_id) != Some(generation) {
             return;
         }
-        state.switch.advance_to(now_ms());
+        state.switch.advance_to(self.now_ms());
         let was_logged_in = state.switch.end_session(agent_id, "");
         let output = state.switch.take_output();
         self.publish(&mut state, output);

@@ -1,6 +1,14 @@
 //! Per-agent sessions: their tokens (one per login, see
 //! `security::tokens`), event numbering, replay buffer, live feed and the
 //! cache of answered request ids.
+//!
+//! The replay buffers are bounded three ways: events per agent, bytes per
+//! agent, and bytes over every agent ([`ReplayLimits`]). The bytes of an
+//! event are those of its JSON on the wire. Past the total, the oldest
+//! events of the whole server go first (one queue in arrival order, whose
+//! entries for events already gone are skipped and compacted away), so an
+//! agent away for hours cannot make the server hold a day of events: a
+//! resume that reaches past what is left gets a fresh snapshot.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -23,11 +31,47 @@ const FEED_CAPACITY: usize = 64;
 /// The events a socket must send before its feed, and the feed.
 pub type Subscription = (Vec<Sequenced>, broadcast::Receiver<Sequenced>);
 
+/// How much the replay buffers hold at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayLimits {
+    /// Events per agent.
+    pub events: usize,
+    /// Bytes per agent (the newest event is kept whatever its size).
+    pub agent_bytes: usize,
+    /// Bytes over every agent's buffer.
+    pub total_bytes: usize,
+}
+
+impl Default for ReplayLimits {
+    fn default() -> Self {
+        Self {
+            events: 1024,
+            agent_bytes: 256 * 1024,
+            total_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// What the replay buffers hold now (`/metrics`, the soak benchmark).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplayFigures {
+    pub events: usize,
+    pub bytes: usize,
+    /// The fullest agent's bytes.
+    pub largest_agent_bytes: usize,
+    /// Events dropped to keep within the total since start.
+    pub evicted_for_total: u64,
+}
+
 /// One logged-in agent's session, shared by all its sockets (tabs, devices).
 struct Session {
+    /// Tells this session from an earlier one of the same agent.
+    id: u64,
     /// Number of the last event; events are numbered from 1 without gaps.
     seq: u64,
-    buffer: VecDeque<Sequenced>,
+    /// The events kept for a resume, with their bytes.
+    buffer: VecDeque<(Sequenced, usize)>,
+    buffer_bytes: usize,
     feed: broadcast::Sender<Sequenced>,
     replies: HashMap<String, ServerFrame>,
     reply_order: VecDeque<String>,
@@ -39,10 +83,12 @@ struct Session {
 }
 
 impl Session {
-    fn new(seq: u64, replay_capacity: usize) -> Self {
+    fn new(id: u64, seq: u64, replay_capacity: usize) -> Self {
         Self {
+            id,
             seq,
             buffer: VecDeque::new(),
+            buffer_bytes: 0,
             // The feed only has to cover a socket's short stalls: one that
             // falls further behind catches up from `buffer`.
             feed: broadcast::channel(FEED_CAPACITY.min(replay_capacity)).0,
@@ -54,31 +100,57 @@ impl Session {
     }
 }
 
+/// A buffered event in arrival order over every session.
+struct Arrival {
+    session: u64,
+    agent_id: Arc<str>,
+    seq: u64,
+}
+
 /// Every open session, by agent id, and the tokens that open them.
 pub struct Sessions {
     by_agent: HashMap<String, Session>,
     tokens: Tokens,
-    replay_capacity: usize,
+    limits: ReplayLimits,
     request_cache: usize,
+    next_session: u64,
+    /// Every buffered event, oldest first, and some already gone (`stale`).
+    arrivals: VecDeque<Arrival>,
+    stale: usize,
+    total_bytes: usize,
+    evicted_for_total: u64,
 }
 
 impl Sessions {
-    pub fn new(replay_capacity: usize, request_cache: usize, policy: TokenPolicy) -> Self {
+    pub fn new(limits: ReplayLimits, request_cache: usize, policy: TokenPolicy) -> Self {
         Self {
             by_agent: HashMap::new(),
             tokens: Tokens::new(policy),
-            replay_capacity: replay_capacity.max(1),
+            limits: ReplayLimits {
+                events: limits.events.max(1),
+                ..limits
+            },
             request_cache: request_cache.max(1),
+            next_session: 0,
+            arrivals: VecDeque::new(),
+            stale: 0,
+            total_bytes: 0,
+            evicted_for_total: 0,
         }
+    }
+
+    fn new_session(&mut self, seq: u64) -> Session {
+        self.next_session += 1;
+        Session::new(self.next_session, seq, self.limits.events)
     }
 
     /// A new token for a login of the agent, opening its session if it has
     /// none (a second tab joins the running one with a token of its own).
     pub fn open(&mut self, agent_id: &str, now_ms: u64) -> String {
-        let capacity = self.replay_capacity;
-        self.by_agent
-            .entry(agent_id.to_string())
-            .or_insert_with(|| Session::new(0, capacity));
+        if !self.by_agent.contains_key(agent_id) {
+            let session = self.new_session(0);
+            self.by_agent.insert(agent_id.to_string(), session);
+        }
         self.tokens.issue(agent_id, now_ms, now_ms)
     }
 
@@ -89,10 +161,10 @@ impl Sessions {
         for token in tokens {
             self.tokens.restore(token);
         }
-        self.by_agent.insert(
-            agent_id.to_string(),
-            Session::new(seq, self.replay_capacity),
-        );
+        let session = self.new_session(seq);
+        if let Some(old) = self.by_agent.insert(agent_id.to_string(), session) {
+            self.forget_buffer(&old);
+        }
     }
 
     /// Swaps a valid token for a new one (a resume): returns the agent and
@@ -153,8 +225,18 @@ impl Sessions {
     /// Ends the agent's session: every token of it stops working and its
     /// sockets' feeds close.
     pub fn close(&mut self, agent_id: &str) {
-        self.by_agent.remove(agent_id);
+        if let Some(old) = self.by_agent.remove(agent_id) {
+            self.forget_buffer(&old);
+        }
         self.tokens.drop_agent(agent_id);
+    }
+
+    /// A session's buffer is gone: its bytes leave the total, its arrivals
+    /// become stale.
+    fn forget_buffer(&mut self, session: &Session) {
+        self.total_bytes -= session.buffer_bytes;
+        self.stale += session.buffer.len();
+        self.compact();
     }
 
     /// The agent whose session `token` (of a socket already attached with
@@ -169,18 +251,96 @@ impl Sessions {
     /// Numbers an event, buffers it and sends it to the agent's sockets.
     /// Events for agents without a session are dropped.
     pub fn push(&mut self, agent_id: &str, event: NativeEvent) {
-        let capacity = self.replay_capacity;
+        let limits = self.limits;
         let Some(session) = self.by_agent.get_mut(agent_id) else {
             return;
         };
         session.seq += 1;
         let item: Sequenced = Arc::new((session.seq, event));
-        if session.buffer.len() == capacity {
-            session.buffer.pop_front();
+        let bytes = wire_bytes(&item);
+        // Room in the agent's own buffer: its oldest events go first.
+        while !session.buffer.is_empty()
+            && (session.buffer.len() >= limits.events
+                || session.buffer_bytes + bytes > limits.agent_bytes)
+        {
+            if let Some((_, gone)) = session.buffer.pop_front() {
+                session.buffer_bytes -= gone;
+                self.total_bytes -= gone;
+                self.stale += 1;
+            }
         }
-        session.buffer.push_back(item.clone());
+        session.buffer.push_back((item.clone(), bytes));
+        session.buffer_bytes += bytes;
+        self.total_bytes += bytes;
+        self.arrivals.push_back(Arrival {
+            session: session.id,
+            agent_id: Arc::from(agent_id),
+            seq: item.0,
+        });
         // No receiver is fine: the buffer keeps the event for a resume.
         let _ = session.feed.send(item);
+        self.keep_within_total();
+        self.compact();
+    }
+
+    /// Drops the oldest events of the whole server until the buffers fit
+    /// the total (the newest event stays).
+    fn keep_within_total(&mut self) {
+        while self.total_bytes > self.limits.total_bytes && self.arrivals.len() > 1 {
+            let Some(oldest) = self.arrivals.pop_front() else {
+                break;
+            };
+            let session = self
+                .by_agent
+                .get_mut(&*oldest.agent_id)
+                .filter(|s| s.id == oldest.session);
+            let live = session
+                .as_ref()
+                .and_then(|s| s.buffer.front())
+                .is_some_and(|(e, _)| e.0 <= oldest.seq);
+            match session {
+                Some(session) if live => {
+                    if let Some((_, gone)) = session.buffer.pop_front() {
+                        session.buffer_bytes -= gone;
+                        self.total_bytes -= gone;
+                        self.evicted_for_total += 1;
+                    }
+                }
+                _ => self.stale = self.stale.saturating_sub(1),
+            }
+        }
+    }
+
+    /// Drops the arrivals of events already gone once they are most of the
+    /// queue (amortised: the queue stays within twice the buffered events).
+    fn compact(&mut self) {
+        if self.stale <= 1024 || self.stale * 2 <= self.arrivals.len() {
+            return;
+        }
+        let by_agent = &self.by_agent;
+        self.arrivals.retain(|a| {
+            by_agent
+                .get(&*a.agent_id)
+                .filter(|s| s.id == a.session)
+                .and_then(|s| s.buffer.front())
+                .is_some_and(|(e, _)| e.0 <= a.seq)
+        });
+        self.stale = 0;
+    }
+
+    /// What the buffers hold now.
+    pub fn replay_figures(&self) -> ReplayFigures {
+        ReplayFigures {
+            events: self.by_agent.values().map(|s| s.buffer.len()).sum(),
+            bytes: self.total_bytes,
+            largest_agent_bytes: self
+                .by_agent
+                .values()
+                .map(|s| s.buffer_bytes)
+                .max()
+                .unwrap_or(0),
+            evicted_for_total: self.evicted_for_total,
+        }
     }
 
     /// Subscribes a socket. With `last_seq` (0 means "I have nothing"), the backlog is the events after
@@ -204,13 +364,13 @@ impl Sessions {
                 )
             })?;
         let feed = session.feed.subscribe();
-        let oldest = session.buffer.front().map_or(session.seq + 1, |e| e.0);
+        let oldest = session.buffer.front().map_or(session.seq + 1, |(e, _)| e.0);
         let backlog = match last_seq {
             Some(last) if last > 0 && last <= session.seq && last + 1 >= oldest => session
                 .buffer
                 .iter()
-                .filter(|e| e.0 > last)
-                .cloned()
+                .filter(|(e, _)| e.0 > last)
+                .map(|(e, _)| e.clone())
                 .collect(),
             _ => vec![Arc::new((session.seq, NativeEvent::Snapshot(snapshot)))],
         };
@@ -235,4 +395,23 @@ impl Sessions {
             }
         }
     }
+}
+
+/// The bytes of an event's frame on the wire (its JSON), counted without
+/// building it.
+fn wire_bytes(event: &Sequenced) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, &event.1);
+    // The frame's envelope (type, seq) around the event.
+    count.0 + 32
 }

@@ -6,7 +6,7 @@
 //! checked against the supervisors' tokens only, so an agent's session
 //! token (or an agent's password at sign-in) opens no supervisor data.
 
-use std::{net::IpAddr, time::Instant};
+use std::net::IpAddr;
 
 use app::{
     opencti::{ErrorCode, OpenCtiError},
@@ -16,8 +16,8 @@ use app::{
 };
 use tokio::sync::watch;
 
-use super::{Hub, login_failed, now_ms};
-use crate::{records::Job, security::credentials};
+use super::{Hub, sign_in::Refusal};
+use crate::records::Job;
 
 /// Why a supervisor request is refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,12 +32,15 @@ pub enum SupervisorError {
     /// A supervisor's request that cannot be carried out (HTTP 400 or 409).
     #[error("{0}")]
     Refused(OpenCtiError),
+    /// Too many sign-ins being checked at once: try again (HTTP 503).
+    #[error("{0}")]
+    Busy(OpenCtiError),
 }
 
 impl SupervisorError {
     pub fn error(&self) -> &OpenCtiError {
         match self {
-            Self::SignIn(e) | Self::NotASupervisor(e) | Self::Refused(e) => e,
+            Self::SignIn(e) | Self::NotASupervisor(e) | Self::Refused(e) | Self::Busy(e) => e,
         }
     }
 }
@@ -72,46 +75,29 @@ impl Hub {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<SupervisorSession, SupervisorError> {
-        let started = Instant::now();
-        let (supervisor, agent) = {
-            let state = self.lock();
-            if state.login_limits.check(user_id, client, started).is_err() {
-                tracing::warn!(user = user_id, client = ?client, "supervisor sign-in refused: locked out");
-                return Err(SupervisorError::SignIn(login_failed()));
-            }
-            let supervisor = state
-                .switch
-                .config()
-                .supervisors
-                .iter()
-                .find(|s| s.id == user_id)
-                .map(|s| (s.password.clone(), s.name.clone()));
-            let agent = state.switch.password_hash(user_id).map(str::to_string);
-            (supervisor, agent)
-        };
-        let stored = supervisor
-            .as_ref()
-            .map(|(hash, _)| hash.clone())
-            .or_else(|| agent.clone());
-        let secret = password.to_string();
-        let matches =
-            tokio::task::spawn_blocking(move || credentials::verify(stored.as_deref(), &secret))
-                .await
-                .unwrap_or(false);
-        if !matches {
-            self.lock()
-                .login_limits
-                .failed(user_id, client, Instant::now());
-            tracing::warn!(user = user_id, client = ?client, "supervisor sign-in failed");
-            return Err(SupervisorError::SignIn(login_failed()));
-        }
+        let supervisor = self
+            .lock()
+            .switch
+            .config()
+            .supervisors
+            .iter()
+            .find(|s| s.id == user_id)
+            .map(|s| (s.password.clone(), s.name.clone()));
+        let supervisor_hash = supervisor.as_ref().map(|(hash, _)| hash.clone());
+        self.check_credentials(user_id, password, client, "supervisor sign-in", |state| {
+            supervisor_hash.or_else(|| state.switch.password_hash(user_id).map(str::to_string))
+        })
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Failed => SupervisorError::SignIn(refusal.error()),
+            Refusal::Busy => SupervisorError::Busy(refusal.error()),
+        })?;
         let mut state = self.lock();
-        state.login_limits.succeeded(user_id);
         let Some((_, name)) = supervisor else {
             tracing::warn!(agent = user_id, client = ?client, "an agent tried to sign in as a supervisor");
             return Err(not_a_supervisor(&format!("agent {user_id}")));
         };
-        let now = now_ms();
+        let now = self.now_ms();
         let token = state.supervisor_tokens.issue(user_id, now, now);
         tracing::info!(supervisor = user_id, client = ?client, "supervisor signed in");
         Ok(SupervisorSession {
@@ -129,7 +115,7 @@ impl Hub {
     /// supervisor request. An agent's session token is `NotASupervisor`.
     pub fn supervisor_of(&self, token: &str) -> Result<String, SupervisorError> {
         let state = self.lock();
-        if let Ok(id) = state.supervisor_tokens.verify(token, now_ms()) {
+        if let Ok(id) = state.supervisor_tokens.verify(token, self.now_ms()) {
             return Ok(id.to_string());
         }
         if let Some(agent) = state.sessions.agent_of(token) {
@@ -160,14 +146,14 @@ impl Hub {
 
     /// A supervisor's socket closed: its token's idle time starts.
     pub fn supervisor_left(&self, token: &str) {
-        self.lock().supervisor_tokens.socket_left(token, now_ms());
+        self.lock().supervisor_tokens.socket_left(token, self.now_ms());
     }
 
     /// The figures as a supervisor sees them.
     pub fn supervisor_snapshot(&self, token: &str) -> Result<Snapshot, SupervisorError> {
         self.supervisor_of(token)?;
         // The snapshot alone: the handle-time histogram is `/metrics`' only.
-        Ok(self.lock().figures.snapshot(now_ms()))
+        Ok(self.lock().figures.snapshot(self.now_ms()))
     }
 
     /// Carries out a supervisor's action on an agent and audits it: the
@@ -186,7 +172,7 @@ impl Hub {
         }
         let agent_id = request.agent_id.as_str();
         let mut state = self.lock();
-        state.switch.advance_to(now_ms());
+        state.switch.advance_to(self.now_ms());
         let outcome = match request.action {
             SupervisorAction::ForceNotReady => state.switch.force_not_ready(agent_id, reason),
             SupervisorAction::ForceLogout => {
@@ -207,7 +193,7 @@ impl Hub {
             state.sessions.close(agent_id);
         }
         let entry = AuditEntry {
-            at: now_ms(),
+            at: self.now_ms(),
             supervisor_id,
             action: request.action,
             agent_id: agent_id.to_string(),

@@ -5,9 +5,10 @@
 use std::sync::LazyLock;
 
 use argon2::{
-    Argon2,
-    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::{PasswordHasher, phc::PasswordHash},
 };
+use subtle::ConstantTimeEq;
 
 /// How every stored password begins.
 pub const HASH_PREFIX: &str = "$argon2id$";
@@ -58,15 +59,45 @@ pub fn check_stored(agent: &str, stored: &str) -> Result<(), CredentialError> {
 
 /// Whether `password` matches `stored`; `None` (no such agent) checks the
 /// decoy and says no, in about the same time. Slow on purpose (tens of
-/// milliseconds): call it off the async runtime's threads.
+/// milliseconds): call it off the async runtime's threads, or better through
+/// [`super::password_checks::PasswordChecks`], which bounds how many run.
 pub fn verify(stored: Option<&str>, password: &str) -> bool {
+    verify_in(stored, password, &mut Vec::new())
+}
+
+/// [`verify`] with Argon2's working memory (19 MiB at the default cost) in
+/// `memory`, grown as the hash's cost asks and kept by the caller for the
+/// next check: a worker that checks many passwords allocates it once, so
+/// memory does not pile up in the allocator's per-thread arenas.
+pub fn verify_in(stored: Option<&str>, password: &str, memory: &mut Vec<Block>) -> bool {
     let known = stored.is_some();
     let Ok(hash) = PasswordHash::new(stored.unwrap_or(&DECOY_HASH)) else {
         return false;
     };
-    let matches = Argon2::default()
-        .verify_password(password.as_bytes(), &hash)
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
+        return false;
+    };
+    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&hash) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::new());
+    }
+    let mut output = [0u8; 64];
+    let Some(output) = output.get_mut(..expected.len()) else {
+        return false;
+    };
+    let hashed = Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, output, &mut memory[..blocks])
         .is_ok();
+    let matches = hashed && bool::from(output.ct_eq(expected.as_bytes()));
     known && matches
 }
 
@@ -95,6 +126,27 @@ mod tests {
             Err(CredentialError::Malformed { .. })
         ));
         assert!(!verify(Some("$argon2id$v=19$garbage"), "demo"));
+    }
+
+    #[test]
+    fn one_buffer_serves_hashes_of_any_cost() {
+        let cheap = {
+            let params = Params::new(8, 1, 1, None).unwrap();
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"demo")
+                .unwrap()
+                .to_string()
+        };
+        let dear = hash_password("demo").unwrap();
+        let mut memory = Vec::new();
+        assert!(verify_in(Some(&cheap), "demo", &mut memory));
+        assert!(verify_in(Some(&dear), "demo", &mut memory));
+        let grown = memory.len();
+        assert_eq!(grown, 19 * 1024, "the default cost's blocks, once");
+        assert!(verify_in(Some(&cheap), "demo", &mut memory));
+        assert!(!verify_in(Some(&cheap), "demO", &mut memory));
+        assert!(!verify_in(Some(&dear), "", &mut memory));
+        assert_eq!(memory.len(), grown, "reused, not grown again");
     }
 
     #[test]

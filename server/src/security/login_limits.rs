@@ -6,6 +6,12 @@
 //! [`MAX_LOCKOUT`]. A locked-out login is refused before its password is
 //! checked, with the same answer as a wrong password.
 //!
+//! An attempt counts from the moment it arrives, not when its password check
+//! ends ([`LoginLimits::begin`]): checks in flight count as failures until
+//! they are known, so a burst of concurrent guesses cannot all pass the
+//! limit before the first of them fails. A success gives its address's
+//! count back.
+//!
 //! Counting per agent stops a password guesser spread over many addresses;
 //! counting per address stops one address trying many agents. A success
 //! clears its agent's count, not its address's (an attacker with one
@@ -41,6 +47,8 @@ enum Key {
 struct Entry {
     window_started: Instant,
     failures: u32,
+    /// Attempts begun and not yet known to fail or succeed.
+    pending: u32,
     locked_until: Option<Instant>,
     /// Lockouts so far: the next one lasts `FIRST_LOCKOUT × 2^lockouts`.
     lockouts: u32,
@@ -60,6 +68,42 @@ pub struct LoginLimits {
 }
 
 impl LoginLimits {
+    /// Counts an attempt of `agent` from `address` as it arrives, unless one
+    /// of them is locked out or already has as many failures and attempts in
+    /// flight as its limit. End it with [`Self::failed`], [`Self::succeeded`]
+    /// or [`Self::abandoned`].
+    pub fn begin(
+        &mut self,
+        agent: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), LockedOut> {
+        self.check(agent, address, now)?;
+        let full = keys(agent, address).any(|key| {
+            self.entries.get(&key).is_some_and(|e| {
+                let failures = if now.duration_since(e.window_started) > WINDOW {
+                    0
+                } else {
+                    e.failures
+                };
+                failures + e.pending >= limit(&key)
+            })
+        });
+        if full {
+            // Not a lockout of its own: the attempts in flight decide that.
+            return Err(LockedOut { until: now });
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            self.forget_stalest(now);
+        }
+        for key in keys(agent, address) {
+            let entry = self.entries.entry(key).or_insert_with(|| Entry::new(now));
+            entry.pending += 1;
+            entry.last_seen = now;
+        }
+        Ok(())
+    }
+
     /// Whether a login of `agent` from `address` may be tried now.
     pub fn check(
         &self,
@@ -77,7 +121,8 @@ impl LoginLimits {
         }
     }
 
-    /// Counts a failed login; returns the lockout it started, if any.
+    /// Counts a failed login (begun or not); returns the lockout it
+    /// started, if any.
     pub fn failed(
         &mut self,
         agent: &str,
@@ -89,24 +134,18 @@ impl LoginLimits {
         }
         let mut started = None;
         for key in keys(agent, address) {
-            let entry = self.entries.entry(key.clone()).or_insert(Entry {
-                window_started: now,
-                failures: 0,
-                locked_until: None,
-                lockouts: 0,
-                last_seen: now,
-            });
+            let entry = self
+                .entries
+                .entry(key.clone())
+                .or_insert_with(|| Entry::new(now));
+            entry.pending = entry.pending.saturating_sub(1);
             entry.last_seen = now;
             if now.duration_since(entry.window_started) > WINDOW {
                 entry.window_started = now;
                 entry.failures = 0;
             }
             entry.failures += 1;
-            let limit = match key {
-                Key::Agent(_) => MAX_FAILURES_PER_AGENT,
-                Key::Address(_) => MAX_FAILURES_PER_ADDRESS,
-            };
-            if entry.failures >= limit {
+            if entry.failures >= limit(&key) {
                 let lockout = FIRST_LOCKOUT
                     .saturating_mul(1 << entry.lockouts.min(16))
                     .min(MAX_LOCKOUT);
@@ -121,22 +160,55 @@ impl LoginLimits {
         started
     }
 
-    /// A successful login clears its agent's count (not its address's).
-    pub fn succeeded(&mut self, agent: &str) {
+    /// A successful login clears its agent's count (not its address's
+    /// failures: only its own attempt is given back).
+    pub fn succeeded(&mut self, agent: &str, address: Option<IpAddr>) {
         self.entries.remove(&Key::Agent(agent.to_string()));
+        self.abandoned(agent, address);
+    }
+
+    /// A begun attempt that was never decided (the check could not run):
+    /// it no longer counts.
+    pub fn abandoned(&mut self, agent: &str, address: Option<IpAddr>) {
+        for key in keys(agent, address) {
+            if let Some(entry) = self.entries.get_mut(&key) {
+                entry.pending = entry.pending.saturating_sub(1);
+            }
+        }
     }
 
     /// Drops entries that no longer count (window over, lockout over, and
     /// quiet for longer than the longest lockout), then the oldest.
     fn forget_stalest(&mut self, now: Instant) {
-        self.entries
-            .retain(|_, e| now.duration_since(e.last_seen) < MAX_LOCKOUT.max(WINDOW));
+        self.entries.retain(|_, e| {
+            e.pending > 0 || now.duration_since(e.last_seen) < MAX_LOCKOUT.max(WINDOW)
+        });
         if self.entries.len() >= MAX_ENTRIES {
             let mut ages: Vec<_> = self.entries.values().map(|e| e.last_seen).collect();
             ages.sort_unstable();
             let cutoff = ages[ages.len() / 2];
             self.entries.retain(|_, e| e.last_seen > cutoff);
         }
+    }
+}
+
+impl Entry {
+    fn new(now: Instant) -> Self {
+        Self {
+            window_started: now,
+            failures: 0,
+            pending: 0,
+            locked_until: None,
+            lockouts: 0,
+            last_seen: now,
+        }
+    }
+}
+
+fn limit(key: &Key) -> u32 {
+    match key {
+        Key::Agent(_) => MAX_FAILURES_PER_AGENT,
+        Key::Address(_) => MAX_FAILURES_PER_ADDRESS,
     }
 }
 
@@ -205,7 +277,7 @@ mod tests {
         for _ in 0..4 {
             limits.failed("1001", ip(1), t0);
         }
-        limits.succeeded("1001");
+        limits.succeeded("1001", None);
         limits.failed("1001", ip(2), t0);
         assert!(limits.check("1001", ip(2), t0).is_ok());
         // The address's four failures still count.
@@ -214,6 +286,45 @@ mod tests {
             limits.failed(&format!("x{i}"), ip(1), t0);
         }
         assert!(limits.check("1003", ip(1), t0).is_err());
+    }
+
+    #[test]
+    fn attempts_count_when_they_arrive() {
+        let mut limits = LoginLimits::default();
+        let t0 = Instant::now();
+        // Five guesses at one agent arrive together: all five may be
+        // checked, the sixth is refused before its check.
+        for i in 0..MAX_FAILURES_PER_AGENT {
+            assert!(limits.begin("1001", ip(i as u8), t0).is_ok());
+        }
+        assert!(limits.begin("1001", ip(50), t0).is_err());
+        // They fail: the lockout starts.
+        for i in 0..MAX_FAILURES_PER_AGENT {
+            limits.failed("1001", ip(i as u8), t0);
+        }
+        assert!(limits.check("1001", ip(50), t0).is_err());
+        assert!(limits.check("1001", ip(50), t0 + FIRST_LOCKOUT).is_ok());
+    }
+
+    #[test]
+    fn one_address_bursting_is_refused_past_its_limit_and_successes_give_back() {
+        let mut limits = LoginLimits::default();
+        let t0 = Instant::now();
+        for agent in 0..MAX_FAILURES_PER_ADDRESS {
+            assert!(limits.begin(&format!("a{agent}"), ip(1), t0).is_ok());
+        }
+        assert!(limits.begin("late", ip(1), t0).is_err());
+        assert!(limits.begin("late", ip(2), t0).is_ok(), "other addresses");
+        // Every one of them had the right password: the address is free.
+        for agent in 0..MAX_FAILURES_PER_ADDRESS {
+            limits.succeeded(&format!("a{agent}"), ip(1));
+        }
+        assert!(limits.begin("late", ip(1), t0).is_ok());
+        // An attempt whose check never ran counts for nothing.
+        limits.abandoned("late", ip(1));
+        for agent in 0..MAX_FAILURES_PER_ADDRESS - 1 {
+            assert!(limits.begin(&format!("b{agent}"), ip(1), t0).is_ok());
+        }
     }
 
     #[test]

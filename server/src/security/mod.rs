@@ -8,5 +8,6 @@ pub mod client_address;
 pub mod credentials;
 pub mod headers;
 pub mod login_limits;
+pub mod password_checks;
 pub mod request_guard;
 pub mod tokens;

@@ -1,12 +1,13 @@
 //! Trunk calls in: an INVITE to `sip:<queue or extension>@host` becomes a
-//! switch call from the From user (ANI) to the Request-URI user (DNIS),
+//! switch call from the caller ID (`caller.rs`: the asserted identity, else
+//! the From user; `anonymous` when withheld) to the Request-URI user (DNIS),
 //! queued or delivered like a simulator call. 180 while it waits, 200 with
 //! our SDP when an agent answers.
 
-use app::opencti::validate;
 use sipx_sip::{HeaderName, Request, TransactionKey};
 
 use super::{
+    caller::caller_id,
     data::attached_data,
     dialog::{Dialog, Direction, Party, Phase, tag_of, token, uri_of, with_tag},
     edge::{Edge, MediaJob},
@@ -60,9 +61,7 @@ impl Edge {
             Reach::Busy => return refuse(self, 486, "Busy Here"),
             Reach::Unstaffed => return refuse(self, 480, "Temporarily Unavailable"),
         }
-        let Some(ani) = user_of(&uri_of(&from)).and_then(|u| validate::destination(&u).ok()) else {
-            return refuse(self, 403, "Forbidden: the caller is not a telephone number");
-        };
+        let ani = caller_id(&request);
         let offer = String::from_utf8_lossy(request.body()).to_string();
         if offer.trim().is_empty() {
             return refuse(self, 488, "Not Acceptable Here: an SDP offer is needed");

@@ -4,6 +4,7 @@
 //! RFC 4733 DTMF. The switch stays pure: dialogs are translated to switch
 //! calls here, as the relay does for WebSocket sessions.
 
+mod caller;
 pub mod data;
 mod dialog;
 mod edge;

@@ -49,6 +49,7 @@ impl From<SupervisorError> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             SupervisorError::Refused(_) => StatusCode::CONFLICT,
+            SupervisorError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         let error = refusal.error().clone();
         ApiError(status, error)

@@ -53,11 +53,22 @@ pub struct MediaFigures {
     pub fork_delay: Option<Histogram>,
 }
 
+/// The relay's own figures in `/metrics`: what the replay buffers hold and
+/// the logins turned away because too many were being checked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RelayFigures {
+    pub replay_events: usize,
+    pub replay_bytes: usize,
+    pub replay_evicted_for_total: u64,
+    pub logins_refused_busy: u64,
+}
+
 /// The text of `/metrics` for these figures.
 pub fn render(
     snapshot: &Snapshot,
     handle_times: &HandleTimes,
     media: MediaFigures,
+    relay: RelayFigures,
 ) -> Result<String, fmt::Error> {
     let mut registry = Registry::with_prefix("ccp");
 
@@ -152,6 +163,36 @@ pub fn render(
         );
     }
 
+    let replay_events = Gauge::<i64>::default();
+    replay_events.set(relay.replay_events as i64);
+    registry.register(
+        "replay_buffer_events",
+        "Events the replay buffers hold for panels that reconnect",
+        replay_events,
+    );
+    let replay_bytes = Gauge::<i64>::default();
+    replay_bytes.set(relay.replay_bytes as i64);
+    registry.register_with_unit(
+        "replay_buffer",
+        "Bytes the replay buffers hold (bounded by --replay-total-bytes)",
+        Unit::Bytes,
+        replay_bytes,
+    );
+    let evicted = Counter::<u64>::default();
+    evicted.inc_by(relay.replay_evicted_for_total);
+    registry.register(
+        "replay_buffer_evicted",
+        "Events dropped from the replay buffers to keep within --replay-total-bytes",
+        evicted,
+    );
+    let busy = Counter::<u64>::default();
+    busy.inc_by(relay.logins_refused_busy);
+    registry.register(
+        "logins_refused_busy",
+        "Logins answered 'try again' because too many passwords were being checked",
+        busy,
+    );
+
     let mut text = String::new();
     encode(&mut text, &registry)?;
     Ok(text)
@@ -202,7 +243,13 @@ mod tests {
             fork_frames_dropped: 40,
             fork_delay: None,
         };
-        let text = render(&snapshot, &times, media).expect("encodes");
+        let relay = RelayFigures {
+            replay_events: 12,
+            replay_bytes: 4096,
+            replay_evicted_for_total: 5,
+            logins_refused_busy: 9,
+        };
+        let text = render(&snapshot, &times, media, relay).expect("encodes");
         for line in [
             r#"ccp_agents{state="ready"} 1"#,
             r#"ccp_agents{state="on_call"} 0"#,
@@ -218,6 +265,10 @@ mod tests {
             "ccp_media_peers 3",
             "ccp_media_forks 2",
             "ccp_media_fork_frames_dropped_total 40",
+            "ccp_replay_buffer_events 12",
+            "ccp_replay_buffer_bytes 4096",
+            "ccp_replay_buffer_evicted_total 5",
+            "ccp_logins_refused_busy_total 9",
             "# EOF",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");

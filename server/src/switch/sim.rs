@@ -47,7 +47,8 @@ pub enum SimError {
 }
 
 impl Switch {
-    /// A call from the public number `from` to a queue or an extension,
+    /// A call from the caller `from` (a public number, or any other caller
+    /// ID: `validate::caller_id`) to a queue or an extension,
     /// carrying `data`. An extension whose agent is on a call (or that has
     /// nobody logged in) gives a `failed` party: the caller hears busy.
     pub fn sim_place_call(
@@ -56,7 +57,7 @@ impl Switch {
         to: &str,
         data: UserData,
     ) -> Result<String, SimError> {
-        let from = validate::destination(from)?;
+        let from = validate::caller_id(from)?;
         let to_number = validate::destination(to)?;
         validate::user_data(&data)?;
         let target = self.classify(&to_number);

@@ -101,6 +101,21 @@ impl TestServer {
         Panel::new(ws)
     }
 
+    /// Opens a panel socket from `source`, one of the loopback addresses
+    /// (127.0.0.0/8): a client the login limits count apart.
+    pub async fn panel_from(&self, source: std::net::IpAddr) -> Panel {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(source, 0)).unwrap();
+        let stream = socket.connect(self.addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(
+            format!("ws://{}/ws", self.addr),
+            MaybeTlsStream::Plain(stream),
+        )
+        .await
+        .unwrap();
+        Panel::new(ws)
+    }
+
     /// Logs `agent` (100N) in on its own extension (200N) on a new socket.
     pub async fn agent(&self, agent: &str) -> Panel {
         let mut panel = self.panel().await;
@@ -673,4 +688,15 @@ pub fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
         seed ^= seed << 17;
         seed
     }
+}
+
+/// An Argon2id hash at the lowest cost (8 KiB, one pass): for tests that log
+/// in many agents and measure the relay, not password checks.
+pub fn cheap_hash(password: &str) -> String {
+    use argon2::{Algorithm, Argon2, Params, Version, password_hash::PasswordHasher};
+    let params = Params::new(8, 1, 1, None).unwrap();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes())
+        .unwrap()
+        .to_string()
 }

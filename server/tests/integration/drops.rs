@@ -14,17 +14,6 @@ use tokio::sync::Notify;
 const AGENTS: usize = 10;
 const DROPS_PER_AGENT: usize = 100;
 
-/// An Argon2id hash at the lowest cost: the test measures the relay, not
-/// password checks.
-fn cheap_hash(password: &str) -> String {
-    use argon2::{Algorithm, Argon2, Params, Version, password_hash::PasswordHasher};
-    let params = Params::new(8, 1, 1, None).unwrap();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password(password.as_bytes())
-        .unwrap()
-        .to_string()
-}
-
 /// Ten agents `a0`…`a9` on extensions 3000…3009, no wrap-up.
 fn config_file() -> std::path::PathBuf {
     let hash = cheap_hash("demo");

@@ -4,7 +4,9 @@
 //! frames are fuzzed in `relay::socket::tests`).
 //! Properties: nothing panics; every refusal is a clear error (an OpenCTI
 //! error with a code for HTTP, a message naming the problem for the file).
-//! `PROPTEST_CASES=100000 cargo test -p server --test integration fuzz::` runs longer.
+//! `PROPTEST_CASES=100000 cargo test -p server --test integration fuzz::` runs
+//! more cases; `FUZZ_SECONDS=600` runs each fuzzer of outside input (SIP,
+//! Voice AI, the simulator API) for that long (`scripts/bench.sh fuzz`).
 
 use app::opencti::OpenCtiError;
 use axum::{
@@ -28,6 +30,34 @@ fn config() -> ProptestConfig {
         failure_persistence: None,
         ..ProptestConfig::default()
     }
+}
+
+/// Runs `test` on `strategy` for the cases of [`config`], or with
+/// `FUZZ_SECONDS` set, round after round until that many seconds have
+/// passed; prints how many cases ran (the figures of docs/security.md).
+fn fuzz<S: Strategy>(name: &str, strategy: &S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+    let budget = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(std::time::Duration::from_secs);
+    let started = std::time::Instant::now();
+    let cases = std::sync::atomic::AtomicU64::new(0);
+    loop {
+        TestRunner::new(config())
+            .run(strategy, |value| {
+                cases.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                test(value)
+            })
+            .unwrap();
+        if budget.is_none_or(|budget| started.elapsed() >= budget) {
+            break;
+        }
+    }
+    eprintln!(
+        "fuzz {name}: {} cases in {:.1} s, no failure",
+        cases.into_inner(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn any_json() -> impl Strategy<Value = Value> {
@@ -133,9 +163,10 @@ fn simulator_and_conversation_requests_are_answered_or_refused_clearly() {
         "[A-Za-z0-9%._-]{0,8}".prop_map(|id| format!("/api/calls/{id}/conversation-events")),
     ];
     let content_type = prop::sample::select(vec!["application/json", "text/plain", ""]);
-    let mut runner = TestRunner::new(config());
-    runner
-        .run(&(path, body, content_type), |(path, body, content_type)| {
+    fuzz(
+        "simulator and conversation-events requests",
+        &(path, body, content_type),
+        |(path, body, content_type)| {
             let mut request = Request::post(&path);
             if !content_type.is_empty() {
                 request = request.header(header::CONTENT_TYPE, content_type);
@@ -156,8 +187,8 @@ fn simulator_and_conversation_requests_are_answered_or_refused_clearly() {
                 prop_assert!(!error.err_message.is_empty());
             }
             Ok(())
-        })
-        .unwrap();
+        },
+    );
     // The simulator still works.
     let request = Request::get("/api/sim/calls").body(Body::empty()).unwrap();
     let response = runtime.block_on(router.oneshot(request)).unwrap();
@@ -249,15 +280,19 @@ fn sip_messages_however_mangled_are_answered_or_dropped_and_the_edge_goes_on() {
             "127.0.0.1:3000".parse().unwrap(),
         ))
         .unwrap();
+    // An agent serves the queues: INVITEs go all the way to a call (the
+    // caller ID, the SDP, the dialog), not only to "nobody is there".
+    let attached = runtime
+        .block_on(hub.login("1001", "demo", None, None, None))
+        .unwrap();
+    let _ = hub.request(&attached.session.token, "ready", &crate::common::ready());
     let edge = hub.sip_addr().unwrap();
     let socket = runtime
         .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
         .unwrap();
     let me = socket.local_addr().unwrap();
     let counter = std::sync::atomic::AtomicU64::new(0);
-    let mut runner = TestRunner::new(config());
-    runner
-        .run(&sip_datagram(), |datagram| {
+    fuzz("SIP datagrams to the edge", &sip_datagram(), |datagram| {
             let probes = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let probe = format!(
                 "OPTIONS sip:ccp SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-probe-{probes}\r\n\
@@ -286,12 +321,140 @@ fn sip_messages_however_mangled_are_answered_or_dropped_and_the_edge_goes_on() {
                     let text = String::from_utf8_lossy(&buf[..n]);
                     if text.contains(&format!("Call-ID: probe-{probes}")) {
                         prop_assert!(text.starts_with("SIP/2.0 200"), "{text}");
-                        return Ok(());
+                        break;
                     }
                 }
+                // The caller hangs up whatever call it made.
+                for call in hub.sim_calls() {
+                    prop_assert!(hub.sim_hang_up(&call.call_id).is_ok());
+                }
+                Ok(())
             })
-        })
-        .unwrap();
-    // Nobody is logged in: no INVITE, mangled or not, made a call.
+    });
+    // Every call a mangled INVITE made has ended with its caller.
     assert!(hub.sim_calls().is_empty());
+}
+
+/// One conversation event: of a known type with fields of any value, or
+/// anything at all.
+fn conversation_event() -> impl Strategy<Value = Value> {
+    let text = prop_oneof![
+        Just(json!("")),
+        ".{0,60}".prop_map(Value::String),
+        (0usize..5000).prop_map(|n| json!("x".repeat(n))),
+        any_json(),
+    ];
+    let kind = prop::sample::select(vec!["utterance", "intent", "suggestion", "summary", "other"]);
+    // Well-formed events with texts of any characters: the path on to the
+    // agents is fuzzed too, not only the refusals.
+    let valid = (0usize..4, ".{1,80}", 0.0f64..=1.0).prop_map(|(kind, text, confidence)| {
+        match kind {
+            0 => json!({"type": "utterance", "speaker": "customer", "text": text, "final": confidence > 0.5}),
+            1 => json!({"type": "intent", "name": text, "confidence": confidence}),
+            2 => json!({"type": "suggestion", "title": text, "text": text, "url": "https://kb.example/a"}),
+            _ => json!({"type": "summary", "text": text}),
+        }
+    });
+    prop_oneof![
+        3 => valid,
+        4 => (kind, text.clone(), text.clone(), any_json(), any_json()).prop_map(
+            |(kind, text, title, number, flag)| {
+                json!({
+                    "type": kind, "text": text, "title": title, "name": title,
+                    "speaker": prop_speaker(&number), "final": flag, "confidence": number,
+                    "url": if flag.is_boolean() { json!("javascript:alert(1)") } else { json!("https://kb.example/a") },
+                    "start": number, "end": flag,
+                })
+            }
+        ),
+        1 => any_json(),
+    ]
+}
+
+fn prop_speaker(seed: &Value) -> Value {
+    match seed.as_i64().map(|n| n.rem_euclid(3)) {
+        Some(0) => json!("customer"),
+        Some(1) => json!("agent"),
+        _ => seed.clone(),
+    }
+}
+
+#[test]
+fn voice_ai_events_of_any_shape_on_a_live_call_are_delivered_or_refused_clearly() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cli = Cli::try_parse_from([
+        "server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database",
+        "sqlite::memory:",
+    ])
+    .unwrap();
+    let (router, hub) = runtime
+        .block_on(server::app_router(
+            &cli.serve,
+            "127.0.0.1:3000".parse().unwrap(),
+        ))
+        .unwrap();
+    // A call in progress, answered by agent 1001, whose session takes the
+    // events the engine sends.
+    let mut attached = runtime
+        .block_on(hub.login("1001", "demo", None, None, None))
+        .unwrap();
+    let call_id = hub
+        .sim_place_call("+15551230001", "2001", Default::default())
+        .unwrap();
+    let answer = app::wire::native::CstaRequest::AnswerCall {
+        call_id: call_id.clone(),
+    };
+    let answered = hub.request(&attached.session.token, "answer", &answer);
+    assert!(format!("{answered:?}").contains("ok: true"), "{answered:?}");
+    let path = format!("/api/calls/{call_id}/conversation-events");
+    let body = prop_oneof![
+        prop::collection::vec(conversation_event(), 0..4)
+            .prop_map(|events| json!({ "events": events })),
+        conversation_event(),
+        any_json(),
+    ];
+    let accepted = std::sync::atomic::AtomicU64::new(0);
+    fuzz("Voice AI conversation events on a live call", &body, |body| {
+        let request = Request::post(&path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
+        let status = response.status().as_u16();
+        prop_assert!([202, 400].contains(&status), "status {status} for {body}");
+        let bytes = runtime
+            .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+            .unwrap();
+        if status == 400 {
+            let error: OpenCtiError = serde_json::from_slice(&bytes).expect("an OpenCTI error");
+            prop_assert!(!error.err_message.is_empty());
+        } else {
+            accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        // What the fork's socket would carry is read by the same reader,
+        // and never panics either.
+        let _ = server::voice_ai::messages::read_events(body);
+        Ok(())
+    });
+    // Some batches were whole and valid, and they reached the agent as
+    // OpenCTI VoiceAIEvents; the call is still up.
+    assert!(accepted.into_inner() > 0, "no valid batch was generated");
+    let mut delivered = 0;
+    loop {
+        match attached.feed.try_recv() {
+            Ok(event) => {
+                if matches!(event.1, app::wire::native::NativeEvent::Conversation(_)) {
+                    delivered += 1;
+                }
+            }
+            // The feed holds the latest events only: enough to see some.
+            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => continue,
+            Err(_) => break,
+        }
+    }
+    assert!(delivered > 0, "no event reached the agent");
+    assert_eq!(hub.sim_calls().len(), 1);
 }

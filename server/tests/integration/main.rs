@@ -7,10 +7,12 @@ mod media_client;
 mod sip_phone;
 
 mod audio;
+mod day;
 mod desk_phone;
 mod drops;
 mod fuzz;
 mod languages;
+mod logins;
 mod operations;
 mod relay;
 mod security;

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::Connection;
 use crate::{
     records::{Database, Recorder},
-    relay::{Hub, RelayConfig},
+    relay::{Hub, RelayConfig, ReplayLimits},
     switch::{Switch, SwitchConfig},
 };
 
@@ -30,7 +30,10 @@ async fn hub_with(config: RelayConfig) -> Hub {
 
 async fn hub(replay_capacity: usize) -> Hub {
     hub_with(RelayConfig {
-        replay_capacity,
+        replay: ReplayLimits {
+            events: replay_capacity,
+            ..ReplayLimits::default()
+        },
         ..RelayConfig::default()
     })
     .await
