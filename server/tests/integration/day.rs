@@ -13,7 +13,7 @@ use std::{net::IpAddr, time::Instant};
 use app::wire::native::{CstaRequest, NativeEvent, ServerFrame};
 use server::{
     records::{Database, Recorder},
-    relay::{Attached, Clock, Hub, RelayConfig, ReplayLimits, Sequenced},
+    relay::{Attached, Clock, Hub, Presence, RelayConfig, ReplayLimits, Sequenced},
     switch::{Switch, SwitchConfig},
 };
 use tokio::sync::broadcast::{Receiver, error::TryRecvError};
@@ -59,8 +59,10 @@ struct Agent {
     id: String,
     device: String,
     token: String,
-    /// The live feed while the panel is connected.
+    /// The live feed while the panel is connected, and its hold on the
+    /// session (as a socket has).
     feed: Option<Receiver<Sequenced>>,
+    presence: Option<Presence>,
     last_seq: u64,
     back_at: u64,
     /// Answered calls and when the agent hangs them up.
@@ -134,8 +136,9 @@ async fn run(day: Day) -> DayFigures {
         } = hub.login(&id, "demo", None, None, client).await.unwrap();
         let mut agent = Agent {
             device: session.extension.clone(),
-            token: session.token,
             id,
+            presence: Some(hub.present(&session.token)),
+            token: session.token,
             feed: Some(feed),
             last_seq: 0,
             back_at: 0,
@@ -168,6 +171,7 @@ async fn run(day: Day) -> DayFigures {
             if agent.feed.is_none() && now >= agent.back_at {
                 let attached = hub.resume(&agent.token, agent.last_seq).unwrap();
                 agent.token = attached.session.token;
+                agent.presence = Some(hub.present(&agent.token));
                 if agent.apply_backlog(&attached.backlog) {
                     figures.resumes_snapshot += 1;
                 } else {
@@ -229,6 +233,7 @@ async fn run(day: Day) -> DayFigures {
             // for up to ten minutes, between calls.
             if agent.talking.is_empty() && dice.below(2 * 3600) == 0 {
                 agent.feed = None;
+                agent.presence = None;
                 agent.back_at = now + (60 + dice.below(540)) * 1000;
             }
         }
@@ -275,23 +280,25 @@ fn report(day: &Day, figures: &DayFigures, took: std::time::Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compressed_day_keeps_the_replay_buffers_within_their_bounds() {
-    // Tight bounds, so both are reached: 40 agents' buffers would hold far
-    // more than 64 KiB over two hours of directory and call events.
+    // Tight bounds, so both are reached: an agent's buffer fills its 2 KiB
+    // within a few calls, and 40 such buffers would hold more than the
+    // 48 KiB of the total.
     let day = Day {
         agents: 40,
         hours: 2,
         calls_per_agent_hour: 12,
         limits: ReplayLimits {
             events: 1024,
-            agent_bytes: 8 * 1024,
-            total_bytes: 64 * 1024,
+            agent_bytes: 2 * 1024,
+            total_bytes: 48 * 1024,
         },
     };
     let began = Instant::now();
     let figures = run(day).await;
     report(&day, &figures, began.elapsed());
-    assert!(figures.calls > 500 && figures.events > 10_000, "{figures:?}");
-    assert!(figures.peak_total_bytes > 48 * 1024, "the total was never approached: {figures:?}");
+    assert!(figures.calls > 500 && figures.events > 3_000, "{figures:?}");
+    assert!(figures.peak_total_bytes > 40 * 1024, "the total was never approached: {figures:?}");
+    assert!(figures.peak_agent_bytes > 1536, "no agent's buffer filled up: {figures:?}");
     assert!(figures.evicted_for_total > 0, "the total never had to evict: {figures:?}");
     assert!(
         figures.resumes_replayed > 0 && figures.resumes_snapshot > 0,

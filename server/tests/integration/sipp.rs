@@ -25,9 +25,29 @@ fn scenario(name: &str) -> PathBuf {
 
 /// Starts SIPp with `scenario` and `args`; it runs one call.
 fn sipp(name: &str, args: &[String]) -> Child {
-    Command::new("sipp")
-        .arg("-sf")
-        .arg(scenario(name))
+    let mut command = Command::new("sipp");
+    command.arg("-sf").arg(scenario(name));
+    run_sipp(command, args)
+}
+
+/// Starts one of SIPp's own built-in scenarios (`-sn`), unchanged, in a
+/// directory of its own where `pcap/` holds the recordings Debian's
+/// sip-tester ships (the built-in `uac_pcap` plays `pcap/g711a.pcap` and
+/// `pcap/dtmf_2833_1.pcap`).
+fn sipp_builtin(name: &str, args: &[String]) -> Child {
+    let dir = std::env::temp_dir().join(format!("ccp-sipp-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let recordings = dir.join("pcap");
+    if !recordings.exists() {
+        std::os::unix::fs::symlink("/usr/share/sip-tester", &recordings).unwrap();
+    }
+    let mut command = Command::new("sipp");
+    command.arg("-sn").arg(name).current_dir(dir);
+    run_sipp(command, args)
+}
+
+fn run_sipp(mut command: Command, args: &[String]) -> Child {
+    command
         .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-m", "1", "-nostdin"])
         .args(["-timeout", "30s", "-timeout_error"])
         .args(args)
@@ -125,6 +145,96 @@ async fn sipp_calls_a_queue_an_agent_answers_and_audio_goes_both_ways() {
     .await;
     agent.ok(hang_up(&call_id)).await;
     finished(caller).await;
+}
+
+#[tokio::test]
+async fn sipps_stock_uac_pcap_caller_is_answered_and_keeps_its_caller_id() {
+    // `From: sipp <sip:sipp@…>`: no telephone number, a customer all the same.
+    let server = sip_server(&[]).await;
+    let mut agent = server.agent("1001").await;
+    agent.ok(ready()).await;
+    let caller = sipp_builtin(
+        "uac_pcap",
+        &[
+            "-s".into(),
+            "5000".into(),
+            target(&server),
+            "-p".into(),
+            free_udp_port().to_string(),
+            "-mp".into(),
+            free_udp_port().to_string(),
+        ],
+    );
+    let call_id = agent.expect_ringing().await;
+    let calls = server.calls().await;
+    let call = calls.iter().find(|c| c["callId"] == call_id).unwrap();
+    assert_eq!(call["from"], "sipp");
+    assert!(
+        agent
+            .opencti
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .any(|e| e["pyCallId"] == call_id.as_str() && e["pyANI"] == "sipp"),
+        "the panel is told the caller ID as received"
+    );
+    agent.ok(answer(&call_id)).await;
+    // SIPp plays its G.711 A-law recording into the call, then hangs up.
+    wait_for("SIPp's recorded audio reaches the switch", async || {
+        server
+            .calls()
+            .await
+            .iter()
+            .any(|c| c["callId"] == call_id && c["audio"]["received"].as_u64() > Some(10))
+    })
+    .await;
+    finished(caller).await;
+    wait_for("the call is recorded with the caller ID received", async || {
+        let records = server.records().await;
+        records
+            .first()
+            .is_some_and(|r| r["callId"] == call_id && r["ani"] == "sipp" && r["outcome"] == "answered")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_caller_who_withholds_their_number_is_answered_as_anonymous() {
+    let server = sip_server(&[]).await;
+    let mut agent = server.agent("1001").await;
+    agent.ok(ready()).await;
+    let caller = sipp(
+        "anonymous-caller.xml",
+        &[
+            "-s".into(),
+            "5000".into(),
+            target(&server),
+            "-p".into(),
+            free_udp_port().to_string(),
+        ],
+    );
+    let call_id = agent.expect_ringing().await;
+    // Privacy: id — the asserted number is not shown to anyone.
+    let calls = server.calls().await;
+    let call = calls.iter().find(|c| c["callId"] == call_id).unwrap();
+    assert_eq!(call["from"], "anonymous");
+    assert!(!call.to_string().contains("7654321"), "{call}");
+    assert!(
+        agent
+            .opencti
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .any(|e| e["pyCallId"] == call_id.as_str() && e["pyANI"] == "anonymous")
+    );
+    agent.ok(answer(&call_id)).await;
+    agent.ok(hang_up(&call_id)).await;
+    finished(caller).await;
+    wait_for("the call is recorded as anonymous", async || {
+        let records = server.records().await;
+        records
+            .first()
+            .is_some_and(|r| r["callId"] == call_id && r["ani"] == "anonymous")
+    })
+    .await;
 }
 
 #[tokio::test]
