@@ -85,3 +85,25 @@ test('"Call back" in Recent calls dials the number', async ({ page, request }) =
   await expect(page.locator('[data-call-id]').first()).toContainText(caller);
   await logOut(page);
 });
+
+test('a caller who withholds their number is "Private number", in the status, the card and Recent calls, with no Call back', async ({ page, request }) => {
+  await openPanel(page);
+  await ok(page, 'login', '1003', 'demo');
+  const callId = await placeCall(request, '2003', {}, 'anonymous');
+  const card = page.locator(`[data-call-id="${callId}"]`);
+  await expect(page.getByRole('status')).toContainText('Incoming call from Private number');
+  await expect(card).toContainText('Private number');
+  await expect(card).not.toContainText('anonymous');
+  // The Interface keeps the caller ID as received, for integrators.
+  const state = await page.evaluate(() => (window as any).OpenCTI.getState());
+  expect(state.pyCalls.find((c: { pyCallId: string }) => c.pyCallId === callId).pyANI).toBe('anonymous');
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  await expect(page.getByRole('button', { name: 'Finish wrap-up' })).toBeVisible();
+  await ok(page, 'completeWrapUp');
+  const recent = page.getByRole('region', { name: 'Recent calls' });
+  await expect(recent.getByText('Private number').first()).toBeVisible();
+  await expect(recent.getByRole('button', { name: 'Call back Private number' })).toHaveCount(0);
+  await logOut(page);
+});

@@ -122,7 +122,9 @@ async fn logins(args: &[String]) {
     let server = start_server(&["--database".into(), "sqlite::memory:".into()]).await;
     let addr = server.addr;
     // One login first: the checkers' working memory is part of idle.
-    let mut warm = connect_from(addr, [127, 0, 0, 1].into()).await.expect("socket");
+    let mut warm = connect_from(addr, [127, 0, 0, 1].into())
+        .await
+        .expect("socket");
     warm.send(login_frame("w", "1004", "demo")).await.unwrap();
     let warmed = response(&mut warm, "w", &mut vec![]).await;
     assert!(matches!(warmed, Some(Ok(_))), "warm-up login: {warmed:?}");
@@ -204,7 +206,9 @@ async fn logins(args: &[String]) {
     // After the storm: right passwords get in at once.
     let mut after_ms = vec![];
     for n in 0..20 {
-        let mut ws = connect_from(addr, [127, 0, 0, 1].into()).await.expect("socket");
+        let mut ws = connect_from(addr, [127, 0, 0, 1].into())
+            .await
+            .expect("socket");
         let t0 = Instant::now();
         let id = format!("a{n}");
         ws.send(login_frame(&id, &format!("100{}", 1 + n % 4), "demo"))
@@ -285,7 +289,9 @@ struct Tab {
 
 impl Tab {
     async fn login(addr: SocketAddr, agent: &str) -> Tab {
-        let mut ws = connect_from(addr, [127, 0, 0, 1].into()).await.expect("socket");
+        let mut ws = connect_from(addr, [127, 0, 0, 1].into())
+            .await
+            .expect("socket");
         ws.send(login_frame("l", agent, "demo")).await.unwrap();
         let mut events = vec![];
         let Some(Ok(Some(ResponseValue::Session(session)))) =
@@ -294,7 +300,10 @@ impl Tab {
             panic!("{agent} could not log in");
         };
         // The session's snapshot follows the response.
-        while !events.iter().any(|(_, e)| e.contains("\"type\":\"Snapshot\"")) {
+        while !events
+            .iter()
+            .any(|(_, e)| e.contains("\"type\":\"Snapshot\""))
+        {
             let Some(Ok(Message::Text(text))) = ws.next().await else {
                 panic!("{agent}: no snapshot after the login");
             };
@@ -349,7 +358,9 @@ impl Tab {
         } = self;
         drop(ws);
         let last_seq = events.last().map_or(0, |e| e.0);
-        let mut ws = connect_from(addr, [127, 0, 0, 1].into()).await.expect("socket");
+        let mut ws = connect_from(addr, [127, 0, 0, 1].into())
+            .await
+            .expect("socket");
         let resume = frame(&ClientFrame::Resume {
             id: "r".into(),
             token,
@@ -433,7 +444,8 @@ async fn drops(args: &[String]) {
                 });
                 let due: Vec<String> = {
                     let mut ringing = ringing.lock().unwrap();
-                    let cut = ringing.partition_point(|(at, _)| at.elapsed() > Duration::from_secs(1));
+                    let cut =
+                        ringing.partition_point(|(at, _)| at.elapsed() > Duration::from_secs(1));
                     ringing.drain(..cut).map(|(_, id)| id).collect()
                 };
                 for id in due {

@@ -142,7 +142,6 @@ pub struct Attached {
 /// The server's version, reported by the reference Implementation.
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-
 impl Hub {
     /// The hub of `switch` (restored from storage, or new), storing records
     /// and sessions through `recorder`.
@@ -153,11 +152,7 @@ impl Hub {
                     numbered: switch.last_call_number(),
                     figures: Figures::new(switch.config(), config.service_level_seconds),
                     switch,
-                    sessions: Sessions::new(
-                        config.replay,
-                        config.request_cache,
-                        config.tokens,
-                    ),
+                    sessions: Sessions::new(config.replay, config.request_cache, config.tokens),
                     login_limits: LoginLimits::default(),
                     supervisor_tokens: Tokens::new(config.tokens),
                 }),

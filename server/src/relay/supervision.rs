@@ -146,7 +146,9 @@ impl Hub {
 
     /// A supervisor's socket closed: its token's idle time starts.
     pub fn supervisor_left(&self, token: &str) {
-        self.lock().supervisor_tokens.socket_left(token, self.now_ms());
+        self.lock()
+            .supervisor_tokens
+            .socket_left(token, self.now_ms());
     }
 
     /// The figures as a supervisor sees them.

@@ -80,7 +80,10 @@ pub fn verify_in(stored: Option<&str>, password: &str, memory: &mut Vec<Block>) 
     let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
         return false;
     };
-    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else {
+    let Ok(version) = hash
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
         return false;
     };
     let Ok(params) = Params::try_from(&hash) else {

@@ -52,9 +52,7 @@ fn header_values(request: &Request, name: &str) -> Vec<String> {
     request
         .headers
         .iter()
-        .filter(|h| {
-            String::from_utf8_lossy(h.name().canonical()).eq_ignore_ascii_case(name)
-        })
+        .filter(|h| String::from_utf8_lossy(h.name().canonical()).eq_ignore_ascii_case(name))
         .map(|h| String::from_utf8_lossy(&h.value()).trim().to_string())
         .collect()
 }
@@ -141,9 +139,8 @@ mod tests {
             ));
             assert_eq!(caller_id(&request), ANONYMOUS_CALLER, "{privacy}");
         }
-        let header_only = invite(
-            "From: <sip:+15557654321@carrier.example>;tag=1\r\nPrivacy: header\r\n",
-        );
+        let header_only =
+            invite("From: <sip:+15557654321@carrier.example>;tag=1\r\nPrivacy: header\r\n");
         assert_eq!(caller_id(&header_only), "+15557654321");
     }
 }

@@ -74,7 +74,10 @@ impl Agent {
     /// Applies a backlog: a snapshot resets the count, replayed events must
     /// follow on one by one.
     fn apply_backlog(&mut self, backlog: &[Sequenced]) -> bool {
-        let snapshot = matches!(backlog.first().map(|e| &e.1), Some(NativeEvent::Snapshot(_)));
+        let snapshot = matches!(
+            backlog.first().map(|e| &e.1),
+            Some(NativeEvent::Snapshot(_))
+        );
         for event in backlog {
             if !snapshot {
                 assert_eq!(event.0, self.last_seq + 1, "{}: gap in a replay", self.id);
@@ -93,7 +96,9 @@ impl Agent {
 fn config(agents: usize) -> SwitchConfig {
     let hash = cheap_hash("demo");
     let mut toml = String::from("reason_codes = [\"Break\"]\nwrap_up_seconds = 30\nextensions = [");
-    let extensions: Vec<String> = (0..agents).map(|i| format!("\"{}\"", 100_000 + i)).collect();
+    let extensions: Vec<String> = (0..agents)
+        .map(|i| format!("\"{}\"", 100_000 + i))
+        .collect();
     toml.push_str(&extensions.join(","));
     toml.push_str("]\n");
     for i in 0..agents {
@@ -162,7 +167,10 @@ async fn run(day: Day) -> DayFigures {
         while owed_calls >= 3600 {
             owed_calls -= 3600;
             let caller = format!("+1555{:07}", dice.below(10_000_000));
-            if hub.sim_place_call(&caller, "5000", Default::default()).is_ok() {
+            if hub
+                .sim_place_call(&caller, "5000", Default::default())
+                .is_ok()
+            {
                 figures.calls += 1;
             }
         }
@@ -213,7 +221,9 @@ async fn run(day: Day) -> DayFigures {
                     call_id: call_id.clone(),
                 };
                 agent.request(&hub, answer);
-                agent.talking.push((call_id, now + 30_000 + dice.below(210) * 1000));
+                agent
+                    .talking
+                    .push((call_id, now + 30_000 + dice.below(210) * 1000));
             }
             let due: Vec<String> = agent
                 .talking
@@ -297,9 +307,18 @@ async fn a_compressed_day_keeps_the_replay_buffers_within_their_bounds() {
     let figures = run(day).await;
     report(&day, &figures, began.elapsed());
     assert!(figures.calls > 500 && figures.events > 3_000, "{figures:?}");
-    assert!(figures.peak_total_bytes > 40 * 1024, "the total was never approached: {figures:?}");
-    assert!(figures.peak_agent_bytes > 1536, "no agent's buffer filled up: {figures:?}");
-    assert!(figures.evicted_for_total > 0, "the total never had to evict: {figures:?}");
+    assert!(
+        figures.peak_total_bytes > 40 * 1024,
+        "the total was never approached: {figures:?}"
+    );
+    assert!(
+        figures.peak_agent_bytes > 1536,
+        "no agent's buffer filled up: {figures:?}"
+    );
+    assert!(
+        figures.evicted_for_total > 0,
+        "the total never had to evict: {figures:?}"
+    );
     assert!(
         figures.resumes_replayed > 0 && figures.resumes_snapshot > 0,
         "both kinds of resume: {figures:?}"

@@ -35,7 +35,11 @@ fn config() -> ProptestConfig {
 /// Runs `test` on `strategy` for the cases of [`config`], or with
 /// `FUZZ_SECONDS` set, round after round until that many seconds have
 /// passed; prints how many cases ran (the figures of docs/security.md).
-fn fuzz<S: Strategy>(name: &str, strategy: &S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+fn fuzz<S: Strategy>(
+    name: &str,
+    strategy: &S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
     let budget = std::env::var("FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -293,43 +297,43 @@ fn sip_messages_however_mangled_are_answered_or_dropped_and_the_edge_goes_on() {
     let me = socket.local_addr().unwrap();
     let counter = std::sync::atomic::AtomicU64::new(0);
     fuzz("SIP datagrams to the edge", &sip_datagram(), |datagram| {
-            let probes = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let probe = format!(
-                "OPTIONS sip:ccp SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-probe-{probes}\r\n\
+        let probes = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = format!(
+            "OPTIONS sip:ccp SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-probe-{probes}\r\n\
                  Max-Forwards: 70\r\nFrom: <sip:probe@x>;tag=p\r\nTo: <sip:ccp@x>\r\n\
                  Call-ID: probe-{probes}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-            );
-            runtime.block_on(async {
-                socket.send_to(&datagram, edge).await.unwrap();
-                socket.send_to(probe.as_bytes(), edge).await.unwrap();
-                // Everything the edge sends back before the probe's answer
-                // is well-formed SIP.
-                let mut buf = vec![0u8; 65_536];
-                loop {
-                    let (n, _) = tokio::time::timeout(
-                        std::time::Duration::from_secs(5),
-                        socket.recv_from(&mut buf),
-                    )
-                    .await
-                    .expect("the edge still answers")
-                    .unwrap();
-                    let message = sipx_sip::parse_datagram(
-                        bytes::Bytes::copy_from_slice(&buf[..n]),
-                        &sipx_sip::Limits::datagram(),
-                    );
-                    prop_assert!(message.is_ok(), "the edge sent something that is not SIP");
-                    let text = String::from_utf8_lossy(&buf[..n]);
-                    if text.contains(&format!("Call-ID: probe-{probes}")) {
-                        prop_assert!(text.starts_with("SIP/2.0 200"), "{text}");
-                        break;
-                    }
+        );
+        runtime.block_on(async {
+            socket.send_to(&datagram, edge).await.unwrap();
+            socket.send_to(probe.as_bytes(), edge).await.unwrap();
+            // Everything the edge sends back before the probe's answer
+            // is well-formed SIP.
+            let mut buf = vec![0u8; 65_536];
+            loop {
+                let (n, _) = tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    socket.recv_from(&mut buf),
+                )
+                .await
+                .expect("the edge still answers")
+                .unwrap();
+                let message = sipx_sip::parse_datagram(
+                    bytes::Bytes::copy_from_slice(&buf[..n]),
+                    &sipx_sip::Limits::datagram(),
+                );
+                prop_assert!(message.is_ok(), "the edge sent something that is not SIP");
+                let text = String::from_utf8_lossy(&buf[..n]);
+                if text.contains(&format!("Call-ID: probe-{probes}")) {
+                    prop_assert!(text.starts_with("SIP/2.0 200"), "{text}");
+                    break;
                 }
-                // The caller hangs up whatever call it made.
-                for call in hub.sim_calls() {
-                    prop_assert!(hub.sim_hang_up(&call.call_id).is_ok());
-                }
-                Ok(())
-            })
+            }
+            // The caller hangs up whatever call it made.
+            for call in hub.sim_calls() {
+                prop_assert!(hub.sim_hang_up(&call.call_id).is_ok());
+            }
+            Ok(())
+        })
     });
     // Every call a mangled INVITE made has ended with its caller.
     assert!(hub.sim_calls().is_empty());
@@ -344,7 +348,13 @@ fn conversation_event() -> impl Strategy<Value = Value> {
         (0usize..5000).prop_map(|n| json!("x".repeat(n))),
         any_json(),
     ];
-    let kind = prop::sample::select(vec!["utterance", "intent", "suggestion", "summary", "other"]);
+    let kind = prop::sample::select(vec![
+        "utterance",
+        "intent",
+        "suggestion",
+        "summary",
+        "other",
+    ]);
     // Well-formed events with texts of any characters: the path on to the
     // agents is fuzzed too, not only the refusals.
     let valid = (0usize..4, ".{1,80}", 0.0f64..=1.0).prop_map(|(kind, text, confidence)| {
@@ -417,28 +427,32 @@ fn voice_ai_events_of_any_shape_on_a_live_call_are_delivered_or_refused_clearly(
         any_json(),
     ];
     let accepted = std::sync::atomic::AtomicU64::new(0);
-    fuzz("Voice AI conversation events on a live call", &body, |body| {
-        let request = Request::post(&path)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
-        let status = response.status().as_u16();
-        prop_assert!([202, 400].contains(&status), "status {status} for {body}");
-        let bytes = runtime
-            .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
-            .unwrap();
-        if status == 400 {
-            let error: OpenCtiError = serde_json::from_slice(&bytes).expect("an OpenCTI error");
-            prop_assert!(!error.err_message.is_empty());
-        } else {
-            accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        // What the fork's socket would carry is read by the same reader,
-        // and never panics either.
-        let _ = server::voice_ai::messages::read_events(body);
-        Ok(())
-    });
+    fuzz(
+        "Voice AI conversation events on a live call",
+        &body,
+        |body| {
+            let request = Request::post(&path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let response = runtime.block_on(router.clone().oneshot(request)).unwrap();
+            let status = response.status().as_u16();
+            prop_assert!([202, 400].contains(&status), "status {status} for {body}");
+            let bytes = runtime
+                .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+                .unwrap();
+            if status == 400 {
+                let error: OpenCtiError = serde_json::from_slice(&bytes).expect("an OpenCTI error");
+                prop_assert!(!error.err_message.is_empty());
+            } else {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            // What the fork's socket would carry is read by the same reader,
+            // and never panics either.
+            let _ = server::voice_ai::messages::read_events(body);
+            Ok(())
+        },
+    );
     // Some batches were whole and valid, and they reached the agent as
     // OpenCTI VoiceAIEvents; the call is still up.
     assert!(accepted.into_inner() > 0, "no valid batch was generated");

@@ -63,9 +63,7 @@ async fn a_login_storm_is_bounded_and_right_passwords_still_get_in() {
         .enumerate()
         .map(|(i, mut panel)| {
             tokio::spawn(async move {
-                let answer = panel
-                    .login_as(&format!("x{i}"), "wrong", None, None)
-                    .await;
+                let answer = panel.login_as(&format!("x{i}"), "wrong", None, None).await;
                 answer.err().map(|e| e.err_code)
             })
         })

@@ -188,12 +188,15 @@ async fn sipps_stock_uac_pcap_caller_is_answered_and_keeps_its_caller_id() {
     })
     .await;
     finished(caller).await;
-    wait_for("the call is recorded with the caller ID received", async || {
-        let records = server.records().await;
-        records
-            .first()
-            .is_some_and(|r| r["callId"] == call_id && r["ani"] == "sipp" && r["outcome"] == "answered")
-    })
+    wait_for(
+        "the call is recorded with the caller ID received",
+        async || {
+            let records = server.records().await;
+            records.first().is_some_and(|r| {
+                r["callId"] == call_id && r["ani"] == "sipp" && r["outcome"] == "answered"
+            })
+        },
+    )
     .await;
 }
 
