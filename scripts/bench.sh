@@ -8,23 +8,32 @@
 #   scripts/bench.sh audio    the softphone: connection set-up, Answer → first audio packet, server CPU per call
 #   scripts/bench.sh voice-ai transcript → panel, the media fork's delay, the example engine's word error rate
 #   scripts/bench.sh sip      SIPp at 10 calls/s for 60 s into a queue on auto-answer: failures, set-up time, CPU
-#   scripts/bench.sh          all seven
+#   scripts/bench.sh logins   a login storm: 1,000 concurrent logins, wrong and right passwords mixed
+#   scripts/bench.sh soak     the long runs: 10,000 socket cuts at 1,000 agents and 200 calls/s, 10,000
+#                             sessions for 10 minutes (RSS slope), an 8-hour day in compressed time
+#   scripts/bench.sh fuzz     the SIP edge and the Voice AI events fuzzed for 10 minutes each
+#   scripts/bench.sh          all of them
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
-relay() {
-  # 10,000 agents need 10,000 sockets on each side.
+# 10,000 agents need 10,000 sockets on each side. Its own target directory:
+# a server built by plain cargo names its wasm differently from the one
+# cargo-leptos builds for run.sh and the tests. (Called in a subshell, so
+# that the benchmarks after it build where they always do.)
+bench_target() {
   ulimit -n "$(ulimit -Hn)"
-  # Its own target directory: a server built by plain cargo names its wasm
-  # differently from the one cargo-leptos builds for run.sh and the tests.
   export CARGO_TARGET_DIR=target/bench
+}
+
+relay() (
+  bench_target
   cargo bench -q -p server --bench relay_load --no-run
   for run in "100 20" "1000 200" "10000 200" "10000 720"; do
     set -- $run
     cargo bench -q -p server --bench relay_load -- --agents "$1" --rate "$2" --seconds 10
   done
-}
+)
 
 panel() {
   cargo leptos build --release --split
@@ -51,6 +60,24 @@ sip() {
   (cd end2end && node --experimental-websocket bench/sip.mjs 10 60 3000 50)
 }
 
+logins() (
+  bench_target
+  cargo bench -q -p server --bench soak -- logins --logins 1000
+)
+
+soak() (
+  bench_target
+  cargo bench -q -p server --bench soak -- drops --agents 1000 --cuts-per-agent 10 --rate 200
+  cargo bench -q -p server --bench relay_load -- --agents 10000 --rate 200 --seconds 600
+  # Counts and bytes only: the debug build of the tests serves (no second build).
+  (unset CARGO_TARGET_DIR; cargo test -q -p server --test integration -- --ignored --nocapture day::an_eight_hour_day_at_scale)
+)
+
+fuzz() {
+  FUZZ_SECONDS=600 cargo test -q -p server --test integration -- --nocapture \
+    fuzz::sip_messages_however_mangled fuzz::voice_ai_events_of_any_shape
+}
+
 weight() {
   cargo leptos build --release --split
   scripts/weight.sh
@@ -68,6 +95,9 @@ case "${1:-all}" in
   audio) audio ;;
   voice-ai) voice_ai ;;
   sip) sip ;;
-  all) relay; panel; weight; supervisor; audio; voice_ai; sip ;;
-  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio|voice-ai|sip]" >&2; exit 2 ;;
+  logins) logins ;;
+  soak) soak ;;
+  fuzz) fuzz ;;
+  all) relay; panel; weight; supervisor; audio; voice_ai; sip; logins; soak; fuzz ;;
+  *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio|voice-ai|sip|logins|soak|fuzz]" >&2; exit 2 ;;
 esac

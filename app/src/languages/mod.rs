@@ -69,6 +69,8 @@ pub fn code_message(locale: Locale, code: ErrorCode) -> String {
         ErrorCode::ConfAlreadyPresent => td_string!(locale, error.conf_already_present).into(),
         ErrorCode::DestBusy => td_string!(locale, error.dest_busy).into(),
         ErrorCode::InSameState => td_string!(locale, error.in_same_state).into(),
+        // The one "try again" answer (too many logins being checked at once).
+        ErrorCode::HttpError(503) => td_string!(locale, error.busy).into(),
         ErrorCode::HttpError(status) => td_string!(locale, error.http, status),
         ErrorCode::BadRequest => td_string!(locale, error.bad_request).into(),
         ErrorCode::Unauthorized => td_string!(locale, error.unauthorized).into(),

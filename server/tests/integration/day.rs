@@ -5,8 +5,10 @@
 //! agent and in total, and every panel that comes back must get exactly the
 //! events it missed, or a snapshot once the buffer no longer reaches back.
 //!
-//! The suite runs a short day; `scripts/bench.sh soak` runs the 8-hour day
-//! with 1,000 agents (`an_eight_hour_day_at_scale`) and prints its figures.
+//! At the end everyone logs out and the buffers must be empty: a long run
+//! leaves nothing behind. The suite runs a short day (the short version of
+//! the soak, too); `scripts/bench.sh soak` runs the 8-hour day with 1,000
+//! agents (`an_eight_hour_day_at_scale`) and prints its figures.
 
 use std::{net::IpAddr, time::Instant};
 
@@ -266,6 +268,23 @@ async fn run(day: Day) -> DayFigures {
         figures.peak_agent_bytes = figures.peak_agent_bytes.max(replay.largest_agent_bytes);
         figures.evicted_for_total = replay.evicted_for_total;
     }
+    // The end of the day: the last callers hang up, wrap-up ends, everyone
+    // logs out, and nothing is left behind.
+    for call in hub.sim_calls() {
+        let _ = hub.sim_hang_up(&call.call_id);
+    }
+    hub.advance_clock(start_ms + day.hours * 3_600_000 + 120_000);
+    for agent in &mut agents {
+        agent.presence = None;
+        let logout = CstaRequest::SetAgentState {
+            state: app::wire::native::RequestedAgentState::LoggedOff,
+            reason: None,
+            work_mode: None,
+        };
+        agent.request(&hub, logout);
+    }
+    let left = hub.replay_figures();
+    assert_eq!((left.events, left.bytes), (0, 0), "buffers left after logout: {left:?}");
     figures
 }
 
