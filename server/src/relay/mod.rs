@@ -103,6 +103,8 @@ struct Inner {
     recorder: Recorder,
     /// The bounded workers that check passwords (Argon2id).
     password_checks: PasswordChecks,
+    /// Logins answered "busy, try again".
+    logins_busy: std::sync::atomic::AtomicU64,
     /// Counts the changes of the supervisor's figures; supervisor sockets
     /// wait on it (and send at most a few snapshots a second).
     figures_changed: watch::Sender<u64>,
@@ -159,6 +161,7 @@ impl Hub {
                 config,
                 recorder,
                 password_checks: PasswordChecks::per_core(),
+                logins_busy: Default::default(),
                 figures_changed: watch::channel(0).0,
                 media_plan: watch::channel(Arc::default()).0,
                 media: OnceLock::new(),

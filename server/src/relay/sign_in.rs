@@ -2,18 +2,20 @@
 //! login limits count the attempt when it arrives, the bounded password
 //! workers check it, and the limits learn how it ended.
 
-use std::{net::IpAddr, time::Instant};
+use std::{net::IpAddr, sync::atomic::Ordering, time::Instant};
 
 use app::opencti::{ErrorCode, OpenCtiError};
 
 use super::{Hub, State};
+use crate::security::login_limits::NotNow;
 
 /// Why credentials were not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Refusal {
     /// Locked out, unknown or wrong: the one answer for all three.
     Failed,
-    /// Too many checks at once: nothing was checked, try again.
+    /// Too many checks at once (over all, or for this user or address):
+    /// nothing was checked, try again.
     Busy,
 }
 
@@ -51,14 +53,22 @@ impl Hub {
         let stored = {
             let mut state = self.lock();
             let now = Instant::now();
-            if let Err(locked) = state.login_limits.begin(user, client, now) {
-                tracing::warn!(
-                    user,
-                    client = ?client,
-                    retry_in = ?locked.until.saturating_duration_since(now),
-                    "{what} refused: locked out after repeated failures"
-                );
-                return Err(Refusal::Failed);
+            match state.login_limits.begin(user, client, now) {
+                Ok(()) => {}
+                Err(NotNow::LockedOut(locked)) => {
+                    tracing::warn!(
+                        user,
+                        client = ?client,
+                        retry_in = ?locked.until.saturating_duration_since(now),
+                        "{what} refused: locked out after repeated failures"
+                    );
+                    return Err(Refusal::Failed);
+                }
+                Err(NotNow::Crowded) => {
+                    self.inner.logins_busy.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(user, client = ?client, "{what} not checked: as many in flight as the limit");
+                    return Err(Refusal::Busy);
+                }
             }
             lookup(&state)
         };
@@ -86,6 +96,7 @@ impl Hub {
                 Err(Refusal::Failed)
             }
             Err(_busy) => {
+                self.inner.logins_busy.fetch_add(1, Ordering::Relaxed);
                 state.login_limits.abandoned(user, client);
                 tracing::warn!(user, client = ?client, "{what} not checked: too many at once");
                 Err(Refusal::Busy)
@@ -93,8 +104,8 @@ impl Hub {
         }
     }
 
-    /// Password checks refused as busy since start (`/metrics`).
+    /// Logins answered "busy, try again" since start (`/metrics`).
     pub fn logins_refused_busy(&self) -> u64 {
-        self.inner.password_checks.refused()
+        self.inner.logins_busy.load(Ordering::Relaxed)
     }
 }

@@ -55,6 +55,17 @@ struct Entry {
     last_seen: Instant,
 }
 
+/// Why [`LoginLimits::begin`] did not start an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotNow {
+    /// Locked out: the same answer as a wrong password.
+    LockedOut(LockedOut),
+    /// As many attempts are being checked as the limit has room for: their
+    /// outcome decides; try again in a moment (agents behind one NAT
+    /// logging in together get in this way, guessers get no more checks).
+    Crowded,
+}
+
 /// A refused attempt: locked out until `until`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LockedOut {
@@ -77,8 +88,8 @@ impl LoginLimits {
         agent: &str,
         address: Option<IpAddr>,
         now: Instant,
-    ) -> Result<(), LockedOut> {
-        self.check(agent, address, now)?;
+    ) -> Result<(), NotNow> {
+        self.check(agent, address, now).map_err(NotNow::LockedOut)?;
         let full = keys(agent, address).any(|key| {
             self.entries.get(&key).is_some_and(|e| {
                 let failures = if now.duration_since(e.window_started) > WINDOW {
@@ -90,8 +101,7 @@ impl LoginLimits {
             })
         });
         if full {
-            // Not a lockout of its own: the attempts in flight decide that.
-            return Err(LockedOut { until: now });
+            return Err(NotNow::Crowded);
         }
         if self.entries.len() >= MAX_ENTRIES {
             self.forget_stalest(now);
@@ -297,7 +307,7 @@ mod tests {
         for i in 0..MAX_FAILURES_PER_AGENT {
             assert!(limits.begin("1001", ip(i as u8), t0).is_ok());
         }
-        assert!(limits.begin("1001", ip(50), t0).is_err());
+        assert_eq!(limits.begin("1001", ip(50), t0), Err(NotNow::Crowded));
         // They fail: the lockout starts.
         for i in 0..MAX_FAILURES_PER_AGENT {
             limits.failed("1001", ip(i as u8), t0);
@@ -313,7 +323,7 @@ mod tests {
         for agent in 0..MAX_FAILURES_PER_ADDRESS {
             assert!(limits.begin(&format!("a{agent}"), ip(1), t0).is_ok());
         }
-        assert!(limits.begin("late", ip(1), t0).is_err());
+        assert_eq!(limits.begin("late", ip(1), t0), Err(NotNow::Crowded));
         assert!(limits.begin("late", ip(2), t0).is_ok(), "other addresses");
         // Every one of them had the right password: the address is free.
         for agent in 0..MAX_FAILURES_PER_ADDRESS {
