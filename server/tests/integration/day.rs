@@ -284,7 +284,11 @@ async fn run(day: Day) -> DayFigures {
         agent.request(&hub, logout);
     }
     let left = hub.replay_figures();
-    assert_eq!((left.events, left.bytes), (0, 0), "buffers left after logout: {left:?}");
+    assert_eq!(
+        (left.events, left.bytes),
+        (0, 0),
+        "buffers left after logout: {left:?}"
+    );
     figures
 }
 

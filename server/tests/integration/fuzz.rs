@@ -64,6 +64,28 @@ fn fuzz<S: Strategy>(
     );
 }
 
+/// A server's router and hub (no socket but the SIP edge's, if asked for)
+/// with an in-memory database and `flags`, on a runtime of its own.
+fn server_with(flags: &[&str]) -> (tokio::runtime::Runtime, axum::Router, server::relay::Hub) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut argv = vec![
+        "server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database",
+        "sqlite::memory:",
+    ];
+    argv.extend_from_slice(flags);
+    let cli = Cli::try_parse_from(argv).unwrap();
+    let (router, hub) = runtime
+        .block_on(server::app_router(
+            &cli.serve,
+            "127.0.0.1:3000".parse().unwrap(),
+        ))
+        .unwrap();
+    (runtime, router, hub)
+}
+
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -133,21 +155,7 @@ proptest! {
 
 #[test]
 fn simulator_and_conversation_requests_are_answered_or_refused_clearly() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let cli = Cli::try_parse_from([
-        "server",
-        "--addr",
-        "127.0.0.1:0",
-        "--database",
-        "sqlite::memory:",
-    ])
-    .unwrap();
-    let (router, _hub) = runtime
-        .block_on(server::app_router(
-            &cli.serve,
-            "127.0.0.1:3000".parse().unwrap(),
-        ))
-        .unwrap();
+    let (runtime, router, _hub) = server_with(&[]);
     let body = prop_oneof![
         any_json().prop_map(|v| v.to_string()),
         ".{0,40}",
@@ -267,23 +275,7 @@ fn sip_datagram() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn sip_messages_however_mangled_are_answered_or_dropped_and_the_edge_goes_on() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let cli = Cli::try_parse_from([
-        "server",
-        "--addr",
-        "127.0.0.1:0",
-        "--database",
-        "sqlite::memory:",
-        "--sip-addr",
-        "127.0.0.1:0",
-    ])
-    .unwrap();
-    let (_router, hub) = runtime
-        .block_on(server::app_router(
-            &cli.serve,
-            "127.0.0.1:3000".parse().unwrap(),
-        ))
-        .unwrap();
+    let (runtime, _router, hub) = server_with(&["--sip-addr", "127.0.0.1:0"]);
     // An agent serves the queues: INVITEs go all the way to a call (the
     // caller ID, the SDP, the dialog), not only to "nobody is there".
     let attached = runtime
@@ -391,21 +383,7 @@ fn prop_speaker(seed: &Value) -> Value {
 
 #[test]
 fn voice_ai_events_of_any_shape_on_a_live_call_are_delivered_or_refused_clearly() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let cli = Cli::try_parse_from([
-        "server",
-        "--addr",
-        "127.0.0.1:0",
-        "--database",
-        "sqlite::memory:",
-    ])
-    .unwrap();
-    let (router, hub) = runtime
-        .block_on(server::app_router(
-            &cli.serve,
-            "127.0.0.1:3000".parse().unwrap(),
-        ))
-        .unwrap();
+    let (runtime, router, hub) = server_with(&[]);
     // A call in progress, answered by agent 1001, whose session takes the
     // events the engine sends.
     let mut attached = runtime

@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Stdio, time::Duration};
 use app::wire::native::CstaRequest;
 use tokio::process::{Child, Command};
 
-use crate::common::{PATIENCE, TestServer, answer, hang_up, hold, ready, retrieve};
+use crate::common::{PATIENCE, Panel, TestServer, answer, hang_up, hold, ready, retrieve};
 
 /// A port free now on loopback (for SIPp's own signalling and media).
 fn free_udp_port() -> u16 {
@@ -94,6 +94,36 @@ async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
     }
 }
 
+/// Audio from the SIP party has reached the switch on `call_id`.
+async fn audio_arrives(server: &TestServer, call_id: &str, what: &str) {
+    wait_for(what, async || {
+        server
+            .calls()
+            .await
+            .iter()
+            .any(|c| c["callId"] == call_id && c["audio"]["received"].as_u64() > Some(10))
+    })
+    .await;
+}
+
+/// The call ringing the agent comes from `caller`, for the simulator's
+/// view and in the OpenCTI events the panel gets (`pyANI`).
+async fn ringing_from(server: &TestServer, agent: &mut Panel, caller: &str) -> String {
+    let call_id = agent.expect_ringing().await;
+    let calls = server.calls().await;
+    let call = calls.iter().find(|c| c["callId"] == call_id).unwrap();
+    assert_eq!(call["from"], caller);
+    assert!(
+        agent
+            .opencti
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .any(|e| e["pyCallId"] == call_id.as_str() && e["pyANI"] == caller),
+        "the panel is told the caller ID as received"
+    );
+    call_id
+}
+
 async fn sip_server(extra: &[&str]) -> TestServer {
     let mut flags = vec!["--sip-addr", "127.0.0.1:0", "--wrap-up-seconds", "0"];
     flags.extend_from_slice(extra);
@@ -135,14 +165,7 @@ async fn sipp_calls_a_queue_an_agent_answers_and_audio_goes_both_ways() {
     agent.ok(answer(&call_id)).await;
     // SIPp echoes what the switch sends it: audio arriving back from its
     // media port went there and back.
-    wait_for("the switch's audio comes back from SIPp", async || {
-        server
-            .calls()
-            .await
-            .iter()
-            .any(|c| c["callId"] == call_id && c["audio"]["received"].as_u64() > Some(10))
-    })
-    .await;
+    audio_arrives(&server, &call_id, "the switch's audio comes back from SIPp").await;
     agent.ok(hang_up(&call_id)).await;
     finished(caller).await;
 }
@@ -165,27 +188,14 @@ async fn sipps_stock_uac_pcap_caller_is_answered_and_keeps_its_caller_id() {
             free_udp_port().to_string(),
         ],
     );
-    let call_id = agent.expect_ringing().await;
-    let calls = server.calls().await;
-    let call = calls.iter().find(|c| c["callId"] == call_id).unwrap();
-    assert_eq!(call["from"], "sipp");
-    assert!(
-        agent
-            .opencti
-            .iter()
-            .map(|e| serde_json::to_value(e).unwrap())
-            .any(|e| e["pyCallId"] == call_id.as_str() && e["pyANI"] == "sipp"),
-        "the panel is told the caller ID as received"
-    );
+    let call_id = ringing_from(&server, &mut agent, "sipp").await;
     agent.ok(answer(&call_id)).await;
     // SIPp plays its G.711 A-law recording into the call, then hangs up.
-    wait_for("SIPp's recorded audio reaches the switch", async || {
-        server
-            .calls()
-            .await
-            .iter()
-            .any(|c| c["callId"] == call_id && c["audio"]["received"].as_u64() > Some(10))
-    })
+    audio_arrives(
+        &server,
+        &call_id,
+        "SIPp's recorded audio reaches the switch",
+    )
     .await;
     finished(caller).await;
     wait_for(
@@ -215,19 +225,10 @@ async fn a_caller_who_withholds_their_number_is_answered_as_anonymous() {
             free_udp_port().to_string(),
         ],
     );
-    let call_id = agent.expect_ringing().await;
+    let call_id = ringing_from(&server, &mut agent, "anonymous").await;
     // Privacy: id — the asserted number is not shown to anyone.
     let calls = server.calls().await;
-    let call = calls.iter().find(|c| c["callId"] == call_id).unwrap();
-    assert_eq!(call["from"], "anonymous");
-    assert!(!call.to_string().contains("7654321"), "{call}");
-    assert!(
-        agent
-            .opencti
-            .iter()
-            .map(|e| serde_json::to_value(e).unwrap())
-            .any(|e| e["pyCallId"] == call_id.as_str() && e["pyANI"] == "anonymous")
-    );
+    assert!(!serde_json::to_string(&calls).unwrap().contains("7654321"));
     agent.ok(answer(&call_id)).await;
     agent.ok(hang_up(&call_id)).await;
     finished(caller).await;
