@@ -110,9 +110,38 @@ async fn agent(addr: SocketAddr, i: usize, talk: Duration, shared: Arc<Shared>) 
     let (mut tx, mut rx) = socket.split();
     let dn = format!("{}", 100_000 + i);
     let send = |frame: Value| Message::Text(frame.to_string().into());
-    let login = json!({"type": "Login", "id": "l", "agentId": format!("a{i}"), "password": "demo"});
     let ready = json!({"type": "Request", "id": "r", "request": {"type": "SetAgentState", "state": "Ready"}});
-    if tx.send(send(login)).await.is_err() || tx.send(send(ready)).await.is_err() {
+    // Log in, again after a short back-off when the server says it is busy
+    // checking other logins (as an agent told "try again" would), then Ready.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let id = format!("l{tries}");
+        let login =
+            json!({"type": "Login", "id": id, "agentId": format!("a{i}"), "password": "demo"});
+        if tx.send(send(login)).await.is_err() {
+            return false;
+        }
+        let mut answer = Value::Null;
+        while let Some(Ok(message)) = rx.next().await {
+            if let Message::Text(text) = message {
+                let frame: Value = serde_json::from_str(&text).unwrap_or_default();
+                if frame["type"] == "Response" && frame["id"] == id.as_str() {
+                    answer = frame;
+                    break;
+                }
+            }
+        }
+        if answer["ok"] == true {
+            break;
+        }
+        if answer["error"]["errCode"] != "OPENCTI_HTTP_ERROR_503" || tries > 200 {
+            shared.errors.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await; // back-off
+    }
+    if tx.send(send(ready)).await.is_err() {
         return false;
     }
     // Wait for the answer to Ready.
@@ -210,7 +239,13 @@ async fn run_relay(load: Load) -> Figures {
     let rss_per_session_kib = before.zip(after).map(|(b, a)| (a - b) / load.agents as f64);
     shared.events.store(0, Ordering::Relaxed);
 
-    let http = reqwest::Client::new();
+    // A simulator keeps a few connections, as a real one would: an
+    // unbounded pool opened one per slow reply and kept it, until the
+    // server's 10,000 sockets and the pool's met its file limit.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(16)
+        .build()
+        .expect("an HTTP client");
     let calls = (load.rate * load.seconds).round() as usize;
     let interval = Duration::from_secs_f64(1.0 / load.rate);
     let mut ticker = tokio::time::interval(interval);
