@@ -59,7 +59,7 @@ fn header_values(request: &Request, name: &str) -> Vec<String> {
 
 /// The user of a `sip:`/`sips:` URI (percent-decoded), or the number of a
 /// `tel:` URI; empty when there is none (`sip:host`).
-fn user_of(uri: &str) -> String {
+pub(super) fn user_of(uri: &str) -> String {
     let lower = uri.to_ascii_lowercase();
     if lower.starts_with("tel:") {
         return uri[4..].split(';').next().unwrap_or_default().to_string();

@@ -7,7 +7,7 @@
 use sipx_sip::{HeaderName, Request, TransactionKey};
 
 use super::{
-    caller::caller_id,
+    caller::{caller_id, user_of},
     data::attached_data,
     dialog::{Dialog, Direction, Party, Phase, tag_of, token, uri_of, with_tag},
     edge::{Edge, MediaJob},
@@ -15,13 +15,6 @@ use super::{
     transport::Peer,
 };
 use crate::switch::{Reach, SimError};
-
-/// The user part of a SIP URI, as text.
-fn user_of(uri: &str) -> Option<String> {
-    let uri = sipx_sip::Uri::parse(bytes::Bytes::from(uri.to_string())).ok()?;
-    uri.decoded_user()
-        .map(|u| String::from_utf8_lossy(&u).to_string())
-}
 
 fn header(request: &Request, name: &HeaderName) -> Option<String> {
     request
@@ -46,7 +39,7 @@ impl Edge {
         }
         let from = header(&request, &HeaderName::From).unwrap_or_default();
         if let Some(extension) =
-            user_of(&uri_of(&from)).filter(|u| self.registrar.phone(u).is_some())
+            Some(user_of(&uri_of(&from))).filter(|u| self.registrar.phone(u).is_some())
         {
             return self.on_phone_invite(key, &request, peer, &extension);
         }
