@@ -45,6 +45,10 @@ struct Load {
     seconds: f64,
     /// How long an agent talks before hanging up.
     talk: Duration,
+    /// The server's bound on all replay buffers (`--replay-total-bytes`),
+    /// when not its default: the soak sets one it reaches during warm-up,
+    /// so that the buffers filling up is not taken for a leak.
+    replay_total_bytes: Option<u64>,
 }
 
 /// What one run measured.
@@ -57,6 +61,8 @@ struct Figures {
     rss_per_session_kib: Option<f64>,
     /// The server's RSS while the traffic ran: (seconds, KiB).
     rss_samples: Vec<(f64, f64)>,
+    /// The replay buffers' figures from `/metrics` at the end of the run.
+    replay: Vec<String>,
 }
 
 impl Figures {
@@ -73,19 +79,22 @@ fn now_ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
 }
 
-async fn start_server(agents: usize) -> ServerProcess {
+async fn start_server(agents: usize, replay_total_bytes: Option<u64>) -> ServerProcess {
     let dir = scratch_dir("relay-load");
     let path = dir.join(format!("agents-{agents}.toml"));
     std::fs::write(&path, agents_config(agents)).expect("config written");
     // Records go to a real SQLite file, as in production.
     let database = dir.join(format!("bench-{agents}.sqlite"));
-    support::start_server(&[
+    let mut args = vec![
         "--config".into(),
         path.display().to_string(),
         "--database".into(),
         database.display().to_string(),
-    ])
-    .await
+    ];
+    if let Some(bytes) = replay_total_bytes {
+        args.extend(["--replay-total-bytes".into(), bytes.to_string()]);
+    }
+    support::start_server(&args).await
 }
 
 /// Shared by the agents of one run.
@@ -212,7 +221,7 @@ async fn agent(addr: SocketAddr, i: usize, talk: Duration, shared: Arc<Shared>) 
 }
 
 async fn run_relay(load: Load) -> Figures {
-    let server = start_server(load.agents).await;
+    let server = start_server(load.agents, load.replay_total_bytes).await;
     let pid = server.child.id();
     let before = rss_kib(pid);
     let shared = Arc::new(Shared {
@@ -308,6 +317,19 @@ async fn run_relay(load: Load) -> Figures {
     }
     let elapsed = began.elapsed();
     let rss_samples = sampler.await.unwrap_or_default();
+    let metrics = match http
+        .get(format!("http://{}/metrics", server.addr))
+        .send()
+        .await
+    {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let replay = metrics
+        .lines()
+        .filter(|l| l.starts_with("ccp_replay_buffer_"))
+        .map(str::to_string)
+        .collect();
     shared.tasks.lock().unwrap().iter().for_each(|t| t.abort());
     let placed = shared.placed.lock().unwrap();
     let delivered = shared.delivered.lock().unwrap();
@@ -323,6 +345,7 @@ async fn run_relay(load: Load) -> Figures {
         errors: shared.errors.load(Ordering::Relaxed),
         rss_per_session_kib,
         rss_samples,
+        replay,
     }
 }
 
@@ -456,6 +479,7 @@ async fn run_baseline(load: Load, frame_bytes: usize) -> Figures {
         errors: 0,
         rss_per_session_kib: None,
         rss_samples: vec![],
+        replay: vec![],
     }
 }
 
@@ -475,6 +499,7 @@ fn main() {
         rate: arg(&args, "--rate", 200.0),
         seconds: arg(&args, "--seconds", 10.0),
         talk: Duration::from_secs_f64(arg(&args, "--talk", 2.0)),
+        replay_total_bytes: Some(arg(&args, "--replay-total-bytes", 0.0) as u64).filter(|&b| b > 0),
     };
     runtime.block_on(async {
         println!(
@@ -512,6 +537,9 @@ fn main() {
                 last.0,
                 per_minute / last.1 * 100.0
             );
+        }
+        if !ours.replay.is_empty() {
+            println!("  at the end: {}", ours.replay.join(", "));
         }
         line("baseline", &base);
         let delivered = |f: &Figures| f.latencies_ms.len() as f64 / f.elapsed.as_secs_f64();

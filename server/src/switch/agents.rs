@@ -1,5 +1,7 @@
 //! Agent services: log in and out, ready, not ready, after-call work.
 
+use std::sync::Arc;
+
 use app::{
     opencti::{
         ErrorCode, OpenCtiError,
@@ -90,6 +92,7 @@ impl Switch {
         agent.device = Some(extension);
         agent.mode = mode;
         agent.status = AgentStatus::NotReady;
+        Arc::make_mut(&mut self.signed_in).insert(agent_id.to_string());
         agent.reason = String::new();
         agent.work_mode = WorkMode::AuxWork;
         agent.since = now;
@@ -173,6 +176,7 @@ impl Switch {
         self.extensions.insert(dn.to_string(), None);
         agent.device = None;
         agent.status = AgentStatus::LoggedOut;
+        Arc::make_mut(&mut self.signed_in).remove(agent_id);
         agent.reason = reason.to_string();
         agent.work_mode = WorkMode::None;
         agent.since = now;

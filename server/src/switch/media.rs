@@ -1,10 +1,7 @@
 //! The switch's calls as the media plane needs them (see
 //! [`crate::media::plan`]): derived from the state, never stored.
 
-use app::{
-    opencti::OpenCtiError,
-    wire::native::{AgentStatus, ConnectionState},
-};
+use app::{opencti::OpenCtiError, wire::native::ConnectionState};
 
 use super::{Call, Destination, Switch};
 
@@ -55,13 +52,10 @@ impl Switch {
                 })
             })
             .collect();
-        let agents = self
-            .agents
-            .values()
-            .filter(|a| a.status != AgentStatus::LoggedOut)
-            .map(|a| a.config.id.clone())
-            .collect();
-        MediaPlan { calls, agents }
+        MediaPlan {
+            calls,
+            agents: self.signed_in.clone(),
+        }
     }
 
     /// Whether a call's audio may go to the Voice AI engine: not when its

@@ -16,7 +16,10 @@ pub mod records;
 mod restore;
 mod sim;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::{
+    collections::{BTreeMap, BTreeSet, VecDeque},
+    sync::Arc,
+};
 
 pub use agents::LOGIN_FAILED;
 use app::{
@@ -281,6 +284,9 @@ pub struct Switch {
     waiting: BTreeSet<(u64, String)>,
     /// Each agent's latest ended calls, newest first.
     recent: BTreeMap<String, VecDeque<RecentCall>>,
+    /// The agents logged in, as the media plan carries them (see
+    /// [`MediaPlan::agents`](crate::media::plan::MediaPlan)).
+    signed_in: Arc<BTreeSet<String>>,
     next_call: u64,
     output: Output,
 }
@@ -334,6 +340,7 @@ impl Switch {
             ready: BTreeSet::new(),
             waiting: BTreeSet::new(),
             recent: BTreeMap::new(),
+            signed_in: Arc::default(),
             next_call: 1,
             now: 0,
             output: Output::default(),

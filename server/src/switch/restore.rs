@@ -1,6 +1,8 @@
 //! What survives a restart: each logged-in agent's state (not its calls,
 //! which the restart ended) and the call numbering.
 
+use std::sync::Arc;
+
 use app::{
     opencti::{events::WorkMode, functions::TelephonyMode},
     wire::native::AgentStatus,
@@ -66,6 +68,7 @@ impl Switch {
         self.extensions
             .insert(saved.extension.clone(), Some(saved.agent_id.clone()));
         agent.device = Some(saved.extension);
+        Arc::make_mut(&mut self.signed_in).insert(saved.agent_id.clone());
         agent.mode = saved.mode;
         agent.status = saved.status;
         agent.reason = saved.reason;

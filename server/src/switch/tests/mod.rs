@@ -903,3 +903,28 @@ fn a_queue_or_the_calls_data_can_keep_a_call_from_the_voice_ai_engine() {
     assert!(forkable.contains(&(declined, false)), "{forkable:?}");
     assert!(forkable.contains(&(private_queue, false)), "{forkable:?}");
 }
+
+#[test]
+fn the_media_plan_lists_who_is_logged_in_and_shares_that_list_until_it_changes() {
+    let mut sw = switch();
+    ready(&mut sw, &["1001"]);
+    login(&mut sw, "1002");
+    let before = sw.media_plan();
+    let names = |plan: &crate::media::plan::MediaPlan| -> Vec<String> {
+        plan.agents.iter().cloned().collect()
+    };
+    assert_eq!(names(&before), ["1001", "1002"]);
+    // A call changes the calls, not who is logged in: the list is the same
+    // allocation (so that comparing plans does not walk it).
+    sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    let during = sw.media_plan();
+    assert!(std::sync::Arc::ptr_eq(&before.agents, &during.agents));
+    sw.logout("1002", None).unwrap();
+    let after = sw.media_plan();
+    assert_eq!(names(&after), ["1001"]);
+    assert_eq!(
+        names(&before),
+        ["1001", "1002"],
+        "an old plan is left as it was"
+    );
+}
