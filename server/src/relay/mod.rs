@@ -29,7 +29,7 @@ pub use clock::Clock;
 use clock::Due;
 pub use presence::Presence;
 pub use session::{ReplayFigures, ReplayLimits};
-use session::{Sessions, Subscription};
+use session::{ReplyMemory, Sessions, Subscription};
 pub use sign_in::busy as logins_busy;
 pub use supervision::{SupervisorError, SupervisorFeed};
 use tokio::sync::{broadcast, watch};
@@ -154,7 +154,14 @@ impl Hub {
                     numbered: switch.last_call_number(),
                     figures: Figures::new(switch.config(), config.service_level_seconds),
                     switch,
-                    sessions: Sessions::new(config.replay, config.request_cache, config.tokens),
+                    sessions: Sessions::new(
+                        config.replay,
+                        ReplyMemory {
+                            per_agent: config.request_cache,
+                            window_ms: 2 * config.session_grace.as_millis() as u64,
+                        },
+                        config.tokens,
+                    ),
                     login_limits: LoginLimits::default(),
                     supervisor_tokens: Tokens::new(config.tokens),
                 }),
@@ -497,7 +504,10 @@ impl Hub {
         let output = state.switch.take_output();
         self.publish(&mut state, output);
         let reply = ServerFrame::response(id.to_string(), outcome);
-        state.sessions.remember_reply(&agent_id, id, reply.clone());
+        let now = self.now_ms();
+        state
+            .sessions
+            .remember_reply(&agent_id, id, reply.clone(), now);
         if matches!(
             request,
             CstaRequest::SetAgentState {

@@ -74,7 +74,8 @@ struct Session {
     buffer_bytes: usize,
     feed: broadcast::Sender<Sequenced>,
     replies: HashMap<String, ServerFrame>,
-    reply_order: VecDeque<String>,
+    /// The remembered ids, oldest first, with when their reply was made.
+    reply_order: VecDeque<(u64, String)>,
     /// Sockets attached now.
     sockets: usize,
     /// Counts the times the session lost its last socket: a grace timer
@@ -107,12 +108,25 @@ struct Arrival {
     seq: u64,
 }
 
+/// How long replies are remembered, so that a repeated request id is
+/// answered, not executed again.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyMemory {
+    /// Replies per agent at most.
+    pub per_agent: usize,
+    /// Replies older than this are forgotten: a client repeats a request
+    /// when it resumes after losing its socket, which it does within the
+    /// session's grace period, or never. (Kept by count alone, 10,000 busy
+    /// agents' replies grew the server by megabytes a minute for hours.)
+    pub window_ms: u64,
+}
+
 /// Every open session, by agent id, and the tokens that open them.
 pub struct Sessions {
     by_agent: HashMap<String, Session>,
     tokens: Tokens,
     limits: ReplayLimits,
-    request_cache: usize,
+    replies: ReplyMemory,
     next_session: u64,
     /// Every buffered event, oldest first, and some already gone (`stale`).
     arrivals: VecDeque<Arrival>,
@@ -122,7 +136,7 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    pub fn new(limits: ReplayLimits, request_cache: usize, policy: TokenPolicy) -> Self {
+    pub fn new(limits: ReplayLimits, replies: ReplyMemory, policy: TokenPolicy) -> Self {
         Self {
             by_agent: HashMap::new(),
             tokens: Tokens::new(policy),
@@ -130,7 +144,10 @@ impl Sessions {
                 events: limits.events.max(1),
                 ..limits
             },
-            request_cache: request_cache.max(1),
+            replies: ReplyMemory {
+                per_agent: replies.per_agent.max(1),
+                ..replies
+            },
             next_session: 0,
             arrivals: VecDeque::new(),
             stale: 0,
@@ -381,16 +398,22 @@ impl Sessions {
         self.by_agent.get(agent_id)?.replies.get(id).cloned()
     }
 
-    pub fn remember_reply(&mut self, agent_id: &str, id: &str, reply: ServerFrame) {
-        let limit = self.request_cache;
+    /// Remembers the reply to request `id`, made at `now_ms`, and forgets
+    /// the agent's replies that are too old or too many.
+    pub fn remember_reply(&mut self, agent_id: &str, id: &str, reply: ServerFrame, now_ms: u64) {
+        let memory = self.replies;
         let Some(session) = self.by_agent.get_mut(agent_id) else {
             return;
         };
         if session.replies.insert(id.to_string(), reply).is_none() {
-            session.reply_order.push_back(id.to_string());
-            if session.reply_order.len() > limit
-                && let Some(old) = session.reply_order.pop_front()
-            {
+            session.reply_order.push_back((now_ms, id.to_string()));
+        }
+        while let Some((made, _)) = session.reply_order.front() {
+            let expired = now_ms.saturating_sub(*made) > memory.window_ms;
+            if !expired && session.reply_order.len() <= memory.per_agent {
+                break;
+            }
+            if let Some((_, old)) = session.reply_order.pop_front() {
                 session.replies.remove(&old);
             }
         }
@@ -414,4 +437,37 @@ fn wire_bytes(event: &Sequenced) -> usize {
     let _ = serde_json::to_writer(&mut count, &event.1);
     // The frame's envelope (type, seq) around the event.
     count.0 + 32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(id: &str) -> ServerFrame {
+        ServerFrame::response(id.to_string(), Ok(app::wire::native::ResponseValue::Done))
+    }
+
+    #[test]
+    fn replies_are_forgotten_when_too_old_or_too_many() {
+        let memory = ReplyMemory {
+            per_agent: 3,
+            window_ms: 1_000,
+        };
+        let mut sessions = Sessions::new(ReplayLimits::default(), memory, TokenPolicy::default());
+        sessions.open("1001", 0);
+        sessions.remember_reply("1001", "a", reply("a"), 0);
+        sessions.remember_reply("1001", "b", reply("b"), 500);
+        assert!(sessions.cached_reply("1001", "a").is_some());
+        // 1,001 ms later "a" is older than the window; "b" is not.
+        sessions.remember_reply("1001", "c", reply("c"), 1_001);
+        assert!(sessions.cached_reply("1001", "a").is_none());
+        assert!(sessions.cached_reply("1001", "b").is_some());
+        // Past three, the oldest goes, however young.
+        sessions.remember_reply("1001", "d", reply("d"), 1_002);
+        sessions.remember_reply("1001", "e", reply("e"), 1_003);
+        assert!(sessions.cached_reply("1001", "b").is_none());
+        for id in ["c", "d", "e"] {
+            assert!(sessions.cached_reply("1001", id).is_some(), "{id}");
+        }
+    }
 }
