@@ -213,7 +213,10 @@ mod tests {
                     ],
                     forkable: false,
                 },
-            ],
+            ]
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
             agents: Default::default(),
         };
         let forked = forked_calls(&plan);

@@ -48,7 +48,9 @@ pub struct CallMedia {
 /// closed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MediaPlan {
-    pub calls: Vec<CallMedia>,
+    /// Shared with the switch, which derives a call again only when it
+    /// changed.
+    pub calls: Vec<Arc<CallMedia>>,
     /// Shared with the switch, which copies it only when somebody logs in
     /// or out: a plan is derived after every change, and with 10,000 agents
     /// logged in, building and comparing the set each time was most of the
@@ -109,7 +111,7 @@ impl MediaPlan {
 
     /// What `listener` hears (see [`MediaPlan::routes`]).
     pub fn hearing(&self, listener: &Endpoint) -> Hearing {
-        let calls: Vec<&CallMedia> = self.calls.iter().collect();
+        let calls: Vec<&CallMedia> = self.calls.iter().map(|c| &**c).collect();
         hearing_on(listener, &calls)
     }
 
@@ -187,7 +189,7 @@ mod tests {
 
     fn plan(calls: Vec<CallMedia>) -> MediaPlan {
         MediaPlan {
-            calls,
+            calls: calls.into_iter().map(Arc::new).collect(),
             agents: Arc::default(),
         }
     }

@@ -93,6 +93,7 @@ impl Switch {
         agent.mode = mode;
         agent.status = AgentStatus::NotReady;
         Arc::make_mut(&mut self.signed_in).insert(agent_id.to_string());
+        self.media.touch_all();
         agent.reason = String::new();
         agent.work_mode = WorkMode::AuxWork;
         agent.since = now;
@@ -177,6 +178,7 @@ impl Switch {
         agent.device = None;
         agent.status = AgentStatus::LoggedOut;
         Arc::make_mut(&mut self.signed_in).remove(agent_id);
+        self.media.touch_all();
         agent.reason = reason.to_string();
         agent.work_mode = WorkMode::None;
         agent.since = now;

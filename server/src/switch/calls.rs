@@ -95,6 +95,7 @@ impl Switch {
             },
             target.party(self.config.trunk),
         ];
+        self.media.touch(&call_id);
         self.calls.insert(call_id.clone(), call);
         self.tell_call(&call_id, dn, Some(Cause::NewCall), NativeEvent::Originated);
         self.ring_phone(&call_id, dn, true);
@@ -324,6 +325,7 @@ impl Switch {
 
     /// Ends a call: every agent still on it is told, and wrap-up starts.
     pub(super) fn end_call(&mut self, call_id: &str, cause: Cause) {
+        self.media.touch(call_id);
         let Some(mut call) = self.calls.remove(call_id) else {
             return;
         };
@@ -445,6 +447,7 @@ impl Switch {
         consult: &str,
         cause: Cause,
     ) -> Result<(Vec<Party>, CallInfo), OpenCtiError> {
+        self.media.touch(consult);
         let mut consult_call = self
             .calls
             .remove(consult)

@@ -287,6 +287,8 @@ pub struct Switch {
     /// The agents logged in, as the media plan carries them (see
     /// [`MediaPlan::agents`](crate::media::plan::MediaPlan)).
     signed_in: Arc<BTreeSet<String>>,
+    /// The media plan's calls, derived again only where they changed.
+    media: media::MediaCache,
     next_call: u64,
     output: Output,
 }
@@ -341,6 +343,7 @@ impl Switch {
             waiting: BTreeSet::new(),
             recent: BTreeMap::new(),
             signed_in: Arc::default(),
+            media: media::MediaCache::default(),
             next_call: 1,
             now: 0,
             output: Output::default(),
@@ -511,7 +514,10 @@ impl Switch {
         &self.calls[call_id]
     }
 
+    /// The one way to change a call (besides adding and ending it): the
+    /// media plan follows what is touched here.
     fn call_mut(&mut self, call_id: &str) -> &mut Call {
+        self.media.touch(call_id);
         self.calls.get_mut(call_id).expect("checked by the caller")
     }
 

@@ -138,6 +138,7 @@ impl Switch {
     /// the call's digits, in the simulator's list and the call's events.
     pub fn network_digits(&mut self, call_id: &str, digits: &str) -> Result<(), SimError> {
         validate::dtmf(digits)?;
+        self.media.touch(call_id);
         let call = self
             .calls
             .get_mut(call_id)

@@ -206,6 +206,7 @@ impl Switch {
                     .map(|a| (a.to_string(), p.dn.clone(), p.state))
             })
             .collect();
+        self.media.touch(call_id);
         let Some(call) = self.calls.get_mut(call_id) else {
             return;
         };

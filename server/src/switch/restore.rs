@@ -69,6 +69,7 @@ impl Switch {
             .insert(saved.extension.clone(), Some(saved.agent_id.clone()));
         agent.device = Some(saved.extension);
         Arc::make_mut(&mut self.signed_in).insert(saved.agent_id.clone());
+        self.media.touch_all();
         agent.mode = saved.mode;
         agent.status = saved.status;
         agent.reason = saved.reason;

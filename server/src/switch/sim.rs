@@ -113,6 +113,7 @@ impl Switch {
             },
             far,
         ];
+        self.media.touch(&call_id);
         self.calls.insert(call_id.clone(), call);
         if alerting {
             self.tell_call(

@@ -897,7 +897,7 @@ fn a_queue_or_the_calls_data_can_keep_a_call_from_the_voice_ai_engine() {
         .media_plan()
         .calls
         .into_iter()
-        .map(|c| (c.call_id, c.forkable))
+        .map(|c| (c.call_id.clone(), c.forkable))
         .collect();
     assert!(forkable.contains(&(plain, true)), "{forkable:?}");
     assert!(forkable.contains(&(declined, false)), "{forkable:?}");
@@ -927,4 +927,44 @@ fn the_media_plan_lists_who_is_logged_in_and_shares_that_list_until_it_changes()
         ["1001", "1002"],
         "an old plan is left as it was"
     );
+}
+
+/// The plan kept call by call equals one derived from scratch.
+fn assert_plan_fresh(sw: &mut Switch) {
+    let kept = sw.media_plan();
+    sw.media.touch_all();
+    assert_eq!(kept, sw.media_plan());
+}
+
+#[test]
+fn the_media_plan_kept_call_by_call_equals_one_derived_afresh_after_every_step() {
+    let mut sw = switch();
+    ready(&mut sw, &["1001"]);
+    login(&mut sw, "1002");
+    let call = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    assert_plan_fresh(&mut sw);
+    sw.answer("1001", &call).unwrap();
+    assert_plan_fresh(&mut sw);
+    sw.hold("1001", &call).unwrap();
+    assert_plan_fresh(&mut sw);
+    sw.retrieve("1001", &call).unwrap();
+    assert_plan_fresh(&mut sw);
+    let consult = sw
+        .consult("1001", &call, "2002", Function::ConferenceInitiate, None)
+        .unwrap();
+    assert_plan_fresh(&mut sw);
+    sw.answer("1002", &consult).unwrap();
+    assert_plan_fresh(&mut sw);
+    sw.complete("1001", Function::ConferenceComplete, &call, &consult)
+        .unwrap();
+    assert_plan_fresh(&mut sw);
+    assert_eq!(sw.media_plan().calls.len(), 1);
+    assert_eq!(sw.media_plan().calls[0].members.len(), 3);
+    sw.drop_party("1001", &call, "2002").unwrap();
+    assert_plan_fresh(&mut sw);
+    sw.hang_up("1001", &call).unwrap();
+    assert_plan_fresh(&mut sw);
+    assert!(sw.media_plan().calls.is_empty());
+    sw.logout("1002", None).unwrap();
+    assert_plan_fresh(&mut sw);
 }
