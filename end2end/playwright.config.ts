@@ -1,4 +1,10 @@
 import { defineConfig } from '@playwright/test';
+import { resolve } from 'node:path';
+
+// Where the test kit (ccp-testkit) finds the release build for the servers
+// that specs start of their own.
+process.env.CCP_SERVER_BINARY ??= resolve(__dirname, '../target/release/server');
+process.env.CCP_SITE_ROOT ??= resolve(__dirname, '../target/site');
 
 /** The panel server under test (built by `cargo leptos build --release`). */
 export const PANEL = 'http://127.0.0.1:3100';

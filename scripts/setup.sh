@@ -70,8 +70,13 @@ if [[ ! -x $VOICE_AI/.venv/bin/python || $VOICE_AI/requirements.txt -nt $VOICE_A
 fi
 
 # npm packages: Playwright (its browser download switched off: Debian's
-# chromium is used) and binaryen's wasm-opt (Debian's breaks hydration).
-if [[ ! -x end2end/node_modules/.bin/wasm-opt || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
+# chromium is used), binaryen's wasm-opt (Debian's breaks hydration) and
+# the test kit from testkit/ (copied in, as a user's install would be:
+# end2end/.npmrc sets install-links), installed again when it changes.
+testkit_changed() {
+  [[ -n $(find testkit -newer end2end/node_modules/.package-lock.json -type f 2>/dev/null | head -1) ]]
+}
+if [[ ! -x end2end/node_modules/.bin/wasm-opt || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]] || testkit_changed; then
   log "installing the end2end npm packages"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi

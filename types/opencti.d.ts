@@ -121,6 +121,22 @@ export interface OpenCTI {
   getCapabilities(): Capabilities;
   useImplementation(implementation: JavaScriptImplementation, declaration?: Declaration): Promise<Capabilities>;
   publishEvent(event: OpenCtiEvent): Promise<null>;
+  /**
+   * Runs the Pega Call OpenCTI adapter registered as
+   * `pega.cti.desktopApi[name]` (callbacks, events through `forwardEvent`)
+   * as the Implementation; from `/opencti-pega.js`, which every panel page
+   * loads (docs/integrating.md). Rejects with `OPENCTI_BAD_REQUEST` when no
+   * such adapter is registered. A request whose callback never comes
+   * rejects with `OPENCTI_HTTP_ERROR_408` after `timeoutMs` (10 s).
+   */
+  usePegaImplementation?(name: string, linkDef?: PegaLinkDef, options?: { timeoutMs?: number }): Promise<Capabilities>;
+}
+
+/** Pega's CTI link definition, as an adapter's `login` receives it. */
+export interface PegaLinkDef {
+  pyPrimaryHost: string;
+  pyPrimaryPort: string;
+  CustomProperties: { pyPropertyName: string; pyPropertyValue: string }[];
 }
 
 declare global {

@@ -43,16 +43,45 @@ pub const OUTPUT_NAME: &str = "ccp";
 /// separated origins) from the server to the panel's postMessage bridge.
 pub const ALLOWED_ORIGINS_META: &str = "opencti-allowed-origins";
 
-/// The HTML document around the app, with no embedding allowlist (error pages).
+/// The name of the `<meta>` that names the Pega Call adapter the panel
+/// starts with (JSON: `implementation`, `linkDef`, `timeoutMs`), read by
+/// `/opencti-pega.js`; the entry point then installs no reference
+/// Implementation.
+pub const PEGA_META: &str = "opencti-pega";
+
+/// The Pega host layer (docs/integrating.md), loaded by every page so that
+/// `OpenCTI.usePegaImplementation` is always there.
+pub const PEGA_HOST_SCRIPT: &str = "/opencti-pega.js";
+
+/// What the server puts into every page around the app.
+#[derive(Debug, Clone, Default)]
+pub struct PageSettings {
+    /// The embedding allowlist.
+    pub allowed_origins: Vec<String>,
+    /// The configured Pega adapter: its settings (JSON) and its scripts'
+    /// URLs, loaded in order after the host layer and before hydration.
+    pub pega: Option<(String, Vec<String>)>,
+}
+
+/// The HTML document around the app, with default settings (error pages).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    shell_with_origins(options, Vec::new())
+    shell_with(options, PageSettings::default())
 }
 
 /// The HTML document around the app; only the server renders it. The
 /// allowlist goes into a `<meta>` the browser reads after hydration; the
 /// page's language into `<html lang dir>`, where hydration reads it back.
-pub fn shell_with_origins(options: LeptosOptions, allowed_origins: Vec<String>) -> impl IntoView {
-    let origins = allowed_origins.join(" ");
+/// Scripts marked `defer` run in document order before the hydration
+/// module (module scripts are deferred too), so a configured adapter is
+/// registered before the panel starts.
+pub fn shell_with(options: LeptosOptions, settings: PageSettings) -> impl IntoView {
+    let origins = settings.allowed_origins.join(" ");
+    let (pega, adapter_scripts) = settings.pega.unzip();
+    let adapter_scripts = adapter_scripts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|src| view! { <script defer src=src></script> })
+        .collect::<Vec<_>>();
     let locale = page_locale();
     provide_context(locale);
     view! {
@@ -64,6 +93,9 @@ pub fn shell_with_origins(options: LeptosOptions, allowed_origins: Vec<String>) 
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <meta name=ALLOWED_ORIGINS_META content=origins/>
+                {pega.map(|settings| view! { <meta name=PEGA_META content=settings/> })}
+                <script defer src=PEGA_HOST_SCRIPT></script>
+                {adapter_scripts}
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import type { OwnServer } from './own-server';
+import type { CcpServer } from 'ccp-testkit';
 import config from '../playwright.config';
 
 /**
@@ -80,7 +80,7 @@ export async function inbound(page: Page) {
 
 export type SimAudio = { sent: number; received: number; level: number };
 
-export async function simAudio(server: OwnServer, callId: string): Promise<SimAudio> {
+export async function simAudio(server: CcpServer, callId: string): Promise<SimAudio> {
   const calls = (await (await fetch(`${server.url}/api/sim/calls`)).json()) as { callId: string; audio: SimAudio }[];
   const call = calls.find((c) => c.callId === callId);
   if (!call) throw new Error(`no call ${callId}`);

@@ -1,6 +1,6 @@
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { test, expect, agentPanel } from './fixtures';
-import { OwnServer } from '../support/own-server';
+import { startServer, type CcpServer } from 'ccp-testkit';
 import { baseArgs, executablePath, inbound, launchWithTone, recordPeers, simAudio } from '../support/media';
 
 /**
@@ -9,7 +9,7 @@ import { baseArgs, executablePath, inbound, launchWithTone, recordPeers, simAudi
  * plane, with the simulator's far end measuring what it hears.
  */
 
-const agent = (browser: Browser, server: OwnServer, id: string) => agentPanel(browser, server.url, id, recordPeers);
+const agent = (browser: Browser, server: CcpServer, id: string) => agentPanel(browser, server.url, id, recordPeers);
 
 const card = (page: Page, callId: string) => page.locator(`[data-call-id="${callId}"]`);
 
@@ -33,12 +33,12 @@ async function stopsGrowing(read: () => Promise<number>) {
 test.describe('softphone audio', () => {
   // Two or three browser contexts with live media on two cores.
   test.describe.configure({ timeout: 60_000 });
-  let server: OwnServer;
+  let server: CcpServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   test.beforeAll(async () => {
-    server = await new OwnServer(3110, ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0']).start();
+    server = await startServer({ port: 3110, args: ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0'] });
     browser = await launchWithTone();
   });
   test.afterAll(async () => {
@@ -46,7 +46,7 @@ test.describe('softphone audio', () => {
     await server?.stop();
   });
   test.afterEach(async () => {
-    await server.hangUpAll();
+    await server.sim.hangUpAll();
     for (const context of contexts.splice(0)) await context.close();
   });
 
@@ -70,7 +70,7 @@ test.describe('softphone audio', () => {
     // Nothing is asked for at page load: no microphone, no connection.
     expect(await page.evaluate(() => (window as any).__peers.length)).toBe(0);
     await expect(page.getByRole('button', { name: 'Mute' })).toHaveCount(0);
-    const callId = await server.placeCall('2001');
+    const callId = await server.sim.placeCall('2001');
     await expect(card(page, callId)).toBeVisible();
     // The microphone was asked for at the call, and the link is up before the answer.
     await expect(page.locator('.audio-status')).toHaveText('Audio connected');
@@ -123,7 +123,7 @@ test.describe('softphone audio', () => {
   test('the chosen microphone is remembered in this browser', async () => {
     const page = await open('1002');
     await ready(page);
-    const callId = await server.placeCall('2002');
+    const callId = await server.sim.placeCall('2002');
     await expect(page.locator('.audio-status')).toHaveText('Audio connected');
     await page.getByText('Audio devices').click();
     const microphone = page.getByLabel('Microphone', { exact: true });
@@ -148,7 +148,7 @@ test.describe('softphone audio', () => {
     const a = await open('1003');
     const b = await open('1004');
     await ready(a);
-    const callId = await server.placeCall('2003');
+    const callId = await server.sim.placeCall('2003');
     await card(a, callId).getByRole('button', { name: 'Answer' }).click();
     await expect.poll(async () => (await simAudio(server, callId)).level).toBeGreaterThan(-40);
 
@@ -184,13 +184,13 @@ test.describe('softphone audio', () => {
 });
 
 test('a denied microphone is explained and the call controls keep working', async () => {
-  const server = await new OwnServer(3111, ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0']).start();
+  const server = await startServer({ port: 3111, args: ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0'] });
   // No fake-UI flag: the browser refuses the microphone, as a user who says no.
   const browser = await chromium.launch({ executablePath, args: [...baseArgs, '--use-fake-device-for-media-stream'] });
   try {
     const { page } = await agent(browser, server, '1001');
     await page.getByRole('button', { name: 'Ready', exact: true }).click();
-    const callId = await server.placeCall('5000');
+    const callId = await server.sim.placeCall('5000');
     await expect(page.locator('.audio-status')).toContainText('Microphone blocked');
     await expect(page.getByRole('button', { name: 'Mute' })).toBeDisabled();
     await card(page, callId).getByRole('button', { name: 'Answer' }).click();

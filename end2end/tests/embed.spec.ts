@@ -3,8 +3,9 @@
 // not allowlisted cannot do.
 import { test, expect, hydrated } from './fixtures';
 import type { Page } from '@playwright/test';
+import { panelFrame, recordEvents, waitForEvent } from 'ccp-testkit';
 import { HOST, PANEL, STRANGER } from '../playwright.config';
-import { clearCalls, placeCall, simCalls } from './helpers';
+import { panelSim } from './helpers';
 
 const CRM = `${HOST}/demo/crm.html?panel=${encodeURIComponent(`${PANEL}/embed`)}`;
 
@@ -54,7 +55,7 @@ test.afterEach(async ({ page, request }) => {
     });
     expect(out).toMatchObject({ ok: true });
   }
-  await clearCalls(request);
+  await panelSim.hangUpAll();
 });
 
 test('handshake, click-to-dial, screen pop, answer and hang up through the SDK', async ({ page, request, consoleErrors }) => {
@@ -68,7 +69,7 @@ test('handshake, click-to-dial, screen pop, answer and hang up through the SDK',
   // Click-to-dial from the host's customer list.
   await page.getByRole('button', { name: 'Call Alan Turing' }).click();
   await expect(frame.locator('.call-card')).toContainText('Dialing');
-  const outbound = (await simCalls(request)).find((c) => c.parties.some((p) => p.dn === '+15551230002'))!;
+  const outbound = (await panelSim.calls()).find((c) => c.parties.some((p) => p.dn === '+15551230002'))!;
   expect(outbound.parties[0]).toEqual({ dn: '2001', state: 'initiated' });
   expect((await call(page, 'hangUpCall', { callId: outbound.callId })).ok).toBe(true);
   await expect(frame.locator('.call-card')).toHaveCount(0);
@@ -79,7 +80,9 @@ test('handshake, click-to-dial, screen pop, answer and hang up through the SDK',
   const events: string[] = [];
   await page.exposeFunction('__seen', (e: string) => events.push(e));
   await page.evaluate(() => (window as any).panel.on('*', (e: any) => (window as any).__seen(`${e.pyEventType}:${e.pyEventName}`)));
-  const callId = await placeCall(request, '2001', { account: '42' });
+  const panel = await panelFrame(page, '#panel iframe');
+  await recordEvents(panel);
+  const callId = await panelSim.placeCall('2001', { data: { account: '42' } });
   const record = page.getByRole('region', { name: 'Customer record' });
   await expect(record).toContainText('Grace Hopper');
   await expect(record).toContainText('42');
@@ -87,6 +90,8 @@ test('handshake, click-to-dial, screen pop, answer and hang up through the SDK',
   expect(events.indexOf('CallInfoEvent:CallInfo')).toBeLessThan(events.indexOf('CallStateEvent:Alerting'));
   const answered = await call(page, 'answerCall', { callId });
   expect(answered).toEqual({ ok: true, value: null });
+  // The panel in the frame applied the same call (test kit: waits on events).
+  await waitForEvent(panel, { pyCallId: callId, pyEventName: 'Established' });
   await expect(frame.getByRole('status')).toHaveText('On a call');
   // The panel's own buttons still work inside the frame.
   await frame.getByRole('button', { name: 'Hold' }).click();
@@ -143,7 +148,7 @@ test('a host that is not allowlisted gets no answer and drives nothing', async (
   // The panel is still logged out and no call was placed.
   await expect(popup.getByRole('button', { name: 'Log in' })).toBeVisible();
   expect(await popup.evaluate(() => window.OpenCTI!.getState().pyAgentState)).toBe('Logout');
-  expect(await simCalls(request)).toEqual([]);
+  expect(await panelSim.calls()).toEqual([]);
   await popup.close();
 });
 

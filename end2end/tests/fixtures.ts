@@ -1,4 +1,5 @@
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { openAgentPanel } from 'ccp-testkit';
 
 /**
  * A page that fails its test on any console error or uncaught exception:
@@ -24,17 +25,10 @@ export async function hydrated(page: Pick<Page, 'locator'>) {
 }
 
 /** An agent's panel on the server at `baseURL`, in a browser context of
- * its own, logged in through the form (password `demo`); `init` runs in
- * the page before its own scripts. */
+ * its own, logged in through the form (password `demo`) by the test kit;
+ * `init` runs in the page before its own scripts. */
 export async function agentPanel(browser: Browser, baseURL: string, agent: string, init?: () => void) {
-  const context = await browser.newContext({ baseURL });
-  if (init) await context.addInitScript(init);
-  const page = await context.newPage();
-  await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Agent ID').fill(agent);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('status')).toHaveText('Not ready');
-  return { page, context };
+  const panel = await openAgentPanel(browser, baseURL, agent, { init });
+  await expect(panel.page.getByRole('status')).toHaveText('Not ready');
+  return panel;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test, expect, hydrated } from './fixtures';
 import type { Page } from '@playwright/test';
 import { HOST, PANEL } from '../playwright.config';
-import { axe, clearCalls, logOut, ok, openPanel, placeCall } from './helpers';
+import { axe, logOut, ok, openPanel, panelSim } from './helpers';
 
 type Messages = Record<string, Record<string, string>>;
 const LANGUAGES = ['en', 'es', 'de', 'ar'] as const;
@@ -18,7 +18,7 @@ const messages = Object.fromEntries(
 test.afterEach(async ({ page, request }) => {
   // Some tests use pages of their own, or a host page, and leave `page` bare.
   if (await page.evaluate(() => !!window.OpenCTI)) await logOut(page);
-  await clearCalls(request);
+  await panelSim.hangUpAll();
 });
 
 /** English sentences that another language says differently: none of them
@@ -59,7 +59,7 @@ for (const lang of LANGUAGES) {
     await ok(page, 'agentReady');
     await expect(page.getByRole('status')).toHaveText(m.state.ready);
     await expect(page.getByRole('region', { name: m.page.title })).toBeVisible();
-    const callId = await placeCall(request, '2003', { account: '42' });
+    const callId = await panelSim.placeCall('2003', { data: { account: '42' } });
     await expect(page.getByRole('button', { name: m.call.answer })).toBeVisible();
     await expect(page.getByRole('status')).toContainText(m.status.incoming.split('{{')[1].split('}}')[1].trim());
     await expect(page.locator('.call-card .call-state')).toHaveText(m.call.ringing);
@@ -81,7 +81,7 @@ test('Arabic is right to left, with numbers and timers left to right', async ({ 
   await openPanel(page, '/?lang=ar');
   await ok(page, 'login', '1003', 'demo');
   await ok(page, 'agentReady');
-  await placeCall(request, '2003', {}, '+15551230001');
+  await panelSim.placeCall('2003', { from: '+15551230001' });
   const card = page.locator('.call-card');
   await expect(card).toBeVisible();
   const style = await card.evaluate((el) => {

@@ -4,7 +4,7 @@
 import { test, expect, hydrated } from './fixtures';
 import type { Page } from '@playwright/test';
 import { MODES } from '../playwright.config';
-import { api, clearCalls, logOut, ok, openPanel, placeCall, simCalls, waitForEvent } from './helpers';
+import { api, logOut, ok, openPanel, waitForEvent, panelSim } from './helpers';
 
 test.describe('telephony modes', () => {
   test.use({ baseURL: MODES });
@@ -141,7 +141,7 @@ test('a note travels with a consult transfer, laid over the call data', async ({
   await openPanel(b);
   expect((await api(b, 'login', '1002', 'demo')).ok).toBe(true);
 
-  const callId = await placeCall(request, '2001', { account: '42', tier: 'gold' });
+  const callId = await panelSim.placeCall('2001', { data: { account: '42', tier: 'gold' } });
   const card = page.locator(`[data-call-id="${callId}"]`);
   await card.getByRole('button', { name: 'Answer' }).click();
   await page.getByLabel('Phone number').fill('2002');
@@ -153,14 +153,14 @@ test('a note travels with a consult transfer, laid over the call data', async ({
   const bCard = b.locator(`[data-call-id="${callId}"]`);
   await expect(bCard.getByLabel('Call data')).toContainText('account42');
   await expect(bCard.getByLabel('Call data')).toContainText('noteWants a refund for order 17');
-  const sim = (await simCalls(request)).find((c) => c.callId === callId)!;
+  const sim = (await panelSim.calls()).find((c) => c.callId === callId)!;
   expect(sim.data).toEqual({ account: '42', tier: 'gold', note: 'Wants a refund for order 17' });
   // userData past its bounds: refused, nothing changes.
   const big = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']));
   expect(await api(b, 'blindTransfer', callId, '5000', { userData: big })).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_BAD_REQUEST' } });
-  expect((await simCalls(request)).find((c) => c.callId === callId)!.data).toEqual(sim.data);
+  expect((await panelSim.calls()).find((c) => c.callId === callId)!.data).toEqual(sim.data);
   await logOut(b);
   await context.close();
-  await clearCalls(request);
+  await panelSim.hangUpAll();
   await logOut(page);
 });

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
-import { api, clearCalls, countEvents, logOut, openPanel, placeCall, simCalls, waitForEvent } from './helpers';
+import { api, countEvents, logOut, openPanel, waitForEvent, panelSim } from './helpers';
 
 test.afterEach(async ({ page, request }) => {
   await logOut(page);
-  await clearCalls(request);
+  await panelSim.hangUpAll();
 });
 
 test('window.OpenCTI exists once hydrated and has every typed function', async ({ page, consoleErrors }) => {
@@ -44,7 +44,7 @@ test('a call from ringing to wrap-up through window.OpenCTI', async ({ page, req
   const hold = await api(page, 'holdCall', 'C1');
   expect(hold).toMatchObject({ ok: false, isError: false, error: { errCode: 'OPENCTI_CF_INVALID_OBJECT_STATE' } });
 
-  const callId = await placeCall(request, '2001', { account: '42' });
+  const callId = await panelSim.placeCall('2001', { data: { account: '42' } });
   await waitForEvent(page, { pyEventType: 'CallInfoEvent', pyCallId: callId });
   const alerting = await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Alerting' });
   expect(alerting).toMatchObject({ pyANI: '+15551230001', pyCallType: 'INBOUND', pyMedia: 'Phone' });
@@ -58,7 +58,7 @@ test('a call from ringing to wrap-up through window.OpenCTI', async ({ page, req
   expect((await api(page, 'retrieveCall', callId)).ok).toBe(true);
   await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Retrieved' });
   expect((await api(page, 'sendDTMF', callId, '42#')).ok).toBe(true);
-  expect((await simCalls(request)).find((c) => c.callId === callId)?.digits).toBe('42#');
+  expect((await panelSim.calls()).find((c) => c.callId === callId)?.digits).toBe('42#');
 
   expect((await api(page, 'hangUpCall', callId)).value).toBeNull();
   await waitForEvent(page, { pyEventType: 'CallStateEvent', pyCallId: callId, pyEventName: 'Disconnected' });
@@ -80,7 +80,7 @@ test('a resolved Promise means the store has caught up: dependent calls chain wi
   const second = await page.context().newPage();
   await openPanel(second);
   expect((await api(second, 'login', '1004', 'demo', '2004')).ok).toBe(true);
-  const callId = await placeCall(request, '2003');
+  const callId = await panelSim.placeCall('2003');
   await waitForEvent(page, { pyCallId: callId, pyEventName: 'Alerting' });
   // Every pair of dependent calls, each started the moment the one before
   // resolves; a Promise that resolved before its events were applied would
@@ -269,7 +269,7 @@ test('a dropped socket mid-call resyncs to the server truth, each event once', a
   });
   await openPanel(page);
   expect((await api(page, 'login', '1002', 'demo', '2002')).ok).toBe(true);
-  const first = await placeCall(request, '2002', { account: '7' });
+  const first = await panelSim.placeCall('2002', { data: { account: '7' } });
   await waitForEvent(page, { pyCallId: first, pyEventName: 'Alerting' });
   expect((await api(page, 'answerCall', first)).ok).toBe(true);
   await waitForEvent(page, { pyCallId: first, pyEventName: 'Established' });
@@ -287,7 +287,7 @@ test('a dropped socket mid-call resyncs to the server truth, each event once', a
   await page.waitForFunction(() => window.OpenCTI!.getState().pyLinkState === 'CONNECTED');
   await waitForEvent(page, { pyCallId: first, pyEventName: 'Disconnected' });
   const state = await page.evaluate(() => window.OpenCTI!.getState());
-  const server = await simCalls(request);
+  const server = await panelSim.calls();
   expect(server.filter((c) => c.parties.some((p) => p.dn === '2002'))).toEqual([]);
   expect(state).toMatchObject({ pyCalls: [], pyWorkMode: 'ACW', pyLinkState: 'CONNECTED' });
   for (const name of ['Alerting', 'Established', 'Disconnected']) {

@@ -1,7 +1,7 @@
 import { test as plain, type Page } from '@playwright/test';
 import { test, expect, hydrated, agentPanel } from './fixtures';
 import { api, logOut } from './helpers';
-import { OwnServer } from '../support/own-server';
+import { startServer, type CcpServer } from 'ccp-testkit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,17 +19,17 @@ async function stateInDirectory(page: Page, agentId: string) {
 }
 
 test.describe('a day of operations', () => {
-  let server: OwnServer;
+  let server: CcpServer;
 
   test.beforeAll(async () => {
-    server = await new OwnServer(3106, [
+    server = await startServer({ args: [
       '--database', 'sqlite::memory:',
       '--session-grace-seconds', '1',
       '--ring-timeout-seconds', '2',
-    ]).start();
+    ] });
   });
   test.afterAll(async () => server.stop());
-  test.afterEach(async () => server.hangUpAll());
+  test.afterEach(async () => server.sim.hangUpAll());
 
   test('an agent who closes the panel while Ready is logged out after the grace period; calls go to another agent', async ({ browser }) => {
     const gone = await agentPanel(browser, server.url, '1001');
@@ -38,7 +38,7 @@ test.describe('a day of operations', () => {
     await goReady(stays.page);
     await gone.context.close();
     await expect.poll(() => stateInDirectory(stays.page, '1001')).toBe('Logout');
-    const callId = await server.placeCall('5000');
+    const callId = await server.sim.placeCall('5000');
     await expect(stays.page.locator(`[data-call-id="${callId}"]`)).toBeVisible();
     await expect(stays.page.getByRole('status')).toHaveText('Ready. Incoming call from +15551230001');
     await logOut(stays.page);
@@ -50,7 +50,7 @@ test.describe('a day of operations', () => {
     await goReady(first.page);
     const second = await agentPanel(browser, server.url, '1004');
     await goReady(second.page);
-    const callId = await server.placeCall('5001');
+    const callId = await server.sim.placeCall('5001');
     await expect(first.page.locator(`[data-call-id="${callId}"]`)).toBeVisible();
     // Nobody answers: after the ring timeout the call rings the second agent.
     await expect(second.page.locator(`[data-call-id="${callId}"]`)).toBeVisible();
@@ -70,7 +70,7 @@ test.describe('a day of operations', () => {
   test("recent calls come from the server: they survive a reload and a new login, and never show another agent's calls", async ({ browser }) => {
     const { page, context } = await agentPanel(browser, server.url, '1001');
     await goReady(page);
-    const callId = await server.placeCall('5000', '+15557654321');
+    const callId = await server.sim.placeCall('5000', { from: '+15557654321' });
     await page.locator(`[data-call-id="${callId}"]`).getByRole('button', { name: 'Answer' }).click();
     await page.locator(`[data-call-id="${callId}"]`).getByRole('button', { name: 'Hang up' }).click();
     await page.getByLabel('Disposition').selectOption('Sale');
@@ -111,7 +111,7 @@ test.describe('a day of operations', () => {
 plain('after a restart on the same database, panels show their agents logged in with their state, without a click', async ({ browser }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ccp-restart-'));
   const flags = ['--database', join(dir, 'ccp.sqlite')];
-  let server = await new OwnServer(3107, flags).start();
+  const server = await startServer({ args: flags });
   const ready = await agentPanel(browser, server.url, '1001');
   await goReady(ready.page);
   const resting = await agentPanel(browser, server.url, '1002');
@@ -119,13 +119,13 @@ plain('after a restart on the same database, panels show their agents logged in 
   await resting.page.getByRole('menuitem', { name: 'Lunch' }).click();
   await expect(resting.page.getByRole('status')).toHaveText('Not ready');
   // A call is up when the server stops.
-  const up = await server.placeCall('5000');
+  const up = await server.sim.placeCall('5000');
   await ready.page.locator(`[data-call-id="${up}"]`).getByRole('button', { name: 'Answer' }).click();
   await expect(ready.page.getByRole('status')).toHaveText('On a call');
 
   await server.stop();
   await expect(ready.page.getByText('Connection lost. Reconnecting…')).toBeVisible();
-  server = await new OwnServer(3107, flags).start();
+  await server.restart();
 
   for (const [panel, state] of [[ready, 'Ready. A call ended while the panel was disconnected.'], [resting, 'Not ready']] as const) {
     await expect(panel.page.getByText('Connection lost. Reconnecting…')).toHaveCount(0, { timeout: 20_000 });
@@ -138,9 +138,9 @@ plain('after a restart on the same database, panels show their agents logged in 
   await ready.page.getByRole('button', { name: 'Dismiss notice' }).click();
   await expect(ready.page.getByRole('status')).toHaveText('Ready');
   // And the restored agent takes calls.
-  const callId = await server.placeCall('5000');
+  const callId = await server.sim.placeCall('5000');
   await expect(ready.page.locator(`[data-call-id="${callId}"]`)).toBeVisible();
-  await server.hangUpAll();
+  await server.sim.hangUpAll();
   for (const panel of [ready, resting]) {
     await logOut(panel.page);
     await panel.context.close();

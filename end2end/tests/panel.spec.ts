@@ -1,20 +1,17 @@
 import { test, expect, hydrated } from './fixtures';
 import type { Browser, Page } from '@playwright/test';
-import { clearCalls, logOut, placeCall, simCalls, simHangUp } from './helpers';
+import { logIn as logInWithForm } from 'ccp-testkit';
+import { logOut, panelSim } from './helpers';
 
 test.afterEach(async ({ page, request, consoleErrors }) => {
   await logOut(page);
-  await clearCalls(request);
+  await panelSim.hangUpAll();
 });
 
-/** Opens the panel and logs in through the form. */
+/** Opens the panel and logs in through the form (the test kit's logIn). */
 async function logIn(page: Page, agent: string, extension?: string) {
   await page.goto('/');
-  await hydrated(page);
-  await page.getByLabel('Agent ID').fill(agent);
-  await page.getByLabel('Password').fill('demo');
-  if (extension) await page.getByLabel('Extension').fill(extension);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logInWithForm(page, agent, { extension });
   await expect(page.getByRole('status')).toHaveText('Not ready');
 }
 
@@ -56,7 +53,7 @@ test('inbound call: data shown, answer, hold, retrieve, keypad DTMF, hang up, wr
   await logIn(page, '1001');
   await page.getByRole('button', { name: 'Ready', exact: true }).click();
   await expect(page.getByRole('status')).toHaveText('Ready');
-  const callId = await placeCall(request, '2001', { account: '42', tier: 'gold' });
+  const callId = await panelSim.placeCall('2001', { data: { account: '42', tier: 'gold' } });
   await expect(page.getByRole('status')).toHaveText('Ready. Incoming call from +15551230001');
   const call = card(page, callId);
   await expect(call.getByLabel('Call data')).toContainText('account42');
@@ -70,7 +67,7 @@ test('inbound call: data shown, answer, hold, retrieve, keypad DTMF, hang up, wr
   await expect(call).toContainText('Connected');
   await page.getByRole('button', { name: 'Keypad' }).click();
   for (const key of ['1', '2', '#']) await page.getByRole('button', { name: key, exact: true }).click();
-  await expect.poll(async () => (await simCalls(request)).find((c) => c.callId === callId)?.digits).toBe('12#');
+  await expect.poll(async () => (await panelSim.calls()).find((c) => c.callId === callId)?.digits).toBe('12#');
   await call.getByRole('button', { name: 'Hang up' }).click();
   await expect(call).toHaveCount(0);
   await expect(page.getByRole('status')).toHaveText('After-call work');
@@ -84,9 +81,9 @@ test('inbound call: data shown, answer, hold, retrieve, keypad DTMF, hang up, wr
 
 test('caller hangs up while ringing: the card goes and recent calls shows it abandoned', async ({ page, request, consoleErrors }) => {
   await logIn(page, '1001');
-  const callId = await placeCall(request, '2001');
+  const callId = await panelSim.placeCall('2001');
   await expect(card(page, callId)).toBeVisible();
-  await simHangUp(request, callId);
+  await panelSim.hangUp(callId);
   await expect(card(page, callId)).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Recent calls' })).toContainText('Abandoned');
   await expect(page.getByRole('status')).toHaveText('Not ready');
@@ -95,7 +92,7 @@ test('caller hangs up while ringing: the card goes and recent calls shows it aba
 test('consult, then complete the transfer to a second agent', async ({ page, browser, request, consoleErrors }) => {
   await logIn(page, '1001');
   const b = await secondAgent(browser, '1002');
-  const callId = await placeCall(request, '2001', { account: '42' });
+  const callId = await panelSim.placeCall('2001', { data: { account: '42' } });
   await card(page, callId).getByRole('button', { name: 'Answer' }).click();
   await page.getByLabel('Phone number').fill('2002');
   await card(page, callId).getByRole('button', { name: 'Consult' }).click();
@@ -111,7 +108,7 @@ test('consult, then complete the transfer to a second agent', async ({ page, bro
   // B now has the customer's call, under the original id, with its data.
   await expect(card(b.page, callId)).toContainText('+15551230001');
   await expect(card(b.page, callId).getByLabel('Call data')).toContainText('account42');
-  expect((await simCalls(request)).find((c) => c.callId === callId)?.parties).toEqual([
+  expect((await panelSim.calls()).find((c) => c.callId === callId)?.parties).toEqual([
     { dn: '+15551230001', state: 'connected' },
     { dn: '2002', state: 'connected' },
   ]);
@@ -122,7 +119,7 @@ test('consult, then complete the transfer to a second agent', async ({ page, bro
 test('conference three parties, then drop one', async ({ page, browser, request, consoleErrors }) => {
   await logIn(page, '1001');
   const b = await secondAgent(browser, '1002');
-  const callId = await placeCall(request, '2001');
+  const callId = await panelSim.placeCall('2001');
   await card(page, callId).getByRole('button', { name: 'Answer' }).click();
   await page.getByLabel('Phone number').fill('2002');
   await card(page, callId).getByRole('button', { name: 'Conference' }).click();
@@ -137,25 +134,25 @@ test('conference three parties, then drop one', async ({ page, browser, request,
   await expect(card(page, callId).getByRole('button', { name: 'Drop 2001' })).toHaveCount(0);
   await card(page, callId).getByRole('button', { name: 'Drop 2002' }).click();
   await expect(b.page.locator('.call-card')).toHaveCount(0);
-  expect((await simCalls(request)).find((c) => c.callId === callId)?.parties.map((p) => p.dn)).toEqual(['+15551230001', '2001']);
+  expect((await panelSim.calls()).find((c) => c.callId === callId)?.parties.map((p) => p.dn)).toEqual(['+15551230001', '2001']);
   await b.close();
 });
 
 test('blind transfer to a queue, and an outbound call answered by the simulator', async ({ page, request, consoleErrors }) => {
   await logIn(page, '1004');
-  const callId = await placeCall(request, '2004');
+  const callId = await panelSim.placeCall('2004');
   await card(page, callId).getByRole('button', { name: 'Answer' }).click();
   await page.getByLabel('Phone number').fill('5001');
   await card(page, callId).getByRole('button', { name: 'Transfer' }).click();
   await expect(card(page, callId)).toHaveCount(0);
-  expect((await simCalls(request)).find((c) => c.callId === callId)?.parties).toContainEqual({ dn: '5001', state: 'queued' });
-  await simHangUp(request, callId);
+  expect((await panelSim.calls()).find((c) => c.callId === callId)?.parties).toContainEqual({ dn: '5001', state: 'queued' });
+  await panelSim.hangUp(callId);
   await page.getByRole('button', { name: 'Finish wrap-up' }).click();
 
   await page.getByLabel('Phone number').fill('+1 555 999 0000');
   await page.getByRole('button', { name: 'Dial' }).click();
   await expect(page.locator('.call-card')).toContainText('Dialing');
-  const outbound = (await simCalls(request)).find((c) => c.parties.some((p) => p.dn === '+15559990000'))!;
+  const outbound = (await panelSim.calls()).find((c) => c.parties.some((p) => p.dn === '+15559990000'))!;
   expect((await request.post(`/api/sim/calls/${outbound.callId}/answer`)).status()).toBe(200);
   await expect(card(page, outbound.callId)).toContainText('Connected');
   await expect(page.getByRole('button', { name: 'Dial' })).toBeDisabled();
@@ -166,7 +163,7 @@ test('invalid numbers get a clear message and reach nobody', async ({ page, requ
   await page.getByLabel('Phone number').fill('call me');
   await page.getByRole('button', { name: 'Dial' }).click();
   await expect(page.locator('.dialer .form-error')).toContainText('not a number that can be dialled');
-  expect(await simCalls(request)).toEqual([]);
+  expect(await panelSim.calls()).toEqual([]);
 });
 
 test('the panel shows the link is down while the socket is cut', async ({ page, consoleErrors }) => {

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect, agentPanel, hydrated } from './fixtures';
-import { OwnServer } from '../support/own-server';
+import { startServer, type CcpServer } from 'ccp-testkit';
 import { inbound, launchWithTone, recordPeers, simAudio } from '../support/media';
 import { sipp, udpBound } from '../support/sipp';
 import { Baresip } from '../support/baresip';
@@ -20,12 +20,12 @@ const card = (page: Page, callId: string) => page.locator(`[data-call-id="${call
 
 test.describe('SIP trunk and desk phones', () => {
   test.describe.configure({ timeout: 60_000 });
-  let server: OwnServer;
+  let server: CcpServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   test.beforeAll(async () => {
-    server = await new OwnServer(3130, [
+    server = await startServer({ port: 3130, args: [
       '--database',
       'sqlite::memory:',
       '--wrap-up-seconds',
@@ -34,7 +34,7 @@ test.describe('SIP trunk and desk phones', () => {
       `127.0.0.1:${SIP}`,
       '--sip-trunk',
       `sip:127.0.0.1:${TRUNK}`,
-    ]).start();
+    ] });
     browser = await launchWithTone();
   });
   test.afterAll(async () => {
@@ -126,18 +126,18 @@ test.describe('SIP trunk and desk phones', () => {
 
 test.describe('a SIP desk phone under the panel', () => {
   test.describe.configure({ timeout: 60_000 });
-  let server: OwnServer;
+  let server: CcpServer;
   let phone: Baresip;
 
   test.beforeAll(async () => {
-    server = await new OwnServer(3134, [
+    server = await startServer({ port: 3134, args: [
       '--database',
       'sqlite::memory:',
       '--config',
       'support/desk-phone.toml',
       '--sip-addr',
       `127.0.0.1:${DESK_SIP}`,
-    ]).start();
+    ] });
     phone = await new Baresip(DESK_SIP, 5146, 'manual').start();
   });
   test.afterAll(async () => {
@@ -158,7 +158,7 @@ test.describe('a SIP desk phone under the panel', () => {
     await page.getByRole('button', { name: 'Ready', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('Ready');
 
-    const callId = await server.placeCall('5000');
+    const callId = await server.sim.placeCall('5000');
     // A phone answered by hand: no Answer button, no softphone controls;
     // the card says where to answer.
     await expect(card(page, callId).locator('.call-state')).toHaveText('Ringing');

@@ -1,14 +1,14 @@
 import { type Browser, type Page } from '@playwright/test';
 import { test, expect, agentPanel } from './fixtures';
 import { axe } from './helpers';
-import { OwnServer } from '../support/own-server';
+import { startServer, type CcpServer } from 'ccp-testkit';
 
 /** The supervisor view's acceptance: a supervisor and two agents in three
  * browser contexts, on a server of their own (its counters start at 0). */
 
 async function supervisorPage(
   browser: Browser,
-  server: OwnServer,
+  server: CcpServer,
   options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
 ) {
   const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 }, ...options });
@@ -35,13 +35,13 @@ const queueCell = (page: Page, number: string, column: string) =>
   queueRow(page, number).locator(':scope > *').nth(QUEUE_COLUMNS.indexOf(column));
 
 test.describe('supervisor view', () => {
-  let server: OwnServer;
+  let server: CcpServer;
 
   test.beforeAll(async () => {
-    server = await new OwnServer(3108, ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0']).start();
+    server = await startServer({ port: 3108, args: ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0'] });
   });
   test.afterAll(async () => server.stop());
-  test.afterEach(async () => server.hangUpAll());
+  test.afterEach(async () => server.sim.hangUpAll());
 
   test('follows logins, state changes, a queued call, an answer and an abandon; Force not ready reaches the agent with the reason', async ({ browser }) => {
     const supervisor = await supervisorPage(browser, server);
@@ -64,7 +64,7 @@ test.describe('supervisor view', () => {
     await expect(agentCell(s, '1002', 'Reason')).toHaveText('Lunch');
 
     // Nobody is Ready: the call waits, and its wait grows on the screen.
-    const queued = await server.placeCall('5000');
+    const queued = await server.sim.placeCall('5000');
     await expect(queueCell(s, '5000', 'Waiting')).toHaveText('1');
     await expect(queueCell(s, '5000', 'Longest wait')).toHaveText(/^0:0[1-9]$/);
 
@@ -83,9 +83,9 @@ test.describe('supervisor view', () => {
     await a.page.getByRole('button', { name: 'Not ready' }).click();
     await a.page.getByRole('menuitem', { name: 'Break' }).click();
     await expect(agentCell(s, '1001', 'State')).toHaveText('Not ready');
-    await server.placeCall('5000');
+    await server.sim.placeCall('5000');
     await expect(queueCell(s, '5000', 'Waiting')).toHaveText('1');
-    await server.hangUpAll();
+    await server.sim.hangUpAll();
     await expect(queueCell(s, '5000', 'Abandoned')).toHaveText('1');
     await expect(queueCell(s, '5000', 'Waiting')).toHaveText('0');
     await expect(queueCell(s, '5000', 'Service level')).toHaveText('50 %');

@@ -2,10 +2,10 @@
 // the middle of a call, logout from one tab; Reject passing a queue call on
 // to the next agent; "Call back" from Recent calls.
 import { test, expect, hydrated } from './fixtures';
-import { clearCalls, logOut, ok, openPanel, placeCall, simCalls } from './helpers';
+import { logOut, ok, openPanel, panelSim } from './helpers';
 
 test.afterEach(async ({ request }) => {
-  await clearCalls(request);
+  await panelSim.hangUpAll();
 });
 
 test('two tabs of one agent see the same call, either can act, a reload resumes, and logout ends both', async ({ page, context, request }) => {
@@ -14,7 +14,7 @@ test('two tabs of one agent see the same call, either can act, a reload resumes,
   await ok(page, 'login', '1002', 'demo');
   await openPanel(tab2);
   await ok(tab2, 'login', '1002', 'demo');
-  const callId = await placeCall(request, '2002', { account: '77' });
+  const callId = await panelSim.placeCall('2002', { data: { account: '77' } });
   const card1 = page.locator(`[data-call-id="${callId}"]`);
   const card2 = tab2.locator(`[data-call-id="${callId}"]`);
   await expect(card1).toContainText('Ringing');
@@ -36,7 +36,7 @@ test('two tabs of one agent see the same call, either can act, a reload resumes,
   await logOut(page);
   await expect(tab2.getByRole('button', { name: 'Log in' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
-  expect((await simCalls(request)).map((c) => c.callId)).not.toContain(callId);
+  expect((await panelSim.calls()).map((c) => c.callId)).not.toContain(callId);
   await tab2.close();
 });
 
@@ -48,7 +48,7 @@ test('Reject on a ringing queue call sends it to the next agent', async ({ page,
   await ok(other, 'login', '1004', 'demo');
   await ok(page, 'agentReady', '1001');
   await ok(other, 'agentReady', '1004');
-  const callId = await placeCall(request, '5000');
+  const callId = await panelSim.placeCall('5000');
   // Whichever agent it rings first turns it away; it then rings the other.
   const first = await Promise.race([
     page.locator(`[data-call-id="${callId}"]`).waitFor().then(() => page),
@@ -70,7 +70,7 @@ test('"Call back" in Recent calls dials the number', async ({ page, request }) =
   await openPanel(page);
   await ok(page, 'login', '1003', 'demo');
   const caller = '+15557770003';
-  const callId = await placeCall(request, '2003', {}, caller);
+  const callId = await panelSim.placeCall('2003', { from: caller });
   const card = page.locator(`[data-call-id="${callId}"]`);
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(card).toContainText('Connected');
@@ -80,7 +80,7 @@ test('"Call back" in Recent calls dials the number', async ({ page, request }) =
   await ok(page, 'completeWrapUp');
   await page.getByRole('button', { name: `Call back ${caller}` }).first().click();
   // An outbound call to the caller, from this agent's extension.
-  await expect.poll(async () => (await simCalls(request)).map((c) => [c.to, c.parties.map((p) => p.dn).sort()]))
+  await expect.poll(async () => (await panelSim.calls()).map((c) => [c.to, c.parties.map((p) => p.dn).sort()]))
     .toContainEqual([caller, ['2003', caller].sort()]);
   await expect(page.locator('[data-call-id]').first()).toContainText(caller);
   await logOut(page);
@@ -89,7 +89,7 @@ test('"Call back" in Recent calls dials the number', async ({ page, request }) =
 test('a caller who withholds their number is "Private number", in the status, the card and Recent calls, with no Call back', async ({ page, request }) => {
   await openPanel(page);
   await ok(page, 'login', '1003', 'demo');
-  const callId = await placeCall(request, '2003', {}, 'anonymous');
+  const callId = await panelSim.placeCall('2003', { from: 'anonymous' });
   const card = page.locator(`[data-call-id="${callId}"]`);
   await expect(page.getByRole('status')).toContainText('Incoming call from Private number');
   await expect(card).toContainText('Private number');

@@ -1,11 +1,11 @@
 // The panel for people: keyboard shortcuts and their help, the directory,
 // and an axe-core accessibility scan of the main states.
 import { test, expect } from './fixtures';
-import { api, axe, clearCalls, logOut, openPanel, placeCall, ok } from './helpers';
+import { api, axe, logOut, openPanel, ok, panelSim } from './helpers';
 
 test.afterEach(async ({ page, request }) => {
   await logOut(page);
-  await clearCalls(request);
+  await panelSim.hangUpAll();
 });
 
 test('no serious accessibility violations: logged out, ready, alerting, on a call', async ({ page, request, consoleErrors }) => {
@@ -17,7 +17,7 @@ test('no serious accessibility violations: logged out, ready, alerting, on a cal
     await ok(page, 'agentReady');
     await expect(page.getByRole('status')).toHaveText('Ready');
     expect(await axe(page), `ready, ${scheme}`).toEqual([]);
-    const callId = await placeCall(request, '2003', { account: '42' });
+    const callId = await panelSim.placeCall('2003', { data: { account: '42' } });
     await expect(page.getByRole('button', { name: 'Answer' })).toBeVisible();
     expect(await axe(page), `alerting, ${scheme}`).toEqual([]);
     await page.getByRole('button', { name: 'Answer' }).click();
@@ -39,7 +39,7 @@ test('keyboard: shortcuts answer, hold and hang up; ? shows the help', async ({ 
   await expect(help).toContainText('Answer the ringing call');
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);
-  const callId = await placeCall(request, '2003');
+  const callId = await panelSim.placeCall('2003');
   await expect(page.getByRole('button', { name: 'Answer' })).toBeVisible();
   await page.keyboard.press('Alt+a');
   await expect(page.getByRole('status')).toHaveText('On a call');
@@ -86,7 +86,7 @@ test('shortcuts follow the physical key: Option+A on a Mac and a Cyrillic layout
     ['Option+A on a Mac', 'å', { altKey: true }, true],
     ['Alt+A on a Russian layout', 'ф', { altKey: true }, true],
   ] as const) {
-    const callId = await placeCall(request, '2003');
+    const callId = await panelSim.placeCall('2003');
     const card = page.locator(`[data-call-id="${callId}"]`);
     await expect(card).toContainText('Ringing');
     await press(key, init);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
-import { OwnServer } from '../support/own-server';
+import { startServer, type CcpServer } from 'ccp-testkit';
 import { HOST } from '../playwright.config';
 
 /**
@@ -56,16 +56,16 @@ test.describe('Voice AI', () => {
   // Speech recognition in Python on two cores, next to a browser.
   test.describe.configure({ timeout: 90_000 });
   let engine: Engine;
-  let server: OwnServer;
+  let server: CcpServer;
 
   test.beforeAll(async () => {
     engine = await new Engine().start();
-    server = await new OwnServer(SERVER_PORT, [
+    server = await startServer({ port: SERVER_PORT, args: [
       '--database', 'sqlite::memory:',
       '--wrap-up-seconds', '120',
       '--allowed-origin', HOST,
       '--media-fork-url', `ws://127.0.0.1:${ENGINE_PORT}/fork`,
-    ]).start();
+    ] });
   });
   test.afterAll(async () => {
     await server?.stop();
@@ -106,7 +106,7 @@ test.describe('Voice AI', () => {
       (window as any).__inside = [];
       window.OpenCTI!.on('VoiceAIEvent', (e: any) => (window as any).__inside.push(e.pyEventName));
     });
-    const callId = await server.placeCall('2001');
+    const callId = await server.sim.placeCall('2001');
     const card = panel.locator(`[data-call-id="${callId}"]`);
     await card.getByRole('button', { name: 'Answer' }).click();
     await expect(panel.getByRole('status')).toHaveText('On a call');

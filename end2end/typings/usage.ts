@@ -31,6 +31,7 @@ export async function softphone(api: OpenCTI): Promise<string> {
   api.off('*', onEvent);
   await api.useImplementation({ login: async () => null, capabilities: ['login'] }, { version: '1', capabilities: ['login'] });
   await api.useImplementation({ login: async () => null, getDirectory: async () => ({ pyAgents: [], pyQueues: [] }) });
+  await api.usePegaImplementation?.('AcmeCti', { pyPrimaryHost: 'cti.example.com', pyPrimaryPort: '7443', CustomProperties: [{ pyPropertyName: 'tenant', pyPropertyValue: 'acme' }] }, { timeoutMs: 5000 });
   await api.publishEvent(api.getState());
   api.getCapabilities().capabilities.includes('login');
   try {

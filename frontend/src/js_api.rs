@@ -2,7 +2,10 @@
 //! (each returns a Promise that resolves with the result or rejects with a
 //! plain `{errCode, errMessage}` object, never throwing), `on`/`off`,
 //! `getState`, `getCapabilities`, `useImplementation` and `publishEvent`.
-//! Installed once the panel has hydrated and can take commands.
+//! Installed once the panel has hydrated and can take commands; then the
+//! window gets the DOM event [`INSTALLED_EVENT`], synchronously, so that a
+//! script of the page (the Pega host layer) can choose the Implementation
+//! before anything else can call the Interface.
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -16,6 +19,9 @@ use app::{
     opencti::{OpenCtiError, events::OpenCtiEvent, functions},
 };
 use leptos::prelude::*;
+
+/// The event dispatched on `window` once `window.OpenCTI` is defined.
+pub const INSTALLED_EVENT: &str = "opencti:installed";
 
 fn reject(err: &OpenCtiError) -> Promise {
     Promise::reject(&to_js(err))
@@ -157,4 +163,7 @@ pub fn install(interface: Interface) {
     off.forget();
 
     let _ = Reflect::set(&window, &JsValue::from_str("OpenCTI"), &api);
+    if let Ok(event) = web_sys::Event::new(INSTALLED_EVENT) {
+        let _ = window.dispatch_event(&event);
+    }
 }

@@ -13,6 +13,18 @@ use app::{implementations::reference::Reference, interface::Interface};
 use leptos::prelude::provide_context;
 use wasm_bindgen::prelude::wasm_bindgen;
 
+/// Whether the server named a Pega adapter for this page.
+fn pega_configured() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("meta[name=\"{}\"]", app::PEGA_META))
+                .ok()
+                .flatten()
+        })
+        .is_some()
+}
+
 /// Called by the script that cargo-leptos injects into the page.
 #[wasm_bindgen]
 pub fn hydrate() {
@@ -22,7 +34,12 @@ pub fn hydrate() {
         provide_context(interface);
         app::App()
     });
-    interface.use_implementation(Rc::new(Reference::new(interface.sink())));
+    // A page that names a Pega adapter gets it from the Pega host layer
+    // when `window.OpenCTI` is installed; every other page talks to this
+    // server through the reference Implementation.
+    if !pega_configured() {
+        interface.use_implementation(Rc::new(Reference::new(interface.sink())));
+    }
     alerts::install(interface);
     // `window.OpenCTI` means the panel can take commands; the bridge then
     // announces `opencti:ready` to the host.

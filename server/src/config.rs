@@ -69,6 +69,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CCP_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// TOML file naming a Pega Call OpenCTI adapter the panel starts with,
+    /// its scripts and its CTI link (docs/integrating.md).
+    #[arg(long, env = "CCP_PEGA_CONFIG")]
+    pub pega_config: Option<PathBuf>,
+
     /// Length of after-call work in seconds (0: none); overrides the file.
     #[arg(long, env = "CCP_WRAP_UP_SECONDS")]
     pub wrap_up_seconds: Option<u64>,

@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::{App, OUTPUT_NAME, shell, shell_with_origins};
+use app::{App, OUTPUT_NAME, PageSettings, shell, shell_with};
 use axum::{
     Json, Router,
     extract::State,
@@ -20,6 +20,7 @@ use tower_http::compression::CompressionLayer;
 use crate::{
     config::ServeArgs,
     origins::Origins,
+    pega::PegaHost,
     records,
     relay::{
         Hub,
@@ -41,6 +42,8 @@ pub struct Surface {
     pub simulator: bool,
     /// Whether the server is reached over TLS (HSTS).
     pub tls: bool,
+    /// The Pega adapter the panel starts with (`--pega-config`).
+    pub pega: Option<PegaHost>,
 }
 
 /// Builds the whole application router.
@@ -52,8 +55,19 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
         .site_addr(local)
         .build();
     let routes = generate_route_list(App);
-    let policy = SecurityHeaders::new(&surface.origins, surface.tls);
-    let allowlist = surface.origins.list().to_vec();
+    let pega = surface.pega;
+    let policy = SecurityHeaders::new(&surface.origins, surface.tls).with_connect_sources(
+        &pega
+            .as_ref()
+            .map(PegaHost::connect_sources)
+            .unwrap_or_default(),
+    );
+    let settings = PageSettings {
+        allowed_origins: surface.origins.list().to_vec(),
+        pega: pega
+            .as_ref()
+            .map(|p| (p.page_settings().to_string(), p.script_urls())),
+    };
     let origins = Arc::new(surface.origins);
 
     let mut keyed = Router::new()
@@ -81,7 +95,8 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
         })
         .merge(keyed)
         .merge(supervisor::api::routes().with_state(hub.clone()))
-        .merge(Router::new().route("/healthz", get(health)).with_state(hub));
+        .merge(Router::new().route("/healthz", get(health)).with_state(hub))
+        .merge(pega.map(|p| p.routes()).unwrap_or_default());
 
     let page_policy = policy.clone();
     let pages = Router::new()
@@ -91,7 +106,7 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
             move || page_content_security_policy(&page_policy),
             {
                 let options = options.clone();
-                move || shell_with_origins(options.clone(), allowlist.clone())
+                move || shell_with(options.clone(), settings.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))

@@ -6,6 +6,7 @@ pub mod config;
 mod http;
 pub mod media;
 pub mod origins;
+pub mod pega;
 pub mod records;
 pub mod relay;
 pub mod security;
@@ -68,6 +69,8 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Credential(#[from] security::credentials::CredentialError),
+    #[error(transparent)]
+    Pega(#[from] pega::PegaConfigError),
 }
 
 /// Runs what the command line asks: serve, or drive the simulator.
@@ -182,6 +185,11 @@ pub async fn app_router(
     let config = args.switch_config().map_err(ServerError::Config)?;
     let phones = config.sip_phones.clone();
     let origins = Origins::new(&args.allowed_origins).map_err(ServerError::Config)?;
+    let pega = args
+        .pega_config
+        .as_deref()
+        .map(pega::PegaHost::load)
+        .transpose()?;
     let access = args.api_access(local)?;
     let simulator = match args.simulator_enabled(local, &access) {
         Ok(()) => true,
@@ -233,6 +241,7 @@ pub async fn app_router(
         access,
         simulator,
         tls: args.tls_cert.is_some(),
+        pega,
     };
     Ok((http::router(args, local, hub.clone(), surface), hub))
 }

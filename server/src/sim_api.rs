@@ -1,7 +1,8 @@
 //! The simulator's HTTP API (DESIGN.md §9): the far end of calls.
 //! `POST /api/sim/calls`, `GET /api/sim/calls`,
 //! `POST /api/sim/calls/{callId}/hangup`, `POST /api/sim/calls/{callId}/answer`,
-//! and (DESIGN.md §10 "Voice AI") `POST /api/sim/calls/{callId}/say`.
+//! (DESIGN.md §10 "Voice AI") `POST /api/sim/calls/{callId}/say`, and
+//! `POST /api/sim/calls/{callId}/dtmf` (the caller presses keys).
 
 use app::opencti::{ErrorCode, OpenCtiError, UserData};
 use axum::{
@@ -31,6 +32,14 @@ pub fn routes() -> Router<Hub> {
         .route("/api/sim/calls/{call_id}/hangup", post(hang_up))
         .route("/api/sim/calls/{call_id}/answer", post(answer))
         .route("/api/sim/calls/{call_id}/say", post(say))
+        .route("/api/sim/calls/{call_id}/dtmf", post(dtmf))
+}
+
+/// `POST /api/sim/calls/{callId}/dtmf` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Dtmf {
+    digits: String,
 }
 
 /// `POST /api/sim/calls/{callId}/say` body.
@@ -154,6 +163,19 @@ async fn answer(
 ) -> Result<Response, ApiError> {
     let Path(call_id) = call_id?;
     hub.sim_answer(&call_id)?;
+    Ok(Json(json!({ "callId": call_id })).into_response())
+}
+
+/// The simulated far end presses `digits` (as a SIP caller's RFC 4733
+/// events): they join the call's `digits`.
+async fn dtmf(
+    State(hub): State<Hub>,
+    call_id: Result<Path<String>, PathRejection>,
+    body: Result<Json<Dtmf>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Path(call_id) = call_id?;
+    let Json(body) = body?;
+    hub.network_digits(&call_id, &body.digits)?;
     Ok(Json(json!({ "callId": call_id })).into_response())
 }
 

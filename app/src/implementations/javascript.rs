@@ -144,10 +144,24 @@ fn request_args(request: &Request) -> serde_json::Map<String, Value> {
 }
 
 /// A rejection from integrator code: its `{errCode, errMessage}` when it has
-/// one, else the thrown value's text.
+/// one (a code OpenCTI does not know, such as a vendor's own, becomes
+/// `OPENCTI_CALL_REJECTED` with the vendor's code kept in the message),
+/// else the thrown value's text.
 fn rejection(value: JsValue) -> OpenCtiError {
     if let Ok(err) = serde_wasm_bindgen::from_value::<OpenCtiError>(value.clone()) {
         return err;
+    }
+    let field = |key: &str| {
+        Reflect::get(&value, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    if let Some(code) = field("errCode") {
+        let message = field("errMessage").unwrap_or_default();
+        return OpenCtiError::new(
+            ErrorCode::CallRejected,
+            format!("{message} ({code})").trim_start().to_string(),
+        );
     }
     let message = value
         .dyn_ref::<js_sys::Error>()

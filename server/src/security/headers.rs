@@ -18,6 +18,9 @@ use crate::origins::Origins;
 pub struct SecurityHeaders {
     /// `frame-ancestors` sources for `/embed`: `'self'` and the allowlist.
     embed_ancestors: String,
+    /// `connect-src` sources beyond `'self'`: a configured Pega adapter's
+    /// CTI link (`--pega-config`).
+    connect_sources: String,
     tls: bool,
 }
 
@@ -25,8 +28,15 @@ impl SecurityHeaders {
     pub fn new(origins: &Origins, tls: bool) -> Self {
         Self {
             embed_ancestors: origins.frame_ancestors_sources(),
+            connect_sources: String::new(),
             tls,
         }
+    }
+
+    /// Lets pages also connect to `sources` (scheme, host and port each).
+    pub fn with_connect_sources(mut self, sources: &[String]) -> Self {
+        self.connect_sources = sources.iter().map(|s| format!(" {s}")).collect();
+        self
     }
 
     /// The policy for a page (`embed`: the `/embed` route); `nonce` lets
@@ -45,9 +55,10 @@ impl SecurityHeaders {
             })
             .map(|n| format!(" 'nonce-{n}'"))
             .unwrap_or_default();
+        let connect = &self.connect_sources;
         let policy = format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{nonce}; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'{connect}; \
              object-src 'none'; base-uri 'none'; form-action 'self'; \
              frame-ancestors {ancestors}"
         );
@@ -117,6 +128,19 @@ mod tests {
         let page = page.to_str().unwrap();
         assert!(page.ends_with("frame-ancestors 'self'"));
         assert!(page.contains("script-src 'self' 'wasm-unsafe-eval';"));
+        assert!(page.contains("connect-src 'self';"));
+    }
+
+    #[test]
+    fn pages_may_connect_to_a_configured_cti_link() {
+        let headers = SecurityHeaders::new(&Origins::default(), false)
+            .with_connect_sources(&["wss://cti.example.com:7443".into()]);
+        let csp = headers.content_security_policy(false, None);
+        assert!(
+            csp.to_str()
+                .unwrap()
+                .contains("connect-src 'self' wss://cti.example.com:7443;")
+        );
     }
 
     #[test]

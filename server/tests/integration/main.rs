@@ -14,6 +14,7 @@ mod fuzz;
 mod languages;
 mod logins;
 mod operations;
+mod pega;
 mod relay;
 mod security;
 mod sim_cli;

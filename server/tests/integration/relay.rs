@@ -663,9 +663,34 @@ async fn simulator_api_contract() {
     assert_eq!(status, 200);
     a.expect_call_state(&out, "Established").await;
 
+    // The caller presses keys: they join the call's digits; keys that are
+    // not DTMF are refused and change nothing.
+    let (status, _) = server
+        .post(
+            &format!("/api/sim/calls/{call}/dtmf"),
+            json!({"digits": "12#"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = server
+        .post(
+            &format!("/api/sim/calls/{call}/dtmf"),
+            json!({"digits": "9x"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errCode"], "OPENCTI_BAD_REQUEST");
+    let listed = server.calls().await;
+    let listed = listed.iter().find(|c| c["callId"] == call).unwrap();
+    assert_eq!(listed["digits"], "12#");
+
     // Errors: unknown ids 404, malformed JSON 400, both with OpenCTI bodies.
-    for path in ["/api/sim/calls/nope/hangup", "/api/sim/calls/nope/answer"] {
-        let (status, body) = server.post(path, json!({})).await;
+    for path in [
+        "/api/sim/calls/nope/hangup",
+        "/api/sim/calls/nope/answer",
+        "/api/sim/calls/nope/dtmf",
+    ] {
+        let (status, body) = server.post(path, json!({"digits": "1"})).await;
         assert_eq!(status, 404, "{path}");
         assert!(body["errCode"].as_str().unwrap().starts_with("OPENCTI_"));
         assert!(!body["errMessage"].as_str().unwrap().is_empty());
