@@ -45,10 +45,10 @@
   const CALLS = {
     login: { names: ['login'], args: (ctx, [agentId, password, extension, options]) => [agentId, password, extension, ctx.linkDef, options || {}] },
     logout: { names: ['logout'], args: (ctx, [agentId, reasonCode]) => [AGENT(ctx, agentId), reasonCode, {}] },
-    agentReady: { names: ['agentReady'], args: (ctx, [agentId, workMode]) => [AGENT(ctx, agentId), workMode, {}] },
+    agentReady: { names: ['agentReady'], args: (ctx, [agentId, workMode]) => [AGENT(ctx, agentId), workMode || 'MODE_AUTO_IN', {}] },
     agentNotReady: {
       names: ['agentNotReady'],
-      args: (ctx, [agentId, workMode, reasonCode]) => [AGENT(ctx, agentId), workMode, reasonCode, ctx.linkDef, {}],
+      args: (ctx, [agentId, workMode, reasonCode]) => [AGENT(ctx, agentId), workMode || 'AUX_WORK', reasonCode, ctx.linkDef, {}],
     },
     makeCall: { names: ['makeCall'], args: (ctx, [destination, options]) => [destination, options || {}] },
     answerCall: { names: ['answerCall'], args: (ctx, [callId]) => [callId, {}] },
