@@ -1,12 +1,16 @@
 import { defineConfig } from '@playwright/test';
 import { resolve } from 'node:path';
 
-// Where the test kit (ccp-testkit) finds the release build for the servers
-// that specs start of their own.
+// The server binary under test and the site it serves, for the servers below
+// and for those that specs start of their own through the test kit
+// (ccp-testkit reads the same variables). The default is the release build;
+// scripts/test.sh points CCP_SERVER_BINARY at the debug build that
+// `cargo test` has just made, so that CI compiles the server once.
 process.env.CCP_SERVER_BINARY ??= resolve(__dirname, '../target/release/server');
 process.env.CCP_SITE_ROOT ??= resolve(__dirname, '../target/site');
+const SERVER = `${process.env.CCP_SERVER_BINARY} --site-root ${process.env.CCP_SITE_ROOT} --database sqlite::memory:`;
 
-/** The panel server under test (built by `cargo leptos build --release`). */
+/** The panel server under test. */
 export const PANEL = 'http://127.0.0.1:3100';
 /** A second panel server whose agents have different telephony modes. */
 export const MODES = 'http://127.0.0.1:3104';
@@ -43,7 +47,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `../target/release/server --addr 127.0.0.1:3100 --site-root ../target/site --database sqlite::memory: --allowed-origin ${HOST}`,
+      command: `${SERVER} --addr 127.0.0.1:3100 --allowed-origin ${HOST}`,
       url: `${PANEL}/healthz`,
       reuseExistingServer: false,
       stdout: 'pipe',
@@ -51,7 +55,7 @@ export default defineConfig({
       timeout: 60_000,
     },
     {
-      command: `../target/release/server --addr 127.0.0.1:3104 --site-root ../target/site --database sqlite::memory: --config support/modes.toml`,
+      command: `${SERVER} --addr 127.0.0.1:3104 --config support/modes.toml`,
       url: `${MODES}/healthz`,
       reuseExistingServer: false,
       stdout: 'pipe',

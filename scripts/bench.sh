@@ -18,8 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
 # 10,000 agents need 10,000 sockets on each side. Its own target directory:
-# a server built by plain cargo names its wasm differently from the one
-# cargo-leptos builds for run.sh and the tests. (Called in a subshell, so
+# `cargo bench` builds the server in the bench profile, which must not
+# replace the binaries run.sh and the tests use. (Called in a subshell, so
 # that the benchmarks after it build where they always do.)
 bench_target() {
   ulimit -n "$(ulimit -Hn)"

@@ -100,7 +100,7 @@ pub fn AgentsTable() -> impl IntoView {
                     {td_string!(locale, supervisor.state_filter)}
                     <select on:change=set_state_filter>
                         <option value="">{td_string!(locale, supervisor.all_states)}</option>
-                        {AgentActivity::ALL.map(|a| view! { <option value=a.as_str()>{activity_words(locale, a)}</option> }).to_vec()}
+                        {AgentActivity::ALL.iter().map(|&a| view! { <option value=a.as_str()>{activity_words(locale, a)}</option> }).collect::<Vec<_>>()}
                     </select>
                 </label>
             </div>
