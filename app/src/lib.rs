@@ -30,7 +30,7 @@ use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    Lazy, StaticSegment,
     components::{Route, Router, Routes},
 };
 use panel::Panel;
@@ -145,7 +145,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=move || td_string!(locale, page.not_found).into_view()>
                 <Route path=StaticSegment("") view=Standalone/>
                 <Route path=StaticSegment("embed") view=Embedded/>
-                <Route path=StaticSegment("supervisor") view=supervisor::page::SupervisorPage/>
+                <Route path=StaticSegment("supervisor") view={Lazy::<supervisor::page::SupervisorRoute>::new()}/>
             </Routes>
         </Router>
     }

@@ -30,7 +30,9 @@ fn pega_configured() -> bool {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     let interface = Interface::new();
-    leptos::mount::hydrate_body(move || {
+    // `hydrate_lazy`: /supervisor is a lazy route, whose chunk must arrive
+    // before that page hydrates (the panel's routes hydrate at once).
+    leptos::mount::hydrate_lazy(move || {
         provide_context(interface);
         app::App()
     });

@@ -168,6 +168,24 @@ fn stored_session() -> Option<SupervisorSession> {
     serde_json::from_str(&json).ok()
 }
 
+/// `/supervisor` as a lazy route: its header, sign-in form, session and the
+/// dashboard's loader are a wasm chunk of their own (`cargo leptos build
+/// --split`), fetched only when the page is `/supervisor` (before it
+/// hydrates there), so an agent's panel downloads none of it.
+#[derive(Debug)]
+pub struct SupervisorRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for SupervisorRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SupervisorPage/> }.into_any()
+    }
+}
+
 #[component]
 pub fn SupervisorPage() -> impl IntoView {
     let locale = use_locale();
