@@ -31,7 +31,9 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     let interface = Interface::new();
     // `hydrate_lazy`: /supervisor is a lazy route, whose chunk must arrive
-    // before that page hydrates (the panel's routes hydrate at once).
+    // before that page hydrates. Hydration runs in a task, so what follows
+    // (the Implementation, `window.OpenCTI`) is installed first; the panel
+    // reports `data-hydrated` from its own effect once it has taken over.
     leptos::mount::hydrate_lazy(move || {
         provide_context(interface);
         app::App()
