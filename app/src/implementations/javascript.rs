@@ -148,7 +148,10 @@ fn request_args(request: &Request) -> serde_json::Map<String, Value> {
 /// `OPENCTI_CALL_REJECTED` with the vendor's code kept in the message),
 /// else the thrown value's text.
 fn rejection(value: JsValue) -> OpenCtiError {
-    if let Ok(err) = serde_wasm_bindgen::from_value::<OpenCtiError>(value.clone()) {
+    if let Some(err) = super::from_js(&value)
+        .ok()
+        .and_then(|json| serde_json::from_value::<OpenCtiError>(json).ok())
+    {
         return err;
     }
     let field = |key: &str| {

@@ -1,10 +1,13 @@
 //! The agent's own state: Ready, Not ready (with a reason), after-call work
-//! with its countdown and "Finish wrap-up", and Log out.
+//! with its countdown and "Finish wrap-up", and Log out. The wrap-up form
+//! is a split chunk in a [`LazySlot`], fetched at the first wrap-up (or in
+//! the background after login).
 
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
 use super::{
+    slot::{LazySlot, Mount, SlotContext},
     state::{PanelState, duration},
     status::{activity, activity_words},
 };
@@ -32,10 +35,9 @@ pub fn AgentBar() -> impl IntoView {
     let ui = PanelState::expect();
     let now = ui.now;
     let menu_open = ui.not_ready_menu;
-    let disposition = RwSignal::new(String::new());
-    let note = RwSignal::new(String::new());
-    super::assist::prefill_wrap_up_note(interface, note);
+    super::assist::prefill_wrap_up_note(interface, ui.wrap_up_note);
     let store = interface.store();
+    let in_wrap_up = Memo::new(move |_| store.with(|s| s.in_wrap_up()));
     let locale = use_locale();
     let status = move || store.with(activity);
     let since = move || {
@@ -45,11 +47,6 @@ pub fn AgentBar() -> impl IntoView {
         } else {
             duration(now - since)
         }
-    };
-    let wrap_up_left = move || {
-        store
-            .with(|s| s.wrap_up_ends_at.filter(|_| s.in_wrap_up()))
-            .map(|end| duration(end.saturating_sub(now.get()) + 999))
     };
     let permits = move |function| interface.permits(Action::new(function, &[]));
     let reason_permitted = move |reason: &str| {
@@ -118,38 +115,72 @@ pub fn AgentBar() -> impl IntoView {
                         on:click=move |_| interface.act(Request::Logout { reason_code: None })>{td_string!(locale, agent.log_out)}</button>
                 </Show>
             </div>
-            <Show when=move || store.with(|s| s.in_wrap_up())>
-                <div class="wrap-up" role="group" aria-label=td_string!(locale, agent.after_call_work)>
-                    <span>{td_string!(locale, agent.after_call_work)}</span>
-                    <span class="timer countdown">{wrap_up_left}</span>
-                    <Show when=move || interface.offered(Function::CompleteWrapUp)>
-                        <Show when=move || store.with(|s| !s.dispositions.is_empty())>
-                            <label class="disposition">{td_string!(locale, agent.disposition)}
-                                <select on:change=move |ev| disposition.set(event_target_value(&ev))>
-                                    <option value="">"—"</option>
-                                    <For each=move || store.with(|s| s.dispositions.clone()) key=|d| d.clone() let:d>
-                                        <option value=d.clone()>{d.clone()}</option>
-                                    </For>
-                                </select>
-                            </label>
-                        </Show>
-                        <label class="wrap-up-note">{td_string!(locale, agent.note)}
-                            <textarea rows="2" maxlength="1000" prop:value=move || note.get()
-                                on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-                        </label>
-                        <button class="btn btn-primary" on:click=move |_| {
-                            let chosen = disposition.get_untracked();
-                            let text = note.get_untracked();
-                            note.set(String::new());
-                            interface.act(Request::CompleteWrapUp {
-                                disposition: (!chosen.is_empty()).then_some(chosen),
-                                note: (!text.trim().is_empty()).then_some(text),
-                            });
-                        }>{td_string!(locale, agent.finish_wrap_up)}</button>
-                    </Show>
-                </div>
-            </Show>
+            <LazySlot class="wrap-up-slot" shown=in_wrap_up.into() mount=mount_wrap_up/>
         </div>
     }
     .into_any()
+}
+
+/// The wrap-up chunk's entry point.
+#[wasm_split_helpers::wasm_split(wrap_up, fallible, preload(preload_wrap_up_chunk))]
+pub fn mount_wrap_up(parent: web_sys::Element, context: SlotContext) -> Mount {
+    context.mount(&parent, WrapUpForm)
+}
+
+/// After-call work: the countdown, the disposition, the note and "Finish
+/// wrap-up". Built afresh for each wrap-up (the note is the panel's: the
+/// conversation assistant may have written it).
+#[component]
+fn WrapUpForm() -> impl IntoView {
+    let interface = Interface::expect();
+    let ui = PanelState::expect();
+    let store = interface.store();
+    let locale = use_locale();
+    let now = ui.now;
+    let note = ui.wrap_up_note;
+    let wrap_up_left = move || {
+        store
+            .with(|s| s.wrap_up_ends_at.filter(|_| s.in_wrap_up()))
+            .map(|end| duration(end.saturating_sub(now.get()) + 999))
+    };
+    // Memos: the closures below rebuild their views only when these change,
+    // not at every event (which would drop what the agent chose).
+    let in_wrap_up = Memo::new(move |_| store.with(|s| s.in_wrap_up()));
+    let can_finish = Memo::new(move |_| interface.offered(Function::CompleteWrapUp));
+    let dispositions = Memo::new(move |_| store.with(|s| s.dispositions.clone()));
+    let form = move || {
+        let disposition = RwSignal::new(String::new());
+        view! {
+            <div class="wrap-up" role="group" aria-label=td_string!(locale, agent.after_call_work)>
+                <span>{td_string!(locale, agent.after_call_work)}</span>
+                <span class="timer countdown">{wrap_up_left}</span>
+                {move || can_finish.get().then(|| view! {
+                    {move || dispositions.with(|d| !d.is_empty()).then(|| view! {
+                        <label class="disposition">{td_string!(locale, agent.disposition)}
+                            <select on:change=move |ev| disposition.set(event_target_value(&ev))>
+                                <option value="">"—"</option>
+                                <For each=move || dispositions.get() key=|d| d.clone() let:d>
+                                    <option value=d.clone()>{d.clone()}</option>
+                                </For>
+                            </select>
+                        </label>
+                    })}
+                    <label class="wrap-up-note">{td_string!(locale, agent.note)}
+                        <textarea rows="2" maxlength="1000" prop:value=move || note.get()
+                            on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <button class="btn btn-primary" on:click=move |_| {
+                        let chosen = disposition.get_untracked();
+                        let text = note.get_untracked();
+                        note.set(String::new());
+                        interface.act(Request::CompleteWrapUp {
+                            disposition: (!chosen.is_empty()).then_some(chosen),
+                            note: (!text.trim().is_empty()).then_some(text),
+                        });
+                    }>{td_string!(locale, agent.finish_wrap_up)}</button>
+                })}
+            </div>
+        }
+    };
+    view! { {move || in_wrap_up.get().then(form)} }
 }

@@ -8,10 +8,10 @@
 //! A split chunk ([`mount_assist`]) in a [`LazySlot`]: panels without an
 //! engine never download it. Mounted, not hydrated: no `Show`, no `into_any`.
 
-use leptos::{lazy, prelude::*};
+use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-use super::slot::{LazySlot, Mounted};
+use super::slot::{LazySlot, Mount, SlotContext};
 use crate::{
     interface::{
         Interface,
@@ -72,13 +72,9 @@ pub fn AssistBar() -> impl IntoView {
 }
 
 /// The chunk's entry point.
-#[lazy]
-pub fn mount_assist(parent: web_sys::Element, interface: Interface, locale: Locale) -> Mounted {
-    Box::new(leptos::mount::mount_to_renderer(&parent, move || {
-        provide_context(interface);
-        provide_context(locale);
-        Assistant()
-    }))
+#[wasm_split_helpers::wasm_split(assist, fallible)]
+pub fn mount_assist(parent: web_sys::Element, context: SlotContext) -> Mount {
+    context.mount(&parent, Assistant)
 }
 
 fn speaker_label(locale: Locale, speaker: Speaker) -> &'static str {

@@ -9,10 +9,10 @@
 //! never renders a call) under the panel's empty slot at the first call.
 //! Mounted, not hydrated: no `Show` and no `into_any` inside.
 
-use leptos::{lazy, prelude::*};
+use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-use super::slot::{LazySlot, Mounted};
+use super::slot::{LazySlot, Mount, SlotContext};
 use crate::{
     interface::{
         Interface,
@@ -106,13 +106,9 @@ pub fn AudioBar() -> impl IntoView {
 
 /// Mounts the controls under `parent` (the chunk's entry point); they stay
 /// for the page's life.
-#[lazy]
-pub fn mount_audio_bar(parent: web_sys::Element, interface: Interface, locale: Locale) -> Mounted {
-    Box::new(leptos::mount::mount_to_renderer(&parent, move || {
-        provide_context(interface);
-        provide_context(locale);
-        AudioControls()
-    }))
+#[wasm_split_helpers::wasm_split(audio_bar, fallible)]
+pub fn mount_audio_bar(parent: web_sys::Element, context: SlotContext) -> Mount {
+    context.mount(&parent, AudioControls)
 }
 
 /// Mute, the meter, the status and the devices.

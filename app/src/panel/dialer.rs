@@ -1,10 +1,15 @@
 //! The "Phone number" field with "Dial", and the keypad: its keys send DTMF
-//! on the active call, or type into the field when there is none.
+//! on the active call, or type into the field when there is none. The
+//! keypad is a split chunk in a [`LazySlot`], fetched when first opened (or
+//! in the background after login).
 
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-use super::state::PanelState;
+use super::{
+    slot::{LazySlot, Mount, SlotContext},
+    state::PanelState,
+};
 use crate::{
     interface::{Interface, Request, request::CallOptions},
     languages::{error_message, use_locale},
@@ -90,8 +95,21 @@ const KEYS: [(&str, &str); 12] = [
     ("#", ""),
 ];
 
+/// The keypad's slot, shown while the keypad is open.
 #[component]
 pub fn Keypad() -> impl IntoView {
+    let ui = PanelState::expect();
+    view! { <LazySlot class="keypad-slot" shown=ui.keypad_open.into() mount=mount_keypad/> }
+}
+
+/// The keypad chunk's entry point.
+#[wasm_split_helpers::wasm_split(keypad, fallible, preload(preload_keypad_chunk))]
+pub fn mount_keypad(parent: web_sys::Element, context: SlotContext) -> Mount {
+    context.mount(&parent, KeypadKeys)
+}
+
+#[component]
+fn KeypadKeys() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
@@ -108,16 +126,13 @@ pub fn Keypad() -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || ui.keypad_open.get()>
-            <div class="keypad" id="keypad" role="group" aria-label=td_string!(locale, dialer.keypad)>
-                {KEYS.iter().map(|(digit, letters)| view! {
-                    <button type="button" class="key" aria-label=*digit on:click=move |_| press(digit)>
-                        <span class="key-digit">{*digit}</span>
-                        <span class="key-letters" aria-hidden="true">{*letters}</span>
-                    </button>
-                }).collect_view()}
-            </div>
-        </Show>
+        <div class="keypad" id="keypad" role="group" aria-label=td_string!(locale, dialer.keypad)>
+            {KEYS.iter().map(|(digit, letters)| view! {
+                <button type="button" class="key" aria-label=*digit on:click=move |_| press(digit)>
+                    <span class="key-digit">{*digit}</span>
+                    <span class="key-letters" aria-hidden="true">{*letters}</span>
+                </button>
+            }).collect_view()}
+        </div>
     }
-    .into_any()
 }

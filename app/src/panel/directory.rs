@@ -1,11 +1,17 @@
 //! The directory of transfer targets: agents with their live state, queues
 //! with their waiting calls, and recent numbers, with search. Choosing an
-//! entry fills the "Phone number" field.
+//! entry fills the "Phone number" field. The button is the panel's; the
+//! list is a split chunk in a [`LazySlot`], fetched when first opened (or in
+//! the background after login).
 
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-use super::{state::PanelState, status::activity_words};
+use super::{
+    slot::{LazySlot, Mount, SlotContext},
+    state::PanelState,
+    status::activity_words,
+};
 use crate::{
     interface::Interface,
     languages::{Locale, use_locale},
@@ -89,13 +95,44 @@ fn entries(locale: Locale, directory: Directory, own_dn: &str, recent: Vec<Strin
     list
 }
 
+/// The directory's button, and the slot its list is mounted in.
 #[component]
 pub fn DirectoryPanel() -> impl IntoView {
+    let interface = Interface::expect();
+    let ui = PanelState::expect();
+    let locale = use_locale();
+    let open = ui.directory_open;
+    let offered = move || {
+        interface.offered(Function::BlindTransfer)
+            || interface.offered(Function::TransferInitiate)
+            || interface.offered(Function::MakeCall)
+    };
+    view! {
+        <Show when=offered>
+            <div class="directory">
+                <button type="button" class="btn btn-ghost" aria-expanded=move || open.get().to_string()
+                    aria-controls="directory-list" on:click=move |_| open.update(|o| *o = !*o)>{td_string!(locale, directory.title)}</button>
+                <LazySlot class="directory-slot" shown=open.into() mount=mount_directory/>
+            </div>
+        </Show>
+    }
+    .into_any()
+}
+
+/// The directory chunk's entry point.
+#[wasm_split_helpers::wasm_split(directory, fallible, preload(preload_directory_chunk))]
+pub fn mount_directory(parent: web_sys::Element, context: SlotContext) -> Mount {
+    context.mount(&parent, DirectoryList)
+}
+
+/// The search and the list, fetched again each time the directory opens.
+#[component]
+fn DirectoryList() -> impl IntoView {
     let interface = Interface::expect();
     let store = interface.store();
     let ui = PanelState::expect();
     let locale = use_locale();
-    let open = RwSignal::new(false);
+    let open = ui.directory_open;
     let query = RwSignal::new(String::new());
     let entries_now = RwSignal::new(Vec::<Entry>::new());
 
@@ -114,12 +151,11 @@ pub fn DirectoryPanel() -> impl IntoView {
             let _ = entries_now.try_set(entries(locale, directory, &own, recent));
         });
     };
-    let toggle = move |_| {
-        open.update(|o| *o = !*o);
-        if open.get_untracked() {
+    Effect::new(move |_| {
+        if open.get() {
             refresh();
         }
-    };
+    });
     let shown = move || {
         let q = query.get().to_lowercase();
         entries_now.with(|list| {
@@ -134,40 +170,26 @@ pub fn DirectoryPanel() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let offered = move || {
-        interface.offered(Function::BlindTransfer)
-            || interface.offered(Function::TransferInitiate)
-            || interface.offered(Function::MakeCall)
-    };
 
     view! {
-        <Show when=offered>
-            <div class="directory">
-                <button type="button" class="btn btn-ghost" aria-expanded=move || open.get().to_string()
-                    aria-controls="directory-list" on:click=toggle>{td_string!(locale, directory.title)}</button>
-                <Show when=move || open.get()>
-                    <div class="directory-body" id="directory-list">
-                        <input type="search" aria-label=td_string!(locale, directory.search)
-                            placeholder=td_string!(locale, directory.search_placeholder) bind:value=query/>
-                        <ul class="directory-list" aria-label=td_string!(locale, directory.title)>
-                            {move || shown().into_iter().map(|entry| {
-                                let number = entry.number.clone();
-                                view! {
-                                    <li>
-                                        <button type="button" class="directory-entry"
-                                            on:click=move |_| { ui.number.set(number.clone()); open.set(false); }>
-                                            <span class=format!("dot dot-{}", entry.state) aria-hidden="true"></span>
-                                            <span class="directory-label">{entry.label.clone()}</span>
-                                            <span class="directory-detail">{entry.detail.clone()}</span>
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    </div>
-                </Show>
-            </div>
-        </Show>
+        <div class="directory-body" id="directory-list">
+            <input type="search" aria-label=td_string!(locale, directory.search)
+                placeholder=td_string!(locale, directory.search_placeholder) bind:value=query/>
+            <ul class="directory-list" aria-label=td_string!(locale, directory.title)>
+                {move || shown().into_iter().map(|entry| {
+                    let number = entry.number.clone();
+                    view! {
+                        <li>
+                            <button type="button" class="directory-entry"
+                                on:click=move |_| { ui.number.set(number.clone()); open.set(false); }>
+                                <span class=format!("dot dot-{}", entry.state) aria-hidden="true"></span>
+                                <span class="directory-label">{entry.label.clone()}</span>
+                                <span class="directory-detail">{entry.detail.clone()}</span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
     }
-    .into_any()
 }

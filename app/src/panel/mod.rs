@@ -31,7 +31,8 @@ pub use state::PanelState;
 use status::{LinkBanner, NoticeBanner, StatusRegion, Toast};
 
 /// Options from the query string (`/embed?agentId=1001&theme=dark&compact=1`):
-/// login pre-fill, theme and compact spacing, applied after hydration.
+/// login pre-fill, theme, compact spacing and background prefetch of the
+/// panel's parts (`prefetch=0`), applied after hydration.
 fn apply_page_options(ui: PanelState) {
     let Some(window) = web_sys::window() else {
         return;
@@ -51,6 +52,7 @@ fn apply_page_options(ui: PanelState) {
             ("compact", Some(root)) if value != "0" && value != "false" => {
                 let _ = root.set_attribute("data-compact", "");
             }
+            ("prefetch", _) if value == "0" || value == "false" => ui.prefetch.set(false),
             _ => {}
         }
     }
@@ -80,6 +82,7 @@ pub fn Panel() -> impl IntoView {
         apply_page_options(ui);
         shortcuts::install(interface, ui);
         audio::follow_calls(interface);
+        slot::prefetch_when_idle(interface, ui);
         set_hydrated.set(true);
     });
     let store = interface.store();

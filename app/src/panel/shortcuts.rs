@@ -13,7 +13,10 @@ use leptos_i18n::td_string;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{Notification, NotificationPermission};
 
-use super::state::PanelState;
+use super::{
+    slot::{LazySlot, Mount, SlotContext},
+    state::PanelState,
+};
 use crate::{
     interface::{Interface, Request},
     languages::{Locale, use_locale},
@@ -188,18 +191,15 @@ fn can_ask_for_notifications() -> bool {
         && Notification::permission() == NotificationPermission::Default
 }
 
+/// The footer (allow desktop alerts, open the help) and the help's slot:
+/// the help itself is a split chunk, fetched when first opened (or in the
+/// background after login).
 #[component]
 pub fn ShortcutHelp() -> impl IntoView {
     let ui = PanelState::expect();
     let locale = use_locale();
     let (can_ask, set_can_ask) = signal(false);
     Effect::new(move |_| set_can_ask.set(can_ask_for_notifications()));
-    // US letters until (and unless) the browser tells the layout's.
-    Effect::new(move |_| {
-        if ui.help_open.get() {
-            relabel_keys_from_layout();
-        }
-    });
 
     let ask = move |_| {
         // Browsers grant it only from a click like this one.
@@ -220,17 +220,36 @@ pub fn ShortcutHelp() -> impl IntoView {
                 {td_string!(locale, shortcuts.title)}
             </button>
         </div>
-        <Show when=move || ui.help_open.get()>
-            <div class="help" role="dialog" aria-label=td_string!(locale, shortcuts.title)>
-                <dl>
-                    {ALT_SHORTCUTS.iter().map(|code| view! {
-                        <dt><kbd data-code=*code>{format!("Alt+{}", us_label(code))}</kbd></dt><dd>{describe(locale, code)}</dd>
-                    }).collect_view()}
-                    {OTHER_SHORTCUTS.iter().map(|key| view! { <dt><kbd>{*key}</kbd></dt><dd>{describe(locale, key)}</dd> }).collect_view()}
-                </dl>
-                <button type="button" class="btn btn-secondary btn-small" on:click=move |_| ui.help_open.set(false)>{td_string!(locale, shortcuts.close)}</button>
-            </div>
-        </Show>
+        <LazySlot class="help-slot" shown=ui.help_open.into() mount=mount_help/>
     }
     .into_any()
+}
+
+/// The help chunk's entry point.
+#[wasm_split_helpers::wasm_split(help, fallible, preload(preload_help_chunk))]
+pub fn mount_help(parent: web_sys::Element, context: SlotContext) -> Mount {
+    context.mount(&parent, HelpOverlay)
+}
+
+#[component]
+fn HelpOverlay() -> impl IntoView {
+    let ui = PanelState::expect();
+    let locale = use_locale();
+    // US letters until (and unless) the browser tells the layout's.
+    Effect::new(move |_| {
+        if ui.help_open.get() {
+            relabel_keys_from_layout();
+        }
+    });
+    view! {
+        <div class="help" role="dialog" aria-label=td_string!(locale, shortcuts.title)>
+            <dl>
+                {ALT_SHORTCUTS.iter().map(|code| view! {
+                    <dt><kbd data-code=*code>{format!("Alt+{}", us_label(code))}</kbd></dt><dd>{describe(locale, code)}</dd>
+                }).collect_view()}
+                {OTHER_SHORTCUTS.iter().map(|key| view! { <dt><kbd>{*key}</kbd></dt><dd>{describe(locale, key)}</dd> }).collect_view()}
+            </dl>
+            <button type="button" class="btn btn-secondary btn-small" on:click=move |_| ui.help_open.set(false)>{td_string!(locale, shortcuts.close)}</button>
+        </div>
+    }
 }

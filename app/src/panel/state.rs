@@ -22,6 +22,14 @@ pub struct PanelState {
     pub not_ready_menu: RwSignal<bool>,
     /// The keyboard shortcuts overlay.
     pub help_open: RwSignal<bool>,
+    /// The directory of transfer targets.
+    pub directory_open: RwSignal<bool>,
+    /// The wrap-up form's note (the conversation assistant's summary
+    /// pre-fills it).
+    pub wrap_up_note: RwSignal<String>,
+    /// Whether the panel's chunks are fetched in the background after
+    /// login (page option `prefetch=0` turns it off).
+    pub prefetch: RwSignal<bool>,
     /// Milliseconds since the epoch, ticking every second in the browser (0
     /// on the server, so that server rendering and hydration agree). One
     /// clock for every timer of the panel.
@@ -39,6 +47,9 @@ impl PanelState {
             agent_hint: RwSignal::new(String::new()),
             not_ready_menu: RwSignal::new(false),
             help_open: RwSignal::new(false),
+            directory_open: RwSignal::new(false),
+            wrap_up_note: RwSignal::new(String::new()),
+            prefetch: RwSignal::new(true),
             now: RwSignal::new(0),
             dismissed_notice: RwSignal::new(None),
         }
