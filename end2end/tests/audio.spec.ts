@@ -205,3 +205,29 @@ test('a denied microphone is explained and the call controls keep working', asyn
     await server.stop();
   }
 });
+
+test('a softphone that cannot be fetched is explained and the call controls keep working', async () => {
+  const server = await startServer({ port: 3112, args: ['--database', 'sqlite::memory:', '--wrap-up-seconds', '0'] });
+  const browser = await launchWithTone();
+  try {
+    const { page } = await agent(browser, server, '1001');
+    // The softphone's chunk is fetched at the first call: the network fails it.
+    await page.route('**/pkg/split_softphone.wasm', (route) => route.abort('failed'));
+    await page.getByRole('button', { name: 'Ready', exact: true }).click();
+    const callId = await server.sim.placeCall('5000');
+    await expect(page.locator('.audio-status')).toContainText('No audio: the softphone could not be loaded');
+    await card(page, callId).getByRole('button', { name: 'Answer' }).click();
+    await card(page, callId).getByRole('button', { name: 'Hold' }).click();
+    await expect(card(page, callId).locator('.call-state')).toHaveText('On hold');
+    await card(page, callId).getByRole('button', { name: 'Hang up' }).click();
+    await expect(card(page, callId)).toHaveCount(0);
+    // The next call tries again, and has audio.
+    await page.unroute('**/pkg/split_softphone.wasm');
+    const next = await server.sim.placeCall('5000');
+    await card(page, next).getByRole('button', { name: 'Answer' }).click();
+    await expect(page.locator('.audio-status')).toContainText('Audio connected');
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});

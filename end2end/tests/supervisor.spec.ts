@@ -184,4 +184,17 @@ test.describe('supervisor view', () => {
     await expect.poll(async () => (await page.request.get('/api/supervisor/snapshot', { headers: { authorization: `Bearer ${token}` } })).status()).toBe(401);
     await context.close();
   });
+
+  test('a dashboard that cannot be fetched says so; Retry brings it', async ({ browser }) => {
+    const { page, context } = await supervisorPage(browser, server);
+    await page.route('**/pkg/split_dashboard.wasm', (route) => route.abort('failed'));
+    await signIn(page);
+    const problem = page.getByRole('alert').filter({ hasText: 'The dashboard could not be loaded' });
+    await expect(problem).toBeVisible();
+    await page.unroute('**/pkg/split_dashboard.wasm');
+    await problem.getByRole('button', { name: 'Retry' }).click();
+    await expect(page.getByRole('columnheader', { name: 'Agent', exact: true })).toBeVisible();
+    await expect(problem).toHaveCount(0);
+    await context.close();
+  });
 });

@@ -12,7 +12,6 @@
 use std::{cell::RefCell, rc::Rc};
 
 use js_sys::{Array, Promise, Reflect};
-use leptos::lazy;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
@@ -47,14 +46,15 @@ const METER_MS: u32 = 100;
 /// may bring new ones).
 pub type IceServers = Rc<RefCell<Vec<IceServer>>>;
 
-/// Builds the softphone (the chunk's entry point).
-#[lazy]
+/// Builds the softphone (the chunk's entry point). Fallible: a chunk that
+/// cannot be fetched is an audio failure the panel shows, not a panic.
+#[wasm_split_helpers::wasm_split(softphone, fallible)]
 pub fn load_softphone(
     sink: EventSink,
     negotiate: Negotiate,
     ice_servers: IceServers,
-) -> Rc<dyn Softphone> {
-    Rc::new(BrowserSoftphone::new(sink, negotiate, ice_servers))
+) -> Result<Rc<dyn Softphone>, wasm_split_helpers::SplitLoaderError> {
+    Ok(Rc::new(BrowserSoftphone::new(sink, negotiate, ice_servers)))
 }
 
 #[derive(Clone)]

@@ -11,7 +11,10 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::softphone::{IceServers, Negotiate, load_softphone};
 use crate::{
-    interface::{EventSink, audio::Softphone},
+    interface::{
+        EventSink,
+        audio::{AudioLink, Softphone},
+    },
     wire::native::IceServer,
 };
 
@@ -63,8 +66,17 @@ impl SoftphoneHandle {
     }
 
     async fn load(self) {
-        let phone =
+        let loaded =
             load_softphone(self.sink, self.negotiate.clone(), self.ice_servers.clone()).await;
+        let Ok(phone) = loaded else {
+            // The next call (or the next open) tries again.
+            self.state.borrow_mut().loading = false;
+            self.sink.update_audio(|audio| {
+                audio.link = AudioLink::Failed;
+                audio.error = Some("the softphone could not be loaded".into());
+            });
+            return;
+        };
         let (open_for, talking) = {
             let mut state = self.state.borrow_mut();
             state.phone = Some(phone.clone());

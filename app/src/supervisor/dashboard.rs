@@ -7,7 +7,7 @@
 //! tables are a wasm chunk of their own, fetched when a supervisor signs in,
 //! so an agent's panel never downloads them (BENCHMARKS.md, weight).
 
-use leptos::{lazy, prelude::*};
+use leptos::prelude::*;
 
 use super::{
     agents::AgentsTable, audit::AuditLog, feed::FeedLink, page::Desk, queues::QueuesTable,
@@ -17,13 +17,13 @@ use crate::languages::Locale;
 /// Opens the live feed with the supervisor's `token` and mounts the tables
 /// under `parent`; both end when the returned handle is dropped. The feed
 /// lives here too, so its code (and the figures' decoding) is in the chunk.
-#[lazy]
+#[wasm_split_helpers::wasm_split(dashboard, fallible)]
 pub fn mount_dashboard(
     parent: web_sys::Element,
     desk: Desk,
     locale: Locale,
     token: String,
-) -> Box<dyn std::any::Any> {
+) -> Result<Box<dyn std::any::Any>, wasm_split_helpers::SplitLoaderError> {
     let feed = FeedGuard(FeedLink::open(desk, token));
     desk.refresh_audit();
     let tables = leptos::mount::mount_to_renderer(&parent, move || {
@@ -31,7 +31,7 @@ pub fn mount_dashboard(
         provide_context(locale);
         (QueuesTable(), AgentsTable(), AuditLog())
     });
-    Box::new((tables, feed))
+    Ok(Box::new((tables, feed)))
 }
 
 /// Stops the feed when the page lets the dashboard go (sign-out).

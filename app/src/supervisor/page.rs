@@ -210,15 +210,24 @@ pub fn SupervisorPage() -> impl IntoView {
     // in the browser only, never server-rendered nor hydrated (the server
     // knows no supervisor), from a wasm chunk of their own
     // (`dashboard::mount_dashboard`): an agent's panel carries none of it.
+    // A chunk that cannot be fetched says so, with a Retry (`attempt`).
+    let failed = RwSignal::new(false);
+    let attempt = RwSignal::new(0_u32);
     Effect::new(move |_| {
+        attempt.track();
         let token = desk.session.with(|s| s.as_ref().map(|s| s.token.clone()));
         mounted.set_value(None);
+        failed.set(false);
         if let (Some(token), Some(parent)) = (token, board.get()) {
             wasm_bindgen_futures::spawn_local(async move {
                 let dashboard = mount_dashboard(parent.into(), desk, locale, token.clone()).await;
                 // Still the same sign-in once the chunk has arrived?
-                if desk.token().as_ref() == Some(&token) {
-                    mounted.set_value(Some(dashboard));
+                if desk.token().as_ref() != Some(&token) {
+                    return;
+                }
+                match dashboard {
+                    Ok(dashboard) => mounted.set_value(Some(dashboard)),
+                    Err(_) => failed.set(true),
                 }
             });
         }
@@ -248,6 +257,14 @@ pub fn SupervisorPage() -> impl IntoView {
             </header>
             <main class="sv-main">
                 <div class:sv-hidden=signed_in><SignIn/></div>
+                {move || failed.get().then(|| view! {
+                    <p class="slot-failed" role="alert">
+                        <span>{td_string!(locale, supervisor.dashboard_failed)}</span>
+                        <button type="button" class="btn btn-secondary btn-small" on:click=move |_| attempt.update(|n| *n += 1)>
+                            {td_string!(locale, status.retry)}
+                        </button>
+                    </p>
+                })}
                 <div class="sv-dashboard" node_ref=board></div>
             </main>
         </div>
