@@ -37,7 +37,7 @@ relay() (
 
 panel() {
   cargo leptos build --release --split
-  (cd end2end && node bench/panel.mjs 200 20)
+  (cd end2end && node --experimental-websocket bench/panel.mjs 200 20)
 }
 
 supervisor() {

@@ -24,10 +24,14 @@ use crate::{
 
 /// Drives the softphone from the store (browser only: call it from an
 /// effect): open at the first call, play while talking, close at logout.
+///
+/// Off the click path: the softphone follows in a task of its own, after
+/// the one that updates the DOM (starting or pausing the speaker costs as
+/// much as rendering the call card), and it reads the state as of then, so
+/// a burst of changes is applied once and in order.
 pub fn follow_calls(interface: Interface) {
-    Effect::new(move |_| {
-        interface.declaration().track();
-        let (logged_in, call, talking) = interface.store().with(|s| {
+    let wanted = Memo::new(move |_| {
+        interface.store().with(|s| {
             let call = s
                 .calls
                 .iter()
@@ -43,8 +47,13 @@ pub fn follow_calls(interface: Interface) {
                 .iter()
                 .any(|c| c.call_state.call_state() == crate::opencti::rules::CallState::Connected);
             (s.logged_in(), call, talking)
-        });
+        })
+    });
+    let apply = move || {
         let Some(softphone) = interface.softphone() else {
+            return;
+        };
+        let Some((logged_in, call, talking)) = wanted.try_get_untracked() else {
             return;
         };
         if !logged_in {
@@ -55,7 +64,30 @@ pub fn follow_calls(interface: Interface) {
             softphone.open(&call_id);
         }
         softphone.set_talking(talking);
+    };
+    Effect::new(move |_| {
+        interface.declaration().track();
+        wanted.track();
+        after_this_task(apply);
     });
+}
+
+/// Runs `work` in a task of its own, after the current one: a message to a
+/// `MessageChannel`, which browsers do not throttle in background tabs as
+/// they do timers.
+fn after_this_task(work: impl FnOnce() + 'static) {
+    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        return work();
+    };
+    let (port, reply) = (channel.port1(), channel.port2());
+    // The callback holds the channel until the message has arrived.
+    let callback = Closure::once_into_js(move |_: web_sys::MessageEvent| {
+        let _channel = channel;
+        work();
+    });
+    port.set_onmessage(Some(callback.unchecked_ref()));
+    let _ = reply.post_message(&JsValue::NULL);
 }
 
 /// What the audio is doing, in words (the most urgent first).

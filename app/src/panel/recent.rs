@@ -51,12 +51,15 @@ fn RecentList() -> impl IntoView {
     let store = interface.store();
     let ui = PanelState::expect();
     let locale = use_locale();
-    let recent = move || store.with(|s| s.recent.iter().take(10).cloned().collect::<Vec<_>>());
+    // A memo: the list is rebuilt when the recent calls change, not at
+    // every event of the call in progress.
+    let recent =
+        Memo::new(move |_| store.with(|s| s.recent.iter().take(10).cloned().collect::<Vec<_>>()));
     view! {
         <section class="recent" aria-label=td_string!(locale, recent.title)>
             <h3 class="section-title">{td_string!(locale, recent.title)}</h3>
             <ul class="recent-list">
-                {move || recent().into_iter().map(|call| {
+                {move || recent.get().into_iter().map(|call| {
                     let number = call.number.clone();
                     let shown = caller_words(locale, &call.number);
                     let callable = validate::is_callable(&call.number);

@@ -59,10 +59,13 @@ impl SlotContext {
         parent: &web_sys::Element,
         view: impl FnOnce() -> V + 'static,
     ) -> Mount {
-        Ok(Box::new(leptos::mount::mount_to_renderer(parent, move || {
-            self.provide();
-            view()
-        })))
+        Ok(Box::new(leptos::mount::mount_to_renderer(
+            parent,
+            move || {
+                self.provide();
+                view()
+            },
+        )))
     }
 }
 
