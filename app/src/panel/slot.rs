@@ -36,7 +36,7 @@ pub type Mounted = Box<dyn Any>;
 pub type Mount = Result<Mounted, SplitLoaderError>;
 
 /// What a chunk's view may use: a mounted view has a root of its own, so it
-/// gets the panel's contexts from here (see [`SlotContext::provide`]).
+/// gets the panel's contexts from here (see [`SlotContext::mount`]).
 #[derive(Clone, Copy)]
 pub struct SlotContext {
     pub interface: Interface,
@@ -45,14 +45,6 @@ pub struct SlotContext {
 }
 
 impl SlotContext {
-    /// Provides the panel's contexts to the chunk's view (call inside its
-    /// mount closure).
-    pub fn provide(self) {
-        provide_context(self.interface);
-        provide_context(self.locale);
-        provide_context(self.ui);
-    }
-
     /// Mounts `view` under `parent` with the panel's contexts.
     pub fn mount<V: IntoView + 'static>(
         self,
@@ -62,7 +54,9 @@ impl SlotContext {
         Ok(Box::new(leptos::mount::mount_to_renderer(
             parent,
             move || {
-                self.provide();
+                provide_context(self.interface);
+                provide_context(self.locale);
+                provide_context(self.ui);
                 view()
             },
         )))
@@ -120,14 +114,24 @@ where
     let failed = move || shown.get() && load.get() == Load::Failed;
     view! {
         <div class=class node_ref=slot hidden=move || !shown.get()></div>
-        {move || failed().then(|| view! {
-            <p class="slot-failed" role="alert">
-                <span>{td_string!(locale, status.part_failed)}</span>
-                <button type="button" class="btn btn-secondary btn-small" on:click=move |_| start()>
-                    {td_string!(locale, status.retry)}
-                </button>
-            </p>
-        })}
+        {move || failed().then(|| load_failed(locale, td_string!(locale, status.part_failed), start))}
+    }
+}
+
+/// Says that a chunk could not be fetched, with a Retry that runs `retry`
+/// (the panel's slots and the supervisor's dashboard).
+pub fn load_failed(
+    locale: Locale,
+    message: &'static str,
+    retry: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <p class="slot-failed" role="alert">
+            <span>{message}</span>
+            <button type="button" class="btn btn-secondary btn-small" on:click=move |_| retry()>
+                {td_string!(locale, status.retry)}
+            </button>
+        </p>
     }
 }
 

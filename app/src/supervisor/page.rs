@@ -14,7 +14,7 @@ use super::{
     AgentRow, AuditEntry, Snapshot, SupervisorSession, dashboard::mount_dashboard, http,
     signin::SignIn,
 };
-use crate::languages::use_locale;
+use crate::{languages::use_locale, panel::slot::load_failed};
 
 /// Where this tab keeps the supervisor's session (a reload keeps it, a new
 /// tab or window signs in again).
@@ -257,14 +257,11 @@ pub fn SupervisorPage() -> impl IntoView {
             </header>
             <main class="sv-main">
                 <div class:sv-hidden=signed_in><SignIn/></div>
-                {move || failed.get().then(|| view! {
-                    <p class="slot-failed" role="alert">
-                        <span>{td_string!(locale, supervisor.dashboard_failed)}</span>
-                        <button type="button" class="btn btn-secondary btn-small" on:click=move |_| attempt.update(|n| *n += 1)>
-                            {td_string!(locale, status.retry)}
-                        </button>
-                    </p>
-                })}
+                {move || failed.get().then(|| load_failed(
+                    locale,
+                    td_string!(locale, supervisor.dashboard_failed),
+                    move || attempt.update(|n| *n += 1),
+                ))}
                 <div class="sv-dashboard" node_ref=board></div>
             </main>
         </div>
