@@ -369,17 +369,7 @@ impl Hub {
     /// Does what fell due: a switch timer, or the end of a grace period.
     fn fire(&self, due: Due) {
         match due {
-            Due::Timer(timer) => self.with_switch(|switch| match timer {
-                Timer::WrapUp {
-                    agent_id,
-                    generation,
-                    ..
-                } => switch.wrap_up_expired(&agent_id, generation),
-                Timer::AutoAnswer { call_id, dn, .. } => switch.sim_answer_party(&call_id, &dn),
-                Timer::RingNoAnswer { call_id, offer, .. } => {
-                    switch.ring_timeout_expired(&call_id, offer)
-                }
-            }),
+            Due::Timer(timer) => self.with_switch(|switch| switch.timer_due(timer)),
             Due::Grace {
                 agent_id,
                 generation,

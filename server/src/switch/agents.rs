@@ -189,6 +189,9 @@ impl Switch {
         // The session is told which extension it was on.
         info.device = self.agents[agent_id].config.extension.clone();
         self.deliver(agent_id, NativeEvent::AgentLoggedOff(info));
+        // The best agents of a skilled queue may be gone: its calls may now
+        // go to the others.
+        self.route();
     }
 
     /// Makes the agent available for ACD calls (ends after-call work).

@@ -6,7 +6,7 @@ use app::{
     wire::native::{AgentStatus, CallInfo, CallOrigin, Cause, ConnectionState, NativeEvent, Party},
 };
 
-use super::{Call, Destination, NetworkSignal, Observation, Switch, Timer};
+use super::{Call, Destination, NetworkSignal, Observation, Switch};
 
 use ConnectionState::*;
 
@@ -158,6 +158,8 @@ impl Switch {
         let now = self.now;
         let call = self.call_mut(call_id);
         call.answered_at.get_or_insert(now);
+        // Out of any queue: a transfer back to one is a new arrival there.
+        call.entered_queue = None;
         call.set_state(dn, Connected);
         for p in call.parties.iter_mut() {
             if p.state == Initiated {
@@ -296,13 +298,15 @@ impl Switch {
         call.remove_party(dn);
         let info = call.info();
         self.tell_cleared(dn, info, cause, NativeEvent::ConnectionCleared);
+        // Wrap-up before the call ends: ending it routes, and a waiting call
+        // must not reach the agent who has just left before its wrap-up.
+        if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
+            self.maybe_wrap_up(&agent_id);
+        }
         if self.call_is_over(call_id) {
             self.end_call(call_id, cause);
         } else {
             self.tell_call(call_id, dn, Some(cause), NativeEvent::ConnectionCleared);
-        }
-        if let Some(agent_id) = self.agent_at(dn).map(str::to_string) {
-            self.maybe_wrap_up(&agent_id);
         }
         self.route();
     }
@@ -625,105 +629,5 @@ impl Switch {
         self.maybe_wrap_up(agent_id);
         self.reach(call_id, &target, Cause::Transfer);
         Ok(())
-    }
-
-    /// Offers waiting queue calls, oldest first, to the longest-idle Ready
-    /// agent serving the queue who has no call and has not rejected it.
-    pub(super) fn route(&mut self) {
-        while !self.ready.is_empty() && !self.waiting.is_empty() {
-            let mut stale = Vec::new();
-            let mut busy = Vec::new();
-            let mut offer = None;
-            for key in &self.waiting {
-                let waiting = self
-                    .calls
-                    .get(&key.1)
-                    .filter(|c| c.queued_at == key.0)
-                    .and_then(|c| c.queued_party().map(|q| (c, q)));
-                let Some((call, queue)) = waiting else {
-                    stale.push(key.clone());
-                    continue;
-                };
-                if let Some((agent, dn)) = self.longest_idle_agent(queue, call, &mut busy) {
-                    offer = Some((key.clone(), queue.to_string(), agent, dn));
-                    break;
-                }
-            }
-            for key in stale {
-                self.waiting.remove(&key);
-            }
-            // Agents met on a call leave the idle order until their call ends.
-            for key in busy {
-                self.ready.remove(&key);
-            }
-            let Some((key, queue, agent, dn)) = offer else {
-                return;
-            };
-            self.waiting.remove(&key);
-            if let Some(idle_since) = self.agents.get(&agent).map(|a| a.idle_since) {
-                self.ready.remove(&(idle_since, agent));
-            }
-            let call_id = key.1;
-            let call = self.call_mut(&call_id);
-            call.remove_party(&queue);
-            call.offered_by_queue = true;
-            call.offers += 1;
-            let offer = call.offers;
-            call.parties.push(Party {
-                dn: dn.clone(),
-                state: Alerting,
-            });
-            self.tell_call(&call_id, &dn, None, NativeEvent::Delivered);
-            self.ring_phone(&call_id, &dn, false);
-            if self.config.ring_timeout_seconds > 0 {
-                self.output.timers.push(Timer::RingNoAnswer {
-                    call_id,
-                    offer,
-                    at: self.now + self.config.ring_timeout_seconds * 1000,
-                });
-            }
-        }
-    }
-
-    /// Puts a call that has just entered a queue in the waiting order.
-    pub(super) fn enqueue(&mut self, call_id: &str) {
-        if let Some(call) = self.calls.get(call_id) {
-            self.waiting.insert((call.queued_at, call_id.to_string()));
-            if let Some(queue) = &call.queue {
-                self.output.observations.push(Observation::CallQueued {
-                    call_id: call_id.to_string(),
-                    queue: queue.clone(),
-                    at: self.now,
-                });
-            }
-        }
-    }
-
-    /// The longest-idle Ready agent serving `queue` who is free, has not
-    /// rejected the call and is not its caller: the first in the idle order.
-    /// Agents found on a call are added to `busy`.
-    fn longest_idle_agent(
-        &self,
-        queue: &str,
-        call: &Call,
-        busy: &mut Vec<(u64, String)>,
-    ) -> Option<(String, String)> {
-        for (idle_since, id) in &self.ready {
-            let Some(agent) = self.agents.get(id) else {
-                continue;
-            };
-            let Some(dn) = agent.device.as_deref() else {
-                continue;
-            };
-            if agent.status != AgentStatus::Ready || self.device_busy(dn) {
-                busy.push((*idle_since, id.clone()));
-                continue;
-            }
-            if agent.queues.contains(queue) && !call.rejected_by.contains(id) && call.calling != dn
-            {
-                return Some((id.clone(), dn.to_string()));
-            }
-        }
-        None
     }
 }

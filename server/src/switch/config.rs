@@ -2,6 +2,8 @@
 //! and timers. [`SwitchConfig::demo`] is the embedded default (DESIGN.md §9);
 //! a TOML file can replace it.
 
+use std::collections::BTreeMap;
+
 use app::opencti::functions::TelephonyMode;
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +95,11 @@ pub struct AgentConfig {
     /// The telephony mode used when login names none.
     #[serde(default)]
     pub telephony_mode: TelephonyMode,
+    /// Skills and how well the agent has each, 1 (least) to 5 (best):
+    /// `skills = { billing = 5, spanish = 2 }`. A queue that requires
+    /// skills is served by every agent who has them all.
+    #[serde(default)]
+    pub skills: BTreeMap<String, u8>,
 }
 
 /// One supervisor: watches every agent and queue, and may force an agent
@@ -108,19 +115,63 @@ pub struct SupervisorConfig {
     pub name: String,
 }
 
-/// One ACD queue and the agents that serve it.
+/// One ACD queue, who serves it and how it offers its calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueConfig {
     /// The number callers dial.
     pub number: String,
     pub name: String,
-    /// Agent ids serving this queue.
+    /// Agent ids serving this queue whatever their skills.
+    #[serde(default)]
     pub agents: Vec<String>,
+    /// Skills an agent needs, all of them, to serve this queue. An agent's
+    /// proficiency for the queue is its lowest in these skills; a call goes
+    /// to the most proficient free agent, the longest idle among equals.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// With this set, a call is offered only to the most proficient agents
+    /// logged in for the queue for its first seconds, then to anyone who
+    /// serves it (a call is not kept for an expert who may never be free).
+    #[serde(default)]
+    pub expand_after_seconds: Option<u64>,
+    /// Calls of a higher priority are offered first (0–9); within a
+    /// priority, the oldest first.
+    #[serde(default)]
+    pub priority: u8,
+    /// A call that has waited this long leaves for `overflow`.
+    #[serde(default)]
+    pub max_wait_seconds: Option<u64>,
+    /// With this many calls waiting, a new call goes to `overflow` at once.
+    #[serde(default)]
+    pub max_waiting: Option<usize>,
+    /// Where calls go past `max_wait_seconds` or `max_waiting`: another
+    /// queue or an extension.
+    #[serde(default)]
+    pub overflow: Option<String>,
     /// Whether this queue's calls go to the Voice AI engine when
     /// `--media-fork-url` is set (`voice_ai = false` keeps them out).
     #[serde(default = "yes")]
     pub voice_ai: bool,
+}
+
+impl QueueConfig {
+    /// A queue that offers its calls to these agents, longest idle first,
+    /// with no skills, priority or overflow.
+    pub fn served_by(number: &str, name: &str, agents: &[String]) -> Self {
+        Self {
+            number: number.into(),
+            name: name.into(),
+            agents: agents.to_vec(),
+            skills: vec![],
+            expand_after_seconds: None,
+            priority: 0,
+            max_wait_seconds: None,
+            max_waiting: None,
+            overflow: None,
+            voice_ai: true,
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -153,22 +204,13 @@ impl SwitchConfig {
                     extension: format!("200{}", i + 1),
                     name: format!("Agent {id}"),
                     telephony_mode: TelephonyMode::Full,
+                    skills: BTreeMap::new(),
                 })
                 .collect(),
             extensions: (1..=5).map(|n| format!("200{n}")).collect(),
             queues: vec![
-                QueueConfig {
-                    number: "5000".into(),
-                    name: "Sales".into(),
-                    agents: ids.clone(),
-                    voice_ai: true,
-                },
-                QueueConfig {
-                    number: "5001".into(),
-                    name: "Support".into(),
-                    agents: ids,
-                    voice_ai: true,
-                },
+                QueueConfig::served_by("5000", "Sales", &ids),
+                QueueConfig::served_by("5001", "Support", &ids),
             ],
             reason_codes: ["Break", "Lunch", "Meeting", "Training"]
                 .map(String::from)
@@ -222,11 +264,20 @@ impl SwitchConfig {
                 ));
             }
         }
+        for a in &self.agents {
+            if let Some((skill, level)) = a.skills.iter().find(|(_, l)| !(1..=5).contains(*l)) {
+                return Err(format!(
+                    "agent {}: skill {skill} has proficiency {level}; it must be 1 to 5",
+                    a.id
+                ));
+            }
+        }
         for q in &self.queues {
             if let Some(unknown) = q.agents.iter().find(|a| !ids.contains(a)) {
                 return Err(format!("queue {} names unknown agent {unknown}", q.number));
             }
         }
+        super::routing::validate_queues(self)?;
         let mut phones = std::collections::HashSet::new();
         for phone in &self.sip_phones {
             if !self.extensions.contains(&phone.extension) {

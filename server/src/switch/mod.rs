@@ -14,6 +14,7 @@ mod network;
 mod observations;
 pub mod records;
 mod restore;
+mod routing;
 mod sim;
 
 use std::{
@@ -71,6 +72,13 @@ pub enum Timer {
         offer: u64,
         at: u64,
     },
+    /// Call [`Switch::queue_wait_expired`] at `at` (ms): a queue call that
+    /// `entered` its queue then reaches its expansion or its maximum wait.
+    QueueWait {
+        call_id: String,
+        entered: u64,
+        at: u64,
+    },
 }
 
 impl Timer {
@@ -79,7 +87,8 @@ impl Timer {
         match self {
             Self::WrapUp { at, .. }
             | Self::AutoAnswer { at, .. }
-            | Self::RingNoAnswer { at, .. } => *at,
+            | Self::RingNoAnswer { at, .. }
+            | Self::QueueWait { at, .. } => *at,
         }
     }
 }
@@ -138,8 +147,8 @@ struct Agent {
     since: u64,
     /// Longest idle first: when the agent last became free for calls.
     idle_since: u64,
-    /// The queues this agent serves.
-    queues: BTreeSet<String>,
+    /// The queues this agent serves, with its proficiency in each.
+    queues: BTreeMap<String, u8>,
     /// The agent talked on a call since its last wrap-up.
     wrap_up_pending: bool,
     /// Calls the agent talked on and is still on.
@@ -186,6 +195,11 @@ struct Call {
     rejected_by: BTreeSet<String>,
     /// When it entered its current queue (for the order of service).
     queued_at: u64,
+    /// Its priority in the queue it waits in (higher is served first).
+    priority: u8,
+    /// The queue it arrived in and when: what its wait, expansion and
+    /// overflow are counted from (kept while an agent's ring sends it back).
+    entered_queue: Option<(String, u64)>,
     /// The alerting agent got it from a queue (a reject sends it back there).
     offered_by_queue: bool,
     /// How many times routing offered it to an agent (a ring-no-answer
@@ -216,6 +230,8 @@ impl Call {
             started_at: now,
             rejected_by: BTreeSet::new(),
             queued_at: now,
+            priority: 0,
+            entered_queue: None,
             offered_by_queue: false,
             offers: 0,
             legs: vec![],
@@ -278,10 +294,11 @@ pub struct Switch {
     /// still hold agents that took a call since (routing drops them when it
     /// meets them; an agent is listed again when its last call ends).
     ready: BTreeSet<(u64, String)>,
-    /// Calls waiting in a queue, oldest first, by the time they entered it.
-    /// Entries go stale when a call is answered, re-queued or gone; routing
-    /// drops those as it meets them.
-    waiting: BTreeSet<(u64, String)>,
+    /// Calls waiting in a queue in the order of service (highest priority
+    /// first, then by the time they entered it). Entries go stale when a
+    /// call is answered, re-queued or gone; routing drops those as it meets
+    /// them.
+    waiting: BTreeSet<routing::WaitKey>,
     /// Each agent's latest ended calls, newest first.
     recent: BTreeMap<String, VecDeque<RecentCall>>,
     /// The agents logged in, as the media plan carries them (see
@@ -311,12 +328,7 @@ impl Switch {
                         device: None,
                         since: 0,
                         idle_since: 0,
-                        queues: config
-                            .queues
-                            .iter()
-                            .filter(|q| q.agents.contains(&a.id))
-                            .map(|q| q.number.clone())
-                            .collect(),
+                        queues: routing::queues_of(a, &config.queues),
                         wrap_up_pending: false,
                         talked_on: BTreeSet::new(),
                         finished: vec![],
@@ -359,6 +371,26 @@ impl Switch {
     /// Sets the clock (ms since the Unix epoch); time never goes backwards.
     pub fn advance_to(&mut self, now: u64) {
         self.now = self.now.max(now);
+    }
+
+    /// Runs a timer the shell started for [`Output::timers`], now due.
+    /// Timers that no longer apply (the call was answered, the wrap-up
+    /// ended early…) change nothing.
+    pub fn timer_due(&mut self, timer: Timer) {
+        match timer {
+            Timer::WrapUp {
+                agent_id,
+                generation,
+                ..
+            } => self.wrap_up_expired(&agent_id, generation),
+            Timer::AutoAnswer { call_id, dn, .. } => self.sim_answer_party(&call_id, &dn),
+            Timer::RingNoAnswer { call_id, offer, .. } => {
+                self.ring_timeout_expired(&call_id, offer)
+            }
+            Timer::QueueWait {
+                call_id, entered, ..
+            } => self.queue_wait_expired(&call_id, entered),
+        }
     }
 
     /// Takes the events and timers produced since the last call.

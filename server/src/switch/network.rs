@@ -72,7 +72,7 @@ impl Switch {
                 let served = self
                     .agents
                     .values()
-                    .any(|a| a.device.is_some() && a.queues.contains(&queue));
+                    .any(|a| a.device.is_some() && a.queues.contains_key(&queue));
                 if served {
                     Reach::Free
                 } else {

@@ -9,18 +9,8 @@ fn config() -> SwitchConfig {
     let mut config = SwitchConfig::demo();
     config.agents.truncate(2);
     config.queues = vec![
-        QueueConfig {
-            number: "5000".into(),
-            name: "Sales".into(),
-            agents: vec!["1001".into(), "1002".into()],
-            voice_ai: true,
-        },
-        QueueConfig {
-            number: "5001".into(),
-            name: "Support".into(),
-            agents: vec!["1002".into()],
-            voice_ai: true,
-        },
+        QueueConfig::served_by("5000", "Sales", &["1001".into(), "1002".into()]),
+        QueueConfig::served_by("5001", "Support", &["1002".into()]),
     ];
     config
 }

@@ -131,6 +131,22 @@ fn calls_wait_while_nobody_is_ready_and_go_to_the_first_ready_agent() {
 }
 
 #[test]
+fn wrap_up_comes_before_the_next_waiting_call() {
+    let mut sw = switch();
+    ready(&mut sw, &["1001"]);
+    let first = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    let waiting = sw
+        .sim_place_call("+15551230002", "5000", UserData::new())
+        .unwrap();
+    sw.answer("1001", &first).unwrap();
+    sw.hang_up("1001", &first).unwrap();
+    assert_eq!(status(&sw, "1001"), AgentStatus::WorkingAfterCall);
+    assert_eq!(parties(&sw, &waiting)[1], p("5000", Queued));
+    sw.complete_wrap_up("1001", None, None).unwrap();
+    assert_eq!(parties(&sw, &waiting)[1], p("2001", Alerting));
+}
+
+#[test]
 fn answer_hold_retrieve_dtmf_hang_up_then_wrap_up() {
     let mut sw = switch();
     ready(&mut sw, &["1001"]);
@@ -866,6 +882,7 @@ fn directory_lists_agents_with_live_state_and_queues_with_waiting_calls() {
 
 mod observations;
 mod operations;
+mod routing;
 
 #[test]
 fn a_queue_or_the_calls_data_can_keep_a_call_from_the_voice_ai_engine() {

@@ -57,7 +57,7 @@ fn a_queue_call_from_queueing_to_the_end() {
     sw.hang_up("1001", &call).unwrap();
     assert_eq!(
         kinds(&observed(&mut sw)),
-        ["1001 left after 10000 ms", "ended", "1001 WorkingAfterCall"]
+        ["1001 left after 10000 ms", "1001 WorkingAfterCall", "ended"]
     );
 }
 
