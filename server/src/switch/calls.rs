@@ -106,7 +106,7 @@ impl Switch {
     /// Makes the destination's party of a call act on its arrival: an
     /// extension rings, a queue routes, an outside number rings (a new
     /// call's Originated already says so) and may auto-answer.
-    fn reach(&mut self, call_id: &str, target: &Destination, cause: Cause) {
+    pub(super) fn reach(&mut self, call_id: &str, target: &Destination, cause: Cause) {
         match target {
             Destination::Extension(ext) => {
                 self.tell_call(call_id, ext, Some(cause), NativeEvent::Delivered);
@@ -115,6 +115,18 @@ impl Switch {
             Destination::Queue(_) => {
                 self.enqueue(call_id);
                 self.route();
+            }
+            Destination::Flow(flow) => {
+                // The flow answers at once.
+                if self
+                    .call(call_id)
+                    .parties
+                    .iter()
+                    .any(|p| p.state == Initiated)
+                {
+                    self.connect(call_id, flow);
+                }
+                self.start_flow(call_id, flow);
             }
             Destination::External(n) => {
                 if cause != Cause::NewCall && !self.config.trunk {
@@ -160,6 +172,7 @@ impl Switch {
         call.answered_at.get_or_insert(now);
         // Out of any queue: a transfer back to one is a new arrival there.
         call.entered_queue = None;
+        call.flow_priority = None;
         call.set_state(dn, Connected);
         for p in call.parties.iter_mut() {
             if p.state == Initiated {
@@ -399,6 +412,7 @@ impl Switch {
             call_id: call_id.to_string(),
             digits: digits.to_string(),
         });
+        self.flow_digits(call_id, digits);
         Ok(())
     }
 

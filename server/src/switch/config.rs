@@ -15,6 +15,9 @@ pub struct SwitchConfig {
     /// Extensions (device numbers) agents can log in on.
     pub extensions: Vec<String>,
     pub queues: Vec<QueueConfig>,
+    /// Numbers that start a flow (an IVR: menus, hours, collected digits).
+    #[serde(default)]
+    pub flows: Vec<super::flows::config::FlowConfig>,
     /// Not-ready reason codes agents choose from.
     pub reason_codes: Vec<String>,
     /// Outcomes an agent may record at wrap-up ("Finish wrap-up").
@@ -212,6 +215,7 @@ impl SwitchConfig {
                 QueueConfig::served_by("5000", "Sales", &ids),
                 QueueConfig::served_by("5001", "Support", &ids),
             ],
+            flows: vec![],
             reason_codes: ["Break", "Lunch", "Meeting", "Training"]
                 .map(String::from)
                 .to_vec(),
@@ -244,6 +248,7 @@ impl SwitchConfig {
             .extensions
             .iter()
             .chain(self.queues.iter().map(|q| &q.number))
+            .chain(self.flows.iter().map(|f| &f.number))
         {
             app::opencti::validate::destination(n).map_err(|e| e.err_message)?;
             if !numbers.insert(n) {
@@ -278,6 +283,7 @@ impl SwitchConfig {
             }
         }
         super::routing::validate_queues(self)?;
+        super::flows::compile(self)?;
         let mut phones = std::collections::HashSet::new();
         for phone in &self.sip_phones {
             if !self.extensions.contains(&phone.extension) {

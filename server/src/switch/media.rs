@@ -91,7 +91,7 @@ impl Switch {
                         call_id: call.id.clone(),
                         dn,
                     },
-                    Destination::Queue(_) => return None,
+                    Destination::Queue(_) | Destination::Flow(_) => return None,
                 };
                 Some(Member {
                     endpoint,

@@ -9,6 +9,7 @@ mod calls;
 pub mod config;
 mod conversation;
 mod dispatch;
+pub mod flows;
 mod media;
 mod network;
 mod observations;
@@ -79,6 +80,13 @@ pub enum Timer {
         entered: u64,
         at: u64,
     },
+    /// Call [`Switch::flow_timeout`] at `at` (ms): a caller in a flow's
+    /// menu or collect step pressed nothing in time.
+    FlowTimeout {
+        call_id: String,
+        generation: u64,
+        at: u64,
+    },
 }
 
 impl Timer {
@@ -88,7 +96,8 @@ impl Timer {
             Self::WrapUp { at, .. }
             | Self::AutoAnswer { at, .. }
             | Self::RingNoAnswer { at, .. }
-            | Self::QueueWait { at, .. } => *at,
+            | Self::QueueWait { at, .. }
+            | Self::FlowTimeout { at, .. } => *at,
         }
     }
 }
@@ -104,6 +113,8 @@ pub struct Output {
     pub observations: Vec<Observation>,
     /// What outside parties are asked to do, for the SIP edge.
     pub network: Vec<NetworkSignal>,
+    /// Prompts of flows to play to callers.
+    pub prompts: Vec<flows::PromptToPlay>,
 }
 
 /// What a dialled number reaches.
@@ -111,13 +122,15 @@ pub struct Output {
 enum Destination {
     Extension(String),
     Queue(String),
+    /// A flow (IVR), which answers at once.
+    Flow(String),
     External(String),
 }
 
 impl Destination {
     fn number(&self) -> &str {
         match self {
-            Self::Extension(n) | Self::Queue(n) | Self::External(n) => n,
+            Self::Extension(n) | Self::Queue(n) | Self::Flow(n) | Self::External(n) => n,
         }
     }
 
@@ -129,6 +142,7 @@ impl Destination {
             dn: self.number().to_string(),
             state: match self {
                 Self::Queue(_) => ConnectionState::Queued,
+                Self::Flow(_) => ConnectionState::Connected,
                 Self::External(_) if trunk => ConnectionState::Initiated,
                 _ => ConnectionState::Alerting,
             },
@@ -197,6 +211,12 @@ struct Call {
     queued_at: u64,
     /// Its priority in the queue it waits in (higher is served first).
     priority: u8,
+    /// Its priority from the flow step that queued it, over its queue's.
+    flow_priority: Option<u8>,
+    /// Where it is in a flow, while it is in one.
+    flow: Option<flows::FlowRun>,
+    /// The flow steps it went through, with the digits that chose them.
+    flow_path: Vec<String>,
     /// The queue it arrived in and when: what its wait, expansion and
     /// overflow are counted from (kept while an agent's ring sends it back).
     entered_queue: Option<(String, u64)>,
@@ -231,6 +251,9 @@ impl Call {
             rejected_by: BTreeSet::new(),
             queued_at: now,
             priority: 0,
+            flow_priority: None,
+            flow: None,
+            flow_path: vec![],
             entered_queue: None,
             offered_by_queue: false,
             offers: 0,
@@ -288,6 +311,8 @@ pub struct Switch {
     extensions: BTreeMap<String, Option<String>>,
     /// Queue number → agents serving it.
     queues: BTreeMap<String, config::QueueConfig>,
+    /// Flow number → the flow it starts.
+    flows: BTreeMap<String, flows::Flow>,
     calls: BTreeMap<String, Call>,
     /// Ready agents, longest idle first: where routing looks for an agent,
     /// so that its cost does not grow with the number of agents. It may
@@ -349,6 +374,11 @@ impl Switch {
                 .iter()
                 .map(|q| (q.number.clone(), q.clone()))
                 .collect(),
+            flows: flows::compile(&config).unwrap_or_else(|err| {
+                // `SwitchConfig::validate` runs before: this is not reached.
+                tracing::error!("flows not started: {err}");
+                BTreeMap::new()
+            }),
             agents,
             calls: BTreeMap::new(),
             ready: BTreeSet::new(),
@@ -390,6 +420,11 @@ impl Switch {
             Timer::QueueWait {
                 call_id, entered, ..
             } => self.queue_wait_expired(&call_id, entered),
+            Timer::FlowTimeout {
+                call_id,
+                generation,
+                ..
+            } => self.flow_timeout(&call_id, generation),
         }
     }
 
@@ -511,6 +546,8 @@ impl Switch {
             Destination::Extension(number.to_string())
         } else if self.queues.contains_key(number) {
             Destination::Queue(number.to_string())
+        } else if self.flows.contains_key(number) {
+            Destination::Flow(number.to_string())
         } else {
             Destination::External(number.to_string())
         }

@@ -79,6 +79,8 @@ impl Switch {
                     Reach::Unstaffed
                 }
             }
+            // A flow answers every call; its steps decide what follows.
+            Destination::Flow(_) => Reach::Free,
         }
     }
 
@@ -144,6 +146,7 @@ impl Switch {
             .get_mut(call_id)
             .ok_or_else(|| SimError::UnknownCall(call_id.into()))?;
         call.digits.push_str(digits);
+        self.flow_digits(call_id, digits);
         Ok(())
     }
 

@@ -9,8 +9,8 @@
 //!   offered only to agents of the best proficiency logged in for the
 //!   queue, then to anyone who serves it.
 //! - **Overflow**: past `max_waiting` calls a new call goes to the queue's
-//!   `overflow` number at once; past `max_wait_seconds` a waiting call goes
-//!   there. A destination that cannot take the call (an extension with
+//!   `overflow` number (a queue, an extension or a flow) at once; past
+//!   `max_wait_seconds` a waiting call goes there. A destination that cannot take the call (an extension with
 //!   nobody free) leaves it waiting where it is: a call is never left
 //!   nowhere.
 
@@ -108,10 +108,12 @@ pub(super) fn validate_queues(config: &SwitchConfig) -> Result<(), String> {
                 ));
             }
             (Some(to), true)
-                if !by_number.contains_key(to.as_str()) && !config.extensions.contains(to) =>
+                if !by_number.contains_key(to.as_str())
+                    && !config.extensions.contains(to)
+                    && !config.flows.iter().any(|f| &f.number == to) =>
             {
                 return Err(format!(
-                    "{at}: overflow {to} is neither a queue nor an extension"
+                    "{at}: overflow {to} is neither a queue, an extension nor a flow"
                 ));
             }
             _ => {}
@@ -163,7 +165,7 @@ impl Switch {
             }
             let call = self.call_mut(call_id);
             call.entered_queue = Some((queue.clone(), now));
-            call.priority = config.priority;
+            call.priority = call.flow_priority.unwrap_or(config.priority);
             let timers = [config.expand_after_seconds, config.max_wait_seconds];
             for seconds in timers.into_iter().flatten() {
                 self.output.timers.push(Timer::QueueWait {
@@ -243,6 +245,16 @@ impl Switch {
             }
             Destination::External(_) => return false,
             _ => {}
+        }
+        if let Destination::Flow(flow) = &target {
+            let call = self.call_mut(call_id);
+            call.remove_party(queue);
+            call.offered_by_queue = false;
+            call.entered_queue = None;
+            call.parties.push(target.party(false));
+            let flow = flow.clone();
+            self.start_flow(call_id, &flow);
+            return true;
         }
         let now = self.now;
         let party = target.party(self.config.trunk);

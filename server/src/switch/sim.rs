@@ -77,6 +77,13 @@ impl Switch {
         }
         let call_id = self.new_call_id();
         let (far, queue) = match &target {
+            Destination::Flow(f) => (
+                Party {
+                    dn: f.clone(),
+                    state: Connected,
+                },
+                None,
+            ),
             Destination::Queue(q) => (
                 Party {
                     dn: q.clone(),
@@ -115,7 +122,9 @@ impl Switch {
         ];
         self.media.touch(&call_id);
         self.calls.insert(call_id.clone(), call);
-        if alerting {
+        if let Destination::Flow(flow) = &target {
+            self.start_flow(&call_id, flow);
+        } else if alerting {
             self.tell_call(
                 &call_id,
                 &to_number,

@@ -298,7 +298,7 @@ fn routing_settings_are_checked_at_start() {
             c.queues[0].max_wait_seconds = Some(30);
             c.queues[0].overflow = Some("7777".into());
         }),
-        "queue 5000: overflow 7777 is neither a queue nor an extension"
+        "queue 5000: overflow 7777 is neither a queue, an extension nor a flow"
     );
     assert_eq!(
         check(|c| {
