@@ -135,8 +135,8 @@ impl Engine {
                     Some(Command::Offer { agent_id, sdp, reply }) => {
                         let _ = reply.send(self.on_offer(&agent_id, &sdp));
                     }
-                    Some(Command::Say { call_id, samples, reply }) => {
-                        let _ = reply.send(self.on_say(&call_id, &samples));
+                    Some(Command::Say { call_id, samples, prompt, reply }) => {
+                        let _ = reply.send(self.on_say(&call_id, &samples, prompt));
                     }
                     Some(Command::AttachRtp { endpoint, link }) => {
                         self.far_ends.remove(&endpoint);
@@ -200,12 +200,26 @@ impl Engine {
         Ok(answer)
     }
 
-    /// The simulated far end of `call_id` says `samples`.
-    fn on_say(&mut self, call_id: &str, samples: &[i16]) -> Result<(), MediaError> {
+    /// The simulated far end of `call_id` (or, with `prompt`, its flow's
+    /// prompt player) says `samples`.
+    fn on_say(&mut self, call_id: &str, samples: &[i16], prompt: bool) -> Result<(), MediaError> {
+        if prompt {
+            // The prompt may come before the plan that has its call in the
+            // flow: the player starts now, and the plan keeps it.
+            self.far_ends
+                .entry(Endpoint::Prompt {
+                    call_id: call_id.to_string(),
+                })
+                .or_insert_with(FarEnd::player);
+        }
         let far_end = self
             .far_ends
             .iter_mut()
-            .find(|(e, _)| matches!(e, Endpoint::FarEnd { call_id: c, .. } if c == call_id))
+            .find(|(e, _)| match e {
+                Endpoint::FarEnd { call_id: c, .. } => !prompt && c == call_id,
+                Endpoint::Prompt { call_id: c } => prompt && c == call_id,
+                _ => false,
+            })
             .map(|(_, f)| f)
             .ok_or_else(|| MediaError::NotConnected(call_id.to_string()))?;
         far_end.say(samples);
@@ -253,11 +267,18 @@ impl Engine {
         let endpoints = plan.endpoints();
         self.far_ends.retain(|e, _| endpoints.contains(e));
         for endpoint in endpoints {
-            if matches!(endpoint, Endpoint::FarEnd { .. })
-                && !self.far_ends.contains_key(endpoint)
-                && !self.legs.contains_key(endpoint)
-            {
-                self.far_ends.insert(endpoint.clone(), FarEnd::new());
+            if self.far_ends.contains_key(endpoint) || self.legs.contains_key(endpoint) {
+                continue;
+            }
+            match endpoint {
+                Endpoint::FarEnd { .. } => {
+                    self.far_ends.insert(endpoint.clone(), FarEnd::new());
+                }
+                // A flow's prompts: silent but for what it is told to say.
+                Endpoint::Prompt { .. } => {
+                    self.far_ends.insert(endpoint.clone(), FarEnd::player());
+                }
+                _ => {}
             }
         }
         self.routes = plan.routes();

@@ -56,6 +56,15 @@ impl FarEnd {
         }
     }
 
+    /// A source that says only what it is told, from the first word:
+    /// a flow's prompt player.
+    pub fn player() -> Self {
+        Self {
+            has_spoken: true,
+            ..Self::new()
+        }
+    }
+
     /// Its next 20 ms, sent into the call.
     pub fn speak(&mut self) -> Frame {
         self.sent += 1;

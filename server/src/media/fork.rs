@@ -139,7 +139,7 @@ pub fn forked_calls(plan: &MediaPlan) -> Vec<(ForkStart, Vec<Endpoint>, Vec<Endp
                 .iter()
                 .filter_map(|a| match a {
                     Endpoint::Agent(id) | Endpoint::Phone { dn: id, .. } => Some(id.as_str()),
-                    Endpoint::FarEnd { .. } => None,
+                    Endpoint::FarEnd { .. } | Endpoint::Prompt { .. } => None,
                 })
                 .collect::<Vec<_>>()
                 .join(",");

@@ -74,9 +74,12 @@ enum Command {
         sdp: String,
         reply: oneshot::Sender<Result<String, MediaError>>,
     },
+    /// `samples` spoken on `call_id` by the simulated far end, or (with
+    /// `prompt`) by the flow the call is in.
     Say {
         call_id: String,
         samples: Vec<i16>,
+        prompt: bool,
         reply: oneshot::Sender<Result<(), MediaError>>,
     },
     /// A SIP party's audio: from now on `endpoint` is this RTP leg.
@@ -178,6 +181,19 @@ impl Media {
         self.ask(|reply| Command::Say {
             call_id,
             samples,
+            prompt: false,
+            reply,
+        })
+        .await
+    }
+
+    /// The flow that `call_id` is in plays `samples` to its caller.
+    pub async fn play_prompt(&self, call_id: &str, samples: Vec<i16>) -> Result<(), MediaError> {
+        let call_id = call_id.to_string();
+        self.ask(|reply| Command::Say {
+            call_id,
+            samples,
+            prompt: true,
             reply,
         })
         .await

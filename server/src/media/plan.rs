@@ -17,6 +17,8 @@ pub enum Endpoint {
     FarEnd { call_id: String, dn: String },
     /// An agent's SIP desk phone, on one call (its dialog's RTP leg).
     Phone { call_id: String, dn: String },
+    /// A flow's prompts, on one call in the flow: what its caller hears.
+    Prompt { call_id: String },
 }
 
 impl Endpoint {

@@ -21,7 +21,15 @@ use crate::switch::Timer;
 #[derive(Debug, Clone)]
 pub(super) enum Due {
     Timer(Timer),
-    Grace { agent_id: String, generation: u64 },
+    Grace {
+        agent_id: String,
+        generation: u64,
+    },
+    /// A flow's prompt has played to its caller.
+    PromptPlayed {
+        call_id: String,
+        generation: u64,
+    },
 }
 
 #[derive(Default)]

@@ -6,6 +6,7 @@
 mod clock;
 mod network;
 mod presence;
+mod prompts;
 mod session;
 mod sign_in;
 pub mod socket;
@@ -312,6 +313,9 @@ impl Hub {
         for timer in output.timers {
             self.schedule(timer);
         }
+        for prompt in output.prompts {
+            self.play_prompt(prompt);
+        }
         if let Some((edge, _)) = self.inner.network.get() {
             for signal in output.network {
                 let _ = edge.send(signal);
@@ -354,8 +358,13 @@ impl Hub {
     }
 
     fn schedule(&self, timer: Timer) {
-        let at = timer.at();
-        let Some(due) = self.inner.config.clock.defer(at, Due::Timer(timer)) else {
+        self.defer(timer.at(), Due::Timer(timer));
+    }
+
+    /// Does `due` at `at` (ms): in tokio with the system clock, when the
+    /// manual clock gets there otherwise.
+    fn defer(&self, at: u64, due: Due) {
+        let Some(due) = self.inner.config.clock.defer(at, due) else {
             return;
         };
         let hub = self.clone();
@@ -370,6 +379,10 @@ impl Hub {
     fn fire(&self, due: Due) {
         match due {
             Due::Timer(timer) => self.with_switch(|switch| switch.timer_due(timer)),
+            Due::PromptPlayed {
+                call_id,
+                generation,
+            } => self.with_switch(|switch| switch.prompt_finished(&call_id, generation)),
             Due::Grace {
                 agent_id,
                 generation,

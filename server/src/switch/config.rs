@@ -185,6 +185,10 @@ fn yes() -> bool {
 /// (`MD5("2005:ccp:demo")`).
 pub const DEMO_PHONE_HA1: &str = "0f74d881f378f97f67e0f91d0ebdd7cf";
 
+/// The demo's main line (5100): a menu of its two queues, an account
+/// number collected, and a message when support has nobody.
+const DEMO_FLOW: &str = include_str!("demo_flow.toml");
+
 /// The Argon2id hash of `demo`, the demo agents' password.
 pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oPKSXh9cHFvp4pLadTHLUQ$oSwID3fIZvTeDv4TiNH2eExQF86oKlpp7AUoPpRPBbo";
 
@@ -192,7 +196,9 @@ impl SwitchConfig {
     /// The demo contact center: agents 1001–1004 (password `demo`) on
     /// extensions 2001–2004, queues 5000 (Sales) and 5001 (Support) served by
     /// all of them, reasons Break/Lunch/Meeting/Training, 30 s of wrap-up,
-    /// supervisor 9001 (password `demo`), and extension 2005, a SIP desk
+    /// the main line 5100 (a flow: press 1 for Sales, 2 for Support, 3 to
+    /// give an account number first), supervisor 9001 (password `demo`),
+    /// and extension 2005, a SIP desk
     /// phone that answers on request (SIP password `demo`; with
     /// `--sip-addr` only).
     pub fn demo() -> Self {
@@ -215,7 +221,9 @@ impl SwitchConfig {
                 QueueConfig::served_by("5000", "Sales", &ids),
                 QueueConfig::served_by("5001", "Support", &ids),
             ],
-            flows: vec![],
+            flows: toml::from_str(DEMO_FLOW)
+                .map(|f| vec![f])
+                .unwrap_or_default(),
             reason_codes: ["Break", "Lunch", "Meeting", "Training"]
                 .map(String::from)
                 .to_vec(),
@@ -390,6 +398,12 @@ mod tests {
             .map(|q| (q.number.as_str(), q.name.as_str(), q.agents.len()))
             .collect();
         assert_eq!(queues, [("5000", "Sales", 4), ("5001", "Support", 4)]);
+        let flows: Vec<_> = demo
+            .flows
+            .iter()
+            .map(|f| (f.number.as_str(), f.steps.len()))
+            .collect();
+        assert_eq!(flows, [("5100", 7)], "the demo's flow file reads");
         assert_eq!(demo.reason_codes, ["Break", "Lunch", "Meeting", "Training"]);
         assert_eq!(
             demo.sip_phones[0].ha1,

@@ -91,7 +91,10 @@ impl Switch {
                         call_id: call.id.clone(),
                         dn,
                     },
-                    Destination::Queue(_) | Destination::Flow(_) => return None,
+                    Destination::Flow(_) => Endpoint::Prompt {
+                        call_id: call.id.clone(),
+                    },
+                    Destination::Queue(_) => return None,
                 };
                 Some(Member {
                     endpoint,

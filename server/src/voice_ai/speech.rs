@@ -40,11 +40,30 @@ pub async fn synthesize(text: &str) -> Result<Vec<i16>, SpeechError> {
         .take()
         .and_then(|out| out.try_into().ok())
         .ok_or_else(|| SpeechError::Failed("no output from espeak-ng".into()))?;
+    let samples = to_8khz(wav, "-").await;
+    let spoke = espeak.wait().await;
+    if !spoke.is_ok_and(|s| s.success()) {
+        return Err(SpeechError::Failed("espeak-ng exited with an error".into()));
+    }
+    samples
+}
+
+/// A sound file (WAV, or any format sox reads) as 8 kHz samples: a flow's
+/// recorded prompt.
+pub async fn sound_file(path: &std::path::Path) -> Result<Vec<i16>, SpeechError> {
+    let path = path
+        .to_str()
+        .ok_or_else(|| SpeechError::Failed(format!("{} is not a UTF-8 path", path.display())))?;
+    to_8khz(Stdio::null(), path).await
+}
+
+/// Runs sox from `input` (`-` for `stdin`) to 8 kHz mono 16-bit samples.
+async fn to_8khz(stdin: Stdio, input: &str) -> Result<Vec<i16>, SpeechError> {
     let mut sox = Command::new("sox")
         .args([
             "-t",
             "wav",
-            "-",
+            input,
             "-t",
             "raw",
             "-r",
@@ -53,7 +72,7 @@ pub async fn synthesize(text: &str) -> Result<Vec<i16>, SpeechError> {
             "signed-integer",
         ])
         .args(["-b", "16", "-c", "1", "-L", "-"])
-        .stdin(wav)
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -65,11 +84,8 @@ pub async fn synthesize(text: &str) -> Result<Vec<i16>, SpeechError> {
             .await
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
     }
-    let (spoke, resampled) = (espeak.wait().await, sox.wait().await);
-    if !spoke.is_ok_and(|s| s.success()) || !resampled.is_ok_and(|s| s.success()) {
-        return Err(SpeechError::Failed(
-            "espeak-ng or sox exited with an error".into(),
-        ));
+    if !sox.wait().await.is_ok_and(|s| s.success()) {
+        return Err(SpeechError::Failed(format!("sox could not read {input}")));
     }
     Ok(raw
         .chunks_exact(2)

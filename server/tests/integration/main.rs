@@ -10,6 +10,7 @@ mod audio;
 mod day;
 mod desk_phone;
 mod drops;
+mod flows;
 mod fuzz;
 mod languages;
 mod logins;

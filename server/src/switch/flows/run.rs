@@ -8,7 +8,7 @@
 use app::wire::native::{Cause, ConnectionState, Party};
 
 use super::Step;
-use crate::switch::{Destination, Reach, Switch, Timer};
+use crate::switch::{Destination, NetworkSignal, Reach, Switch, Timer};
 
 /// Where a call is in its flow.
 #[derive(Debug, Clone)]
@@ -57,6 +57,14 @@ impl Switch {
             prompting: false,
         });
         call.flow_path.push(format!("flow {number}"));
+        // The flow answers: a SIP caller gets its 200 OK (and hears the
+        // prompts) now, not when an agent answers.
+        let calling = call.calling.clone();
+        if self.is_outside(&calling) {
+            self.signal(NetworkSignal::Answered {
+                call_id: call_id.to_string(),
+            });
+        }
         self.go_to(call_id, &start);
     }
 
