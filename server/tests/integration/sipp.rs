@@ -30,19 +30,37 @@ fn sipp(name: &str, args: &[String]) -> Child {
     run_sipp(command, args)
 }
 
-/// Starts one of SIPp's own built-in scenarios (`-sn`), unchanged, in a
-/// directory of its own where `pcap/` holds the recordings Debian's
-/// sip-tester ships (the built-in `uac_pcap` plays `pcap/g711a.pcap` and
-/// `pcap/dtmf_2833_1.pcap`).
-fn sipp_builtin(name: &str, args: &[String]) -> Child {
+/// A directory of its own for a SIPp run, where `pcap/` holds the
+/// recordings Debian's sip-tester ships (audio, and a telephone-event for
+/// every key).
+fn with_recordings(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ccp-sipp-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let recordings = dir.join("pcap");
     if !recordings.exists() {
         std::os::unix::fs::symlink("/usr/share/sip-tester", &recordings).unwrap();
     }
+    dir
+}
+
+/// Starts one of SIPp's own built-in scenarios (`-sn`), unchanged (the
+/// built-in `uac_pcap` plays `pcap/g711a.pcap` and `pcap/dtmf_2833_1.pcap`).
+fn sipp_builtin(name: &str, args: &[String]) -> Child {
     let mut command = Command::new("sipp");
-    command.arg("-sn").arg(name).current_dir(dir);
+    command
+        .arg("-sn")
+        .arg(name)
+        .current_dir(with_recordings(name));
+    run_sipp(command, args)
+}
+
+/// Starts `scenario` where it can play the key presses of `pcap/`.
+fn sipp_pressing_keys(name: &str, args: &[String]) -> Child {
+    let mut command = Command::new("sipp");
+    command
+        .arg("-sf")
+        .arg(scenario(name))
+        .current_dir(with_recordings(name));
     run_sipp(command, args)
 }
 
@@ -303,4 +321,60 @@ async fn a_call_out_through_a_sipp_trunk_is_answered_held_retrieved_and_hung_up(
     agent.expect_call_state(&call_id, "Retrieved").await;
     agent.ok(hang_up(&call_id)).await;
     finished(trunk).await;
+}
+
+/// A trunk caller to the demo's main line (5100) pressing keys as RFC 4733
+/// telephone-events: the agent who gets the call sees where it came from.
+async fn caller_through_the_main_line(scenario: &str) -> (TestServer, Panel, String, Child) {
+    let server = sip_server(&[]).await;
+    let mut agent = server.agent("1001").await;
+    agent.ok(ready()).await;
+    let caller = sipp_pressing_keys(
+        scenario,
+        &[
+            "-s".into(),
+            "5100".into(),
+            target(&server),
+            "-p".into(),
+            free_udp_port().to_string(),
+            "-mp".into(),
+            free_udp_port().to_string(),
+        ],
+    );
+    let call_id = agent.expect_ringing().await;
+    (server, agent, call_id, caller)
+}
+
+#[tokio::test]
+async fn a_sipp_caller_who_presses_2_reaches_the_support_queue() {
+    let (server, mut agent, call_id, caller) =
+        caller_through_the_main_line("ivr-press-2.xml").await;
+    let call = server
+        .calls()
+        .await
+        .into_iter()
+        .find(|c| c["callId"] == call_id)
+        .unwrap();
+    assert_eq!(call["queue"], "5001");
+    assert_eq!(call["digits"], "2");
+    agent.ok(answer(&call_id)).await;
+    agent.ok(hang_up(&call_id)).await;
+    finished(caller).await;
+}
+
+#[tokio::test]
+async fn a_sipp_caller_enters_an_account_number_that_the_agent_is_shown() {
+    let (server, mut agent, call_id, caller) =
+        caller_through_the_main_line("ivr-account.xml").await;
+    let call = server
+        .calls()
+        .await
+        .into_iter()
+        .find(|c| c["callId"] == call_id)
+        .unwrap();
+    assert_eq!(call["queue"], "5001");
+    assert_eq!(call["data"]["account"], "579", "digits {}", call["digits"]);
+    agent.ok(answer(&call_id)).await;
+    agent.ok(hang_up(&call_id)).await;
+    finished(caller).await;
 }
