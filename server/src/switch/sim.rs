@@ -64,7 +64,7 @@ impl Switch {
         if matches!(target, Destination::External(_)) {
             return Err(OpenCtiError::new(
                 ErrorCode::InvalidDestination,
-                format!("{to_number} is neither a queue nor an extension"),
+                format!("{to_number} is neither a queue, an extension nor a flow"),
             )
             .into());
         }
