@@ -600,3 +600,22 @@ fn every_flow_the_validator_accepts_ends_every_call() {
         "accepted {accepted}, refused {refused}"
     );
 }
+
+#[test]
+fn the_readmes_example_flow_is_accepted_and_routes_as_it_says() {
+    #[derive(serde::Deserialize)]
+    struct Flows {
+        flows: Vec<FlowConfig>,
+    }
+    let readme = include_str!("../../../../README.md");
+    let section = &readme[readme.find("## Flows and routing").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let Flows { flows } = toml::from_str(block).unwrap();
+    // Saturday 12:00 in London: open; 2 is support.
+    let mut sw = with_flows(flows, at("2026-12-12T12:00[Europe/London]"));
+    login(&mut sw, "1001");
+    let call = sw.sim_place_call(CALLER, "5100", UserData::new()).unwrap();
+    sw.network_digits(&call, "2").unwrap();
+    assert_eq!(parties(&sw, &call)[1], p("5001", Queued));
+}
