@@ -112,6 +112,9 @@ struct RecordView {
     outcome: &'static str,
     legs: Vec<LegView>,
     data: Value,
+    /// The flow steps it went through (only for calls that met a flow).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flow_path: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -152,6 +155,7 @@ impl From<CallRecord> for RecordView {
             ani: r.ani,
             dnis: r.dnis,
             queue: r.queue,
+            flow_path: r.flow_path,
             consult_of: r.consult_of,
             started_at: iso(r.started_at),
             answered_at: r.answered_at.map(iso),

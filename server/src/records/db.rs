@@ -111,8 +111,8 @@ impl Database {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO call_records (call_id, call_number, direction, ani, dnis, queue, \
-             consult_of, started_at, answered_at, ended_at, outcome, data) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             consult_of, started_at, answered_at, ended_at, outcome, data, flow_path) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (call_id) DO NOTHING",
         )
         .bind(&record.call_id)
@@ -127,6 +127,7 @@ impl Database {
         .bind(to_i64(record.ended_at))
         .bind(record.outcome.as_str())
         .bind(serde_json::to_string(&record.data).unwrap_or_else(|_| "{}".into()))
+        .bind(serde_json::to_string(&record.flow_path).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await?;
         for leg in &record.legs {
@@ -317,7 +318,7 @@ impl Database {
     pub async fn calls(&self, filter: &RecordFilter) -> Result<Vec<CallRecord>, DbError> {
         let mut sql = String::from(
             "SELECT call_id, direction, ani, dnis, queue, consult_of, started_at, answered_at, \
-             ended_at, outcome, data FROM call_records r WHERE 1 = 1",
+             ended_at, outcome, data, flow_path FROM call_records r WHERE 1 = 1",
         );
         let mut n = 0;
         let mut next = || {
@@ -493,6 +494,7 @@ fn recent_from_row(row: &AnyRow) -> Result<RecentCall, DbError> {
 
 fn call_from_row(row: &AnyRow) -> Result<CallRecord, DbError> {
     let data: String = row.try_get("data")?;
+    let flow_path: String = row.try_get("flow_path")?;
     Ok(CallRecord {
         call_id: row.try_get("call_id")?,
         direction: parse_direction(row)?,
@@ -506,6 +508,8 @@ fn call_from_row(row: &AnyRow) -> Result<CallRecord, DbError> {
         outcome: parse_outcome(row)?,
         legs: vec![],
         data: serde_json::from_str(&data).map_err(|e| DbError::Corrupt(format!("data: {e}")))?,
+        flow_path: serde_json::from_str(&flow_path)
+            .map_err(|e| DbError::Corrupt(format!("flow_path: {e}")))?,
     })
 }
 

@@ -86,6 +86,9 @@ pub struct CallRecord {
     pub outcome: CallOutcome,
     pub legs: Vec<Leg>,
     pub data: UserData,
+    /// The flow steps it went through, with the keys and digits that chose
+    /// them (`menu:2`, `account=4242`); empty if it met no flow.
+    pub flow_path: Vec<String>,
 }
 
 /// What an agent's wrap-up adds to the legs of the calls it followed.
@@ -316,6 +319,7 @@ impl Switch {
             ani: call.calling,
             dnis: call.called,
             queue: call.queue,
+            flow_path: call.flow_path,
             consult_of: call.consult_of,
             started_at: call.started_at,
             answered_at: call.answered_at,

@@ -6,7 +6,7 @@
 use app::wire::native::NativeEvent;
 use serde_json::{Value, json};
 
-use crate::common::{PATIENCE, TestServer, party, ready};
+use crate::common::{PATIENCE, TestServer, answer, hang_up, party, ready};
 
 async fn call(server: &TestServer, call_id: &str) -> Value {
     server
@@ -89,6 +89,39 @@ async fn the_account_number_a_caller_enters_reaches_the_answering_agent() {
         Some("winter")
     );
     assert_eq!(event.call.queue.as_deref(), Some("5001"));
+
+    // Its record keeps the way it came.
+    agent.ok(answer(&call_id)).await;
+    agent.ok(hang_up(&call_id)).await;
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let record = loop {
+        if let Some(r) = server
+            .records()
+            .await
+            .into_iter()
+            .find(|r| r["callId"] == call_id)
+        {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no record of {call_id}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        record["flowPath"],
+        json!([
+            "flow 5100",
+            "hours",
+            "menu",
+            "menu:3",
+            "account",
+            "account=4242",
+            "support"
+        ])
+    );
+    assert_eq!(record["queue"], "5001");
 }
 
 #[tokio::test]
