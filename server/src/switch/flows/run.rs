@@ -131,11 +131,11 @@ impl Switch {
                         self.finish_collect(call_id);
                         continue;
                     }
-                    let collected = {
-                        let run = self.run_mut(call_id);
-                        run.collected.push(digit);
-                        run.collected.len()
+                    let Some(run) = self.run_mut(call_id) else {
+                        return;
                     };
+                    run.collected.push(digit);
+                    let collected = run.collected.len();
                     if collected >= max_digits {
                         self.finish_collect(call_id);
                     } else {
@@ -156,11 +156,8 @@ impl Switch {
         Some((run, step))
     }
 
-    fn run_mut(&mut self, call_id: &str) -> &mut FlowRun {
-        self.call_mut(call_id)
-            .flow
-            .as_mut()
-            .expect("only called for a call in a flow")
+    fn run_mut(&mut self, call_id: &str) -> Option<&mut FlowRun> {
+        self.calls.get_mut(call_id)?.flow.as_mut()
     }
 
     /// Moves the call to `step` and runs steps until one waits for the
@@ -252,7 +249,9 @@ impl Switch {
             }
             _ => return,
         };
-        let run = self.run_mut(call_id);
+        let Some(run) = self.run_mut(call_id) else {
+            return;
+        };
         run.attempts += 1;
         run.generation += 1;
         run.prompting = true;
@@ -266,7 +265,9 @@ impl Switch {
 
     /// Starts (or restarts) the wait for the caller's next digit.
     fn wait_for_digits(&mut self, call_id: &str, timeout_ms: u64) {
-        let run = self.run_mut(call_id);
+        let Some(run) = self.run_mut(call_id) else {
+            return;
+        };
         run.prompting = false;
         run.generation += 1;
         let generation = run.generation;
