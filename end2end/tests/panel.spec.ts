@@ -185,3 +185,31 @@ test('the panel shows the link is down while the socket is cut', async ({ page, 
   await expect(page.getByRole('alert').filter({ hasText: 'Connection lost' })).toHaveCount(0);
   await expect(page.getByRole('status')).toHaveText('Not ready');
 });
+
+test('a queued callback: asked for on the main line, offered as an outbound call, the customer dialled on Answer', async ({ page, consoleErrors }) => {
+  await logIn(page, '1002');
+  // The caller presses 4 on the main line (5100): their place in support is kept.
+  const asked = await panelSim.placeCall('5100');
+  await panelSim.dtmf(asked, '4');
+  await expect.poll(async () => (await panelSim.calls()).filter((c) => c.data.callback === 'yes').length).toBe(1);
+  const [waiting] = (await panelSim.calls()).filter((c) => c.data.callback === 'yes');
+  expect(waiting).toMatchObject({ to: '+15551230001', queue: '5001', parties: [{ dn: '5001', state: 'queued' }] });
+
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
+  const call = card(page, waiting.callId);
+  await expect(call.getByLabel('Call data')).toContainText('callbackyes');
+  await expect(page.getByRole('status')).toHaveText('Ready. Incoming call from +15551230001');
+  await expect(call).toContainText('+15551230001');
+  expect(await page.evaluate((id) => window.OpenCTI!.getState().pyCalls.find((c: any) => c.pyCallId === id)?.pyCallType, waiting.callId)).toBe('OUTBOUND');
+  await call.getByRole('button', { name: 'Answer' }).click();
+  // The switch dials the customer, who answers.
+  await expect.poll(async () => (await panelSim.call(waiting.callId))?.parties).toContainEqual({ dn: '+15551230001', state: 'alerting' });
+  await panelSim.answer(waiting.callId);
+  await expect(call).toContainText('Connected');
+  expect((await panelSim.call(waiting.callId))?.parties).toEqual([
+    { dn: '2002', state: 'connected' },
+    { dn: '+15551230001', state: 'connected' },
+  ]);
+  await call.getByRole('button', { name: 'Hang up' }).click();
+  await expect(call).toHaveCount(0);
+});

@@ -67,7 +67,7 @@ pub fn install(interface: Interface) {
         if let OpenCtiEvent::CallStateEvent(call) = event
             && call.event_name == CallStateName::Alerting
         {
-            notify_incoming(&call.ani);
+            notify_incoming(call.far_party());
         }
         let alerting = interface
             .store()

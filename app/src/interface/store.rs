@@ -211,7 +211,7 @@ impl Store {
                         let call = self.calls.remove(pos);
                         if c.cause.as_deref() == Some(CAUSE_NO_ANSWER) {
                             self.notice = Some(Notice::MissedCall {
-                                number: call.ani.clone(),
+                                number: call.far_party().to_string(),
                             });
                         } else if let Some(why) =
                             c.cause.as_deref().and_then(CallFailure::from_cause)

@@ -329,6 +329,25 @@ pub struct PartyInfoEvent {
     pub event_name: String,
 }
 
+/// The number at the other end of a call: `pyOtherDN`, or the caller's
+/// `pyANI` when an implementation leaves it out. (On a callback, the ANI
+/// is the agent's own extension; the other end is the customer.)
+fn far_party<'a>(other_dn: &'a str, ani: &'a str) -> &'a str {
+    if other_dn.is_empty() { ani } else { other_dn }
+}
+
+impl SnapshotCall {
+    pub fn far_party(&self) -> &str {
+        far_party(&self.other_dn, &self.ani)
+    }
+}
+
+impl CallStateEvent {
+    pub fn far_party(&self) -> &str {
+        far_party(&self.other_dn, &self.ani)
+    }
+}
+
 /// A call's attached data: the screen pop. Sent no later than the call's
 /// Alerting (or Initiated) event, and again with `pyDisposition` when the
 /// agent records the call's outcome at wrap-up (the call may be over then).

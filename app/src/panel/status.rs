@@ -115,7 +115,7 @@ pub fn StatusRegion() -> impl IntoView {
             let state = activity_words(locale, activity(s));
             match s.call_in(CallState::Alerting) {
                 Some(ringing) => {
-                    let number = caller_words(locale, &ringing.ani);
+                    let number = caller_words(locale, ringing.far_party());
                     td_string!(locale, status.incoming, state, number = number.as_str())
                 }
                 None => state.to_string(),

@@ -191,6 +191,7 @@ impl Switch {
             }
         }
         self.tell_call(call_id, dn, None, NativeEvent::Established);
+        self.callback_connected(call_id, dn);
         let calling = &self.call(call_id).calling;
         if !self.is_outside(dn) && self.is_outside(calling) {
             self.signal(NetworkSignal::Answered {
@@ -346,6 +347,7 @@ impl Switch {
         let Some(mut call) = self.calls.remove(call_id) else {
             return;
         };
+        self.callback_ending(&mut call);
         let remaining = std::mem::take(&mut call.parties);
         let info = call.info();
         for party in remaining {

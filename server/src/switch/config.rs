@@ -156,6 +156,34 @@ pub struct QueueConfig {
     /// `--media-fork-url` is set (`voice_ai = false` keeps them out).
     #[serde(default = "yes")]
     pub voice_ai: bool,
+    /// Callers may hang up and keep their place: the queue calls them back
+    /// (offered to the agent as an outbound call, dialled on Answer).
+    #[serde(default)]
+    pub callbacks: bool,
+    /// A caller waiting this long is offered a callback (press 1).
+    #[serde(default)]
+    pub callback_after_seconds: Option<u64>,
+    /// A callback the customer does not answer is tried this many more times…
+    #[serde(default = "default_callback_retries")]
+    pub callback_retries: u32,
+    /// …this long after the last try.
+    #[serde(default = "default_callback_retry_seconds")]
+    pub callback_retry_seconds: u64,
+    /// How long the customer's phone rings before a try counts as unanswered.
+    #[serde(default = "default_callback_ring_seconds")]
+    pub callback_ring_seconds: u64,
+}
+
+fn default_callback_retries() -> u32 {
+    2
+}
+
+fn default_callback_retry_seconds() -> u64 {
+    300
+}
+
+fn default_callback_ring_seconds() -> u64 {
+    30
 }
 
 impl QueueConfig {
@@ -173,6 +201,11 @@ impl QueueConfig {
             max_waiting: None,
             overflow: None,
             voice_ai: true,
+            callbacks: false,
+            callback_after_seconds: None,
+            callback_retries: default_callback_retries(),
+            callback_retry_seconds: default_callback_retry_seconds(),
+            callback_ring_seconds: default_callback_ring_seconds(),
         }
     }
 }
@@ -219,7 +252,11 @@ impl SwitchConfig {
             extensions: (1..=5).map(|n| format!("200{n}")).collect(),
             queues: vec![
                 QueueConfig::served_by("5000", "Sales", &ids),
-                QueueConfig::served_by("5001", "Support", &ids),
+                QueueConfig {
+                    callbacks: true,
+                    callback_after_seconds: Some(60),
+                    ..QueueConfig::served_by("5001", "Support", &ids)
+                },
             ],
             flows: toml::from_str(DEMO_FLOW)
                 .map(|f| vec![f])
@@ -403,7 +440,7 @@ mod tests {
             .iter()
             .map(|f| (f.number.as_str(), f.steps.len()))
             .collect();
-        assert_eq!(flows, [("5100", 7)], "the demo's flow file reads");
+        assert_eq!(flows, [("5100", 9)], "the demo's flow file reads");
         assert_eq!(demo.reason_codes, ["Break", "Lunch", "Meeting", "Training"]);
         assert_eq!(
             demo.sip_phones[0].ha1,

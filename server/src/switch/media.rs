@@ -94,6 +94,10 @@ impl Switch {
                     Destination::Flow(_) => Endpoint::Prompt {
                         call_id: call.id.clone(),
                     },
+                    // A waiting caller hears the queue's callback offer.
+                    Destination::Queue(_) if call.callback_offered => Endpoint::Prompt {
+                        call_id: call.id.clone(),
+                    },
                     Destination::Queue(_) => return None,
                 };
                 Some(Member {

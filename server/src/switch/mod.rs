@@ -5,6 +5,7 @@
 //! A service that fails changes nothing and emits nothing.
 
 mod agents;
+mod callbacks;
 mod calls;
 pub mod config;
 mod conversation;
@@ -87,6 +88,15 @@ pub enum Timer {
         generation: u64,
         at: u64,
     },
+    /// Call [`Switch::callback_ring_expired`] at `at` (ms): the customer of
+    /// a callback has rung for the queue's `callback_ring_seconds`.
+    CallbackRing { call_id: String, at: u64 },
+    /// Call [`Switch::callback_retry`] at `at` (ms): the next try of a
+    /// callback the customer did not answer.
+    CallbackRetry {
+        request: Box<callbacks::CallbackRequest>,
+        at: u64,
+    },
 }
 
 impl Timer {
@@ -97,7 +107,9 @@ impl Timer {
             | Self::AutoAnswer { at, .. }
             | Self::RingNoAnswer { at, .. }
             | Self::QueueWait { at, .. }
-            | Self::FlowTimeout { at, .. } => *at,
+            | Self::FlowTimeout { at, .. }
+            | Self::CallbackRing { at, .. }
+            | Self::CallbackRetry { at, .. } => *at,
         }
     }
 }
@@ -217,6 +229,10 @@ struct Call {
     flow: Option<flows::FlowRun>,
     /// The flow steps it went through, with the digits that chose them.
     flow_path: Vec<String>,
+    /// The queue offered this waiting caller a callback (press 1).
+    callback_offered: bool,
+    /// This call is a callback, and how far its try got.
+    callback: Option<callbacks::CallbackCall>,
     /// The queue it arrived in and when: what its wait, expansion and
     /// overflow are counted from (kept while an agent's ring sends it back).
     entered_queue: Option<(String, u64)>,
@@ -254,6 +270,8 @@ impl Call {
             flow_priority: None,
             flow: None,
             flow_path: vec![],
+            callback_offered: false,
+            callback: None,
             entered_queue: None,
             offered_by_queue: false,
             offers: 0,
@@ -425,6 +443,8 @@ impl Switch {
                 generation,
                 ..
             } => self.flow_timeout(&call_id, generation),
+            Timer::CallbackRing { call_id, .. } => self.callback_ring_expired(&call_id),
+            Timer::CallbackRetry { request, .. } => self.callback_retry(*request),
         }
     }
 

@@ -90,6 +90,16 @@ pub(super) fn validate_queues(config: &SwitchConfig) -> Result<(), String> {
                 "{at}: max_wait_seconds and max_waiting must be at least 1"
             ));
         }
+        if q.callback_after_seconds.is_some() && !q.callbacks {
+            return Err(format!(
+                "{at}: callback_after_seconds needs callbacks = true"
+            ));
+        }
+        if q.callbacks && (q.callback_ring_seconds == 0 || q.callback_retry_seconds == 0) {
+            return Err(format!(
+                "{at}: callback_ring_seconds and callback_retry_seconds must be at least 1"
+            ));
+        }
         if q.expand_after_seconds.is_some() && q.skills.is_empty() {
             return Err(format!(
                 "{at}: expand_after_seconds needs skills (without them every agent is equal)"
@@ -166,7 +176,11 @@ impl Switch {
             let call = self.call_mut(call_id);
             call.entered_queue = Some((queue.clone(), now));
             call.priority = call.flow_priority.unwrap_or(config.priority);
-            let timers = [config.expand_after_seconds, config.max_wait_seconds];
+            let timers = [
+                config.expand_after_seconds,
+                config.max_wait_seconds,
+                config.callback_after_seconds,
+            ];
             for seconds in timers.into_iter().flatten() {
                 self.output.timers.push(Timer::QueueWait {
                     call_id: call_id.to_string(),
@@ -203,6 +217,7 @@ impl Switch {
         if self.waited_too_long(call_id) {
             self.overflow(call_id, &queue);
         }
+        self.maybe_offer_callback(call_id, &queue);
         self.route();
     }
 
@@ -214,11 +229,13 @@ impl Switch {
             .count()
     }
 
-    /// The call has waited its queue's `max_wait_seconds` or more.
+    /// The call has waited its queue's `max_wait_seconds` or more (never
+    /// a callback: nobody is on the line to send elsewhere).
     fn waited_too_long(&self, call_id: &str) -> bool {
         let Some((queue, entered)) = self
             .calls
             .get(call_id)
+            .filter(|c| c.callback.is_none())
             .and_then(|c| c.entered_queue.clone())
         else {
             return false;
@@ -327,6 +344,10 @@ impl Switch {
     /// Rings the agent on `dn` with a call taken from `queue`.
     fn offer(&mut self, call_id: &str, queue: &str, dn: &str) {
         let call = self.call_mut(call_id);
+        if call.callback.is_some() {
+            // A callback is the agent's call out to the customer.
+            call.calling = dn.to_string();
+        }
         call.remove_party(queue);
         call.offered_by_queue = true;
         call.offers += 1;

@@ -145,6 +145,11 @@ impl Switch {
             .calls
             .get(call_id)
             .ok_or_else(|| SimError::UnknownCall(call_id.into()))?;
+        if call.callback.is_some() && self.far_end(call).is_none() {
+            // A callback not yet dialled: the customer no longer wants it.
+            self.end_call(call_id, Cause::CallCancelled);
+            return Ok(());
+        }
         let far = self.far_end(call).ok_or_else(|| {
             OpenCtiError::invalid_state(format!(
                 "call {call_id} has no party on the public network"

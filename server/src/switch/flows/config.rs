@@ -90,6 +90,16 @@ pub enum StepConfig {
         #[serde(default)]
         fallback: Option<String>,
     },
+    /// The caller keeps a place in `queue` (which has `callbacks = true`)
+    /// and is called back; the flow goes on at `next` (a thank-you, a
+    /// hang-up). A caller whose number cannot be dialled (withheld) goes
+    /// to `fallback` instead, or `next`.
+    Callback {
+        queue: String,
+        next: String,
+        #[serde(default)]
+        fallback: Option<String>,
+    },
     /// Ends the call.
     Hangup,
 }

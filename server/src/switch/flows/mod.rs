@@ -67,6 +67,11 @@ pub enum Step {
         to: String,
         fallback: Option<String>,
     },
+    Callback {
+        queue: String,
+        next: String,
+        fallback: Option<String>,
+    },
     Hangup,
 }
 
@@ -92,6 +97,9 @@ impl Step {
             Self::Queue { fallback, .. } | Self::Transfer { fallback, .. } => {
                 fallback.iter().map(String::as_str).collect()
             }
+            Self::Callback { next, fallback, .. } => std::iter::once(next.as_str())
+                .chain(fallback.as_deref())
+                .collect(),
             Self::Hangup => vec![],
         }
     }

@@ -107,6 +107,10 @@ impl Switch {
     /// collect gathers them; anywhere else they are ignored. Digits pressed
     /// ahead go to the steps that follow.
     pub(in crate::switch) fn flow_digits(&mut self, call_id: &str, digits: &str) {
+        if self.calls.get(call_id).is_some_and(|c| c.flow.is_none()) {
+            self.queued_digits(call_id, digits);
+            return;
+        }
         for digit in digits.chars() {
             let Some((run, step)) = self.current(call_id) else {
                 return;
@@ -215,6 +219,17 @@ impl Switch {
                             self.hang_up_flow(call_id, &run.flow, Cause::Busy);
                             return;
                         }
+                    }
+                }
+                Step::Callback {
+                    queue,
+                    next,
+                    fallback,
+                } => {
+                    if self.request_callback(call_id, &queue) {
+                        next
+                    } else {
+                        fallback.unwrap_or(next)
                     }
                 }
                 Step::Hangup => {

@@ -156,6 +156,26 @@ fn compile_step(step: &StepConfig, config: &SwitchConfig) -> Result<Step, String
                 fallback: fallback.clone(),
             }
         }
+        StepConfig::Callback {
+            queue,
+            next,
+            fallback,
+        } => {
+            if !config
+                .queues
+                .iter()
+                .any(|q| &q.number == queue && q.callbacks)
+            {
+                return Err(format!(
+                    "queue {queue} is not a configured queue with callbacks = true"
+                ));
+            }
+            Step::Callback {
+                queue: queue.clone(),
+                next: next.clone(),
+                fallback: fallback.clone(),
+            }
+        }
         StepConfig::Hangup => Step::Hangup,
     })
 }

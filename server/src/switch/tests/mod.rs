@@ -880,6 +880,7 @@ fn directory_lists_agents_with_live_state_and_queues_with_waiting_calls() {
     assert_eq!(queues, [("5000", 0), ("5001", 1)]);
 }
 
+mod callbacks;
 mod flows;
 mod observations;
 mod operations;
