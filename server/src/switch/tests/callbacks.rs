@@ -20,16 +20,6 @@ fn waiting_callbacks(sw: &Switch) -> Vec<SimCall> {
         .collect()
 }
 
-fn records(out: &Output) -> Vec<CallRecord> {
-    out.records
-        .iter()
-        .filter_map(|r| match r {
-            RecordUpdate::Call(c) => Some(c.clone()),
-            RecordUpdate::WrapUp(_) => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_caller_asks_for_a_callback_in_the_flow_an_agent_answers_it_and_the_customer_is_dialled() {
     let mut sw = demo();
@@ -42,7 +32,7 @@ fn a_caller_asks_for_a_callback_in_the_flow_an_agent_answers_it_and_the_customer
     sw.prompt_finished(&call, prompt.generation);
     assert!(!sw.has_call(&call));
     let out = sw.take_output();
-    assert_eq!(records(&out)[0].data["callback"], "requested");
+    assert_eq!(call_records(&out)[0].data["callback"], "requested");
 
     let [callback] = waiting_callbacks(&sw).try_into().unwrap();
     assert_eq!(callback.queue.as_deref(), Some("5001"));
@@ -79,7 +69,7 @@ fn a_caller_asks_for_a_callback_in_the_flow_an_agent_answers_it_and_the_customer
         [p("2001", Connected), p(CALLER, Connected)]
     );
     sw.hang_up("1001", &callback.call_id).unwrap();
-    let record = records(&sw.take_output()).pop().unwrap();
+    let record = call_records(&sw.take_output()).pop().unwrap();
     assert_eq!(record.data["callback"], "yes");
     assert_eq!(record.dnis, CALLER);
 }
@@ -151,7 +141,7 @@ fn an_unanswered_callback_is_recorded_and_tried_again_then_given_up() {
         sw.timer_due(ring);
         tries += 1;
         let out = sw.take_output();
-        let record = records(&out).pop().unwrap();
+        let record = call_records(&out).pop().unwrap();
         assert_eq!(record.data["callback"], "unanswered");
         assert!(!sw.has_call(&callback.call_id));
         sw.complete_wrap_up("1001", None, None).unwrap();

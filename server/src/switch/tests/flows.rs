@@ -196,14 +196,7 @@ fn out_of_hours_the_caller_hears_the_message_and_the_call_ends() {
         s,
         NetworkSignal::Released { call_id, dn, .. } if *call_id == call && dn == CALLER
     )));
-    let record = out
-        .records
-        .iter()
-        .find_map(|r| match r {
-            RecordUpdate::Call(c) => Some(c.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let record = call_records(&out).pop().unwrap();
     assert_eq!(record.call_id, call);
 }
 

@@ -84,6 +84,17 @@ fn names_for(output: &Output, agent: &str) -> Vec<String> {
         .collect()
 }
 
+/// The call records in `out`.
+fn call_records(out: &Output) -> Vec<CallRecord> {
+    out.records
+        .iter()
+        .filter_map(|r| match r {
+            RecordUpdate::Call(c) => Some(c.clone()),
+            RecordUpdate::WrapUp(_) => None,
+        })
+        .collect()
+}
+
 fn status(sw: &Switch, agent: &str) -> AgentStatus {
     sw.snapshot(agent).unwrap().agent.status
 }

@@ -16,16 +16,6 @@ fn rona_timers(out: &Output) -> Vec<(String, u64, u64)> {
         .collect()
 }
 
-fn call_records(out: &Output) -> Vec<CallRecord> {
-    out.records
-        .iter()
-        .filter_map(|r| match r {
-            RecordUpdate::Call(c) => Some(c.clone()),
-            RecordUpdate::WrapUp(_) => None,
-        })
-        .collect()
-}
-
 fn wrap_up_records(out: &Output) -> Vec<WrapUpRecord> {
     out.records
         .iter()
