@@ -28,7 +28,7 @@ async function signIn(page: Page, user = '9001', password = 'demo') {
 const agentRow = (page: Page, id: string) => page.locator(`tr[data-agent="${id}"]`);
 const queueRow = (page: Page, number: string) => page.locator(`tr[data-queue="${number}"]`);
 const AGENT_COLUMNS = ['Agent', 'Extension', 'State', 'Reason', 'Time in state', 'Current call', 'Handled', 'Avg. handle', 'Actions'];
-const QUEUE_COLUMNS = ['Queue', 'Waiting', 'Longest wait', 'Answered', 'Abandoned', 'Missed', 'Avg. answer', 'Service level', 'Last 15 min'];
+const QUEUE_COLUMNS = ['Queue', 'Waiting', 'Longest wait', 'Callbacks', 'Answered', 'Abandoned', 'Missed', 'Avg. answer', 'Service level', 'Last 15 min'];
 const agentCell = (page: Page, id: string, column: string) =>
   agentRow(page, id).locator(':scope > *').nth(AGENT_COLUMNS.indexOf(column));
 const queueCell = (page: Page, number: string, column: string) =>

@@ -1,4 +1,5 @@
-//! The queues table: calls waiting, longest wait, today's answered,
+//! The queues table: calls waiting, longest wait, callbacks waiting (of
+//! the calls waiting), today's answered,
 //! abandoned and missed calls, average speed of answer, service level, and
 //! a sparkline of the calls waiting over the last 15 minutes.
 
@@ -44,6 +45,7 @@ pub fn QueuesTable() -> impl IntoView {
                             <SortHeader label=td_string!(locale, supervisor.col_queue) column=QueueColumn::Queue sort/>
                             <SortHeader label=td_string!(locale, supervisor.col_waiting) column=QueueColumn::Waiting sort/>
                             <SortHeader label=td_string!(locale, supervisor.col_longest_wait) column=QueueColumn::LongestWait sort/>
+                            <th scope="col">{td_string!(locale, supervisor.col_callbacks)}</th>
                             <SortHeader label=td_string!(locale, supervisor.col_answered) column=QueueColumn::Answered sort/>
                             <SortHeader label=td_string!(locale, supervisor.col_abandoned) column=QueueColumn::Abandoned sort/>
                             <SortHeader label=td_string!(locale, supervisor.col_missed) column=QueueColumn::Missed sort/>
@@ -84,6 +86,7 @@ fn QueueLine(queue: QueueRow, level_seconds: u64) -> impl IntoView {
             </th>
             <td class="num sv-waiting-count">{queue.waiting}</td>
             <td class="num">{move || elapsed(oldest, desk.now.get())}</td>
+            <td class="num sv-callbacks">{queue.callbacks_waiting}</td>
             <td class="num">{queue.answered}</td>
             <td class="num">{queue.abandoned}</td>
             <td class="num">{queue.missed}</td>

@@ -128,6 +128,10 @@ pub struct QueueRow {
     pub number: String,
     pub name: String,
     pub waiting: u64,
+    /// Of the calls waiting, the callbacks (the caller hung up and keeps
+    /// their place; the queue will call them back).
+    #[serde(default)]
+    pub callbacks_waiting: u64,
     /// When the longest-waiting call entered the queue, if any waits.
     pub oldest_since: Option<u64>,
     pub answered: u64,

@@ -3,7 +3,7 @@
 //! so hand-made sequences test them. The supervisor page and `/metrics`
 //! read the same [`Figures`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use app::{
     supervisor::{AgentActivity, AgentRow, CurrentCall, QueueRow, Snapshot},
@@ -37,6 +37,8 @@ struct Queue {
     name: String,
     /// Calls waiting, with when each entered the queue.
     waiting: BTreeMap<String, u64>,
+    /// Those of them that are callbacks (nobody on the line).
+    callbacks: BTreeSet<String>,
     answered: u64,
     answered_in_service_level: u64,
     answer_ms: u64,
@@ -48,6 +50,13 @@ struct Queue {
 }
 
 impl Queue {
+    /// The call no longer waits here (answered, ended, moved or called back).
+    fn leave(&mut self, call_id: &str, at: u64) {
+        self.waiting.remove(call_id);
+        self.callbacks.remove(call_id);
+        self.note_waiting(at);
+    }
+
     /// Notes the number of calls waiting after a change at `at`.
     fn note_waiting(&mut self, at: u64) {
         let minute = at / 60_000;
@@ -167,28 +176,38 @@ impl Figures {
                     agent.since = *at;
                 }
             }
-            Observation::CallQueued { call_id, queue, at } => {
+            Observation::CallQueued {
+                call_id,
+                queue,
+                since,
+                callback,
+                at,
+            } => {
                 let track = self
                     .calls
                     .entry(call_id.clone())
                     .or_insert(CallTrack { queue: None });
-                // Back in the same queue (an agent let it ring): it has been
-                // waiting all along. Into another queue: it starts there.
-                let since = match &track.queue {
-                    Some((same, since)) if same == queue => *since,
-                    Some((other, _)) => {
-                        if let Some(q) = self.queues.get_mut(other) {
-                            q.waiting.remove(call_id);
-                            q.note_waiting(*at);
-                        }
-                        *at
-                    }
-                    None => *at,
-                };
-                track.queue = Some((queue.clone(), since));
+                // From another queue: it has left that one.
+                if let Some((other, _)) = track.queue.take().filter(|(q, _)| q != queue)
+                    && let Some(q) = self.queues.get_mut(&other)
+                {
+                    q.leave(call_id, *at);
+                }
+                track.queue = Some((queue.clone(), *since));
                 if let Some(q) = self.queues.get_mut(queue) {
-                    q.waiting.insert(call_id.clone(), since);
+                    q.waiting.insert(call_id.clone(), *since);
+                    if *callback {
+                        q.callbacks.insert(call_id.clone());
+                    }
                     q.note_waiting(*at);
+                }
+            }
+            Observation::CallbackTaken { call_id, at } => {
+                let waited = self.calls.remove(call_id).and_then(|c| c.queue);
+                if let Some((queue, _)) = waited
+                    && let Some(q) = self.queues.get_mut(&queue)
+                {
+                    q.leave(call_id, *at);
                 }
             }
             Observation::CallMissed { call_id, .. } => {
@@ -207,14 +226,13 @@ impl Figures {
                 if let Some((queue, since)) = waited
                     && let Some(q) = self.queues.get_mut(&queue)
                 {
-                    q.waiting.remove(call_id);
                     q.answered += 1;
                     let wait = at.saturating_sub(since);
                     q.answer_ms += wait;
                     if wait <= self.service_level_ms {
                         q.answered_in_service_level += 1;
                     }
-                    q.note_waiting(*at);
+                    q.leave(call_id, *at);
                 }
                 if let Some(agent) = self.agents.get_mut(agent_id) {
                     agent.call = Some(CurrentCall {
@@ -247,9 +265,8 @@ impl Figures {
                 }) = self.calls.remove(call_id)
                     && let Some(q) = self.queues.get_mut(&queue)
                 {
-                    q.waiting.remove(call_id);
                     q.abandoned += 1;
-                    q.note_waiting(*at);
+                    q.leave(call_id, *at);
                 }
             }
         }
@@ -285,6 +302,7 @@ impl Figures {
                         number: number.clone(),
                         name: q.name.clone(),
                         waiting: q.waiting.len() as u64,
+                        callbacks_waiting: q.callbacks.len() as u64,
                         oldest_since: q.waiting.values().min().copied(),
                         answered: q.answered,
                         abandoned: q.abandoned,

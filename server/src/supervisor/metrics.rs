@@ -86,6 +86,7 @@ pub fn render(
     registry.register("agents", "Agents by state", agents);
 
     let waiting = Family::<Labels, Gauge>::default();
+    let callbacks = Family::<Labels, Gauge>::default();
     let longest = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
     let answered = Family::<Labels, Counter>::default();
     let abandoned = Family::<Labels, Counter>::default();
@@ -96,6 +97,9 @@ pub fn render(
             ("name", queue.name.clone()),
         ];
         waiting.get_or_create(&labels).set(queue.waiting as i64);
+        callbacks
+            .get_or_create(&labels)
+            .set(queue.callbacks_waiting as i64);
         let wait_ms = queue
             .oldest_since
             .map_or(0, |since| snapshot.at.saturating_sub(since));
@@ -105,6 +109,11 @@ pub fn render(
         missed.get_or_create(&labels).inc_by(queue.missed);
     }
     registry.register("queue_calls_waiting", "Calls waiting in the queue", waiting);
+    registry.register(
+        "queue_callbacks_waiting",
+        "Of the calls waiting, callbacks (the caller keeps their place)",
+        callbacks,
+    );
     registry.register_with_unit(
         "queue_longest_wait",
         "How long the longest-waiting call has waited",
@@ -222,6 +231,7 @@ mod tests {
                 number: "5000".into(),
                 name: "Sales".into(),
                 waiting: 2,
+                callbacks_waiting: 1,
                 oldest_since: Some(40_000),
                 answered: 7,
                 abandoned: 1,
@@ -254,6 +264,7 @@ mod tests {
             r#"ccp_agents{state="ready"} 1"#,
             r#"ccp_agents{state="on_call"} 0"#,
             r#"ccp_queue_calls_waiting{queue="5000",name="Sales"} 2"#,
+            r#"ccp_queue_callbacks_waiting{queue="5000",name="Sales"} 1"#,
             r#"ccp_queue_longest_wait_seconds{queue="5000",name="Sales"} 60.0"#,
             r#"ccp_queue_calls_answered_total{queue="5000",name="Sales"} 7"#,
             r#"ccp_queue_calls_abandoned_total{queue="5000",name="Sales"} 1"#,

@@ -90,6 +90,7 @@ impl Switch {
         self.extensions
             .insert(extension.clone(), Some(agent_id.to_string()));
         agent.device = Some(extension);
+        self.staffing.logged(&agent.queues, true);
         agent.mode = mode;
         agent.status = AgentStatus::NotReady;
         Arc::make_mut(&mut self.signed_in).insert(agent_id.to_string());
@@ -127,7 +128,7 @@ impl Switch {
         };
         // Out of routing first, so that no call comes straight back.
         agent.status = AgentStatus::NotReady;
-        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
+        self.staffing.unlist(agent_id, &agent.queues);
         let calls: Vec<(String, Option<ConnectionState>, bool)> = self
             .calls
             .values()
@@ -173,9 +174,10 @@ impl Switch {
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return;
         };
-        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
+        self.staffing.unlist(agent_id, &agent.queues);
         self.extensions.insert(dn.to_string(), None);
         agent.device = None;
+        self.staffing.logged(&agent.queues, false);
         agent.status = AgentStatus::LoggedOut;
         Arc::make_mut(&mut self.signed_in).remove(agent_id);
         self.media.touch_all();
@@ -364,10 +366,10 @@ impl Switch {
             return;
         };
         agent.wrap_up_pending = false;
-        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
+        self.staffing.unlist(agent_id, &agent.queues);
         agent.idle_since = now;
         if agent.status == AgentStatus::Ready {
-            self.ready.insert((now, agent_id.to_string()));
+            self.staffing.list(agent_id, now, &agent.queues);
         }
         // A wrap-up that starts during another one follows both's calls.
         let mut calls = agent
@@ -422,7 +424,8 @@ impl Switch {
                 .as_deref()
                 .is_some_and(|dn| !self.device_busy(dn));
         if free {
-            self.ready.insert((agent.idle_since, agent_id.to_string()));
+            self.staffing
+                .list(agent_id, agent.idle_since, &agent.queues);
         }
     }
 
@@ -444,12 +447,13 @@ impl Switch {
         if status != AgentStatus::WorkingAfterCall {
             agent.wrap_up = None;
         }
-        self.ready.remove(&(agent.idle_since, agent_id.to_string()));
+        self.staffing.unlist(agent_id, &agent.queues);
         if status == AgentStatus::Ready && agent.status != AgentStatus::Ready {
             agent.idle_since = now;
         }
         if status == AgentStatus::Ready {
-            self.ready.insert((agent.idle_since, agent_id.to_string()));
+            self.staffing
+                .list(agent_id, agent.idle_since, &agent.queues);
         }
         agent.status = status;
         agent.reason = reason;

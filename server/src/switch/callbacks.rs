@@ -83,6 +83,12 @@ impl Switch {
         self.call_mut(call_id)
             .data
             .insert("callback".into(), "requested".into());
+        self.output
+            .observations
+            .push(super::Observation::CallbackTaken {
+                call_id: call_id.to_string(),
+                at: now,
+            });
         self.queue_callback(request);
         true
     }

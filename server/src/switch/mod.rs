@@ -18,6 +18,7 @@ pub mod records;
 mod restore;
 mod routing;
 mod sim;
+mod staffing;
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -332,11 +333,10 @@ pub struct Switch {
     /// Flow number → the flow it starts.
     flows: BTreeMap<String, flows::Flow>,
     calls: BTreeMap<String, Call>,
-    /// Ready agents, longest idle first: where routing looks for an agent,
-    /// so that its cost does not grow with the number of agents. It may
-    /// still hold agents that took a call since (routing drops them when it
-    /// meets them; an agent is listed again when its last call ends).
-    ready: BTreeSet<(u64, String)>,
+    /// Ready agents per queue in the order routing chooses them, and who
+    /// is logged in: where routing looks for an agent, so that its cost
+    /// does not grow with the number of agents.
+    staffing: staffing::Staffing,
     /// Calls waiting in a queue in the order of service (highest priority
     /// first, then by the time they entered it). Entries go stale when a
     /// call is answered, re-queued or gone; routing drops those as it meets
@@ -399,7 +399,7 @@ impl Switch {
             }),
             agents,
             calls: BTreeMap::new(),
-            ready: BTreeSet::new(),
+            staffing: staffing::Staffing::default(),
             waiting: BTreeSet::new(),
             recent: BTreeMap::new(),
             signed_in: Arc::default(),

@@ -15,13 +15,22 @@ pub enum Observation {
         reason: String,
         at: u64,
     },
-    /// A call entered a queue: a new call, a transfer to a queue, or a call
-    /// an agent let ring or turned away, back in its queue.
+    /// A call entered a queue: a new call, a transfer to a queue, a call
+    /// an agent let ring or turned away, back in its queue, or a callback.
     CallQueued {
         call_id: String,
         queue: String,
+        /// When it took its place there: earlier than `at` for a call back
+        /// in its queue, or a callback keeping its caller's place.
+        since: u64,
+        /// A callback: nobody is on the line, the queue will call back.
+        callback: bool,
         at: u64,
     },
+    /// The caller of a waiting call chose a callback and hung up: the call
+    /// leaves its queue without being abandoned (the callback takes its
+    /// place, as a call of its own).
+    CallbackTaken { call_id: String, at: u64 },
     /// A queue call rang at an agent who let it ring out or rejected it.
     CallMissed {
         call_id: String,

@@ -68,6 +68,7 @@ impl Switch {
         self.extensions
             .insert(saved.extension.clone(), Some(saved.agent_id.clone()));
         agent.device = Some(saved.extension);
+        self.staffing.logged(&agent.queues, true);
         Arc::make_mut(&mut self.signed_in).insert(saved.agent_id.clone());
         self.media.touch_all();
         agent.mode = saved.mode;
@@ -77,7 +78,7 @@ impl Switch {
         agent.since = saved.since;
         agent.idle_since = now;
         if saved.status == AgentStatus::Ready {
-            self.ready.insert((now, saved.agent_id.clone()));
+            self.staffing.list(&saved.agent_id, now, &agent.queues);
         }
         if saved.status == AgentStatus::WorkingAfterCall {
             let ends_at = saved.wrap_up_ends_at.unwrap_or(now).max(now);

@@ -29,9 +29,6 @@ use ConnectionState::*;
 /// first), when it entered the queue, its id.
 pub(super) type WaitKey = (Reverse<u8>, u64, String);
 
-/// The best proficiency there is (1–5).
-const TOP_PROFICIENCY: u8 = 5;
-
 /// How well an agent serves a queue, if at all: its lowest proficiency in
 /// the queue's skills (0 for an agent listed by name who lacks one; every
 /// agent of a queue without skills is equal).
@@ -192,11 +189,15 @@ impl Switch {
             return;
         }
         let call = self.call(call_id);
+        let since = call.entered_queue.as_ref().map_or(now, |(_, at)| *at);
+        let callback = call.callback.is_some();
         self.waiting
             .insert((Reverse(call.priority), call.queued_at, call_id.to_string()));
         self.output.observations.push(Observation::CallQueued {
             call_id: call_id.to_string(),
             queue,
+            since,
+            callback,
             at: now,
         });
     }
@@ -304,7 +305,7 @@ impl Switch {
     /// agent for it (see the module's comment), until no call or no agent
     /// is left to match.
     pub(super) fn route(&mut self) {
-        while !self.ready.is_empty() && !self.waiting.is_empty() {
+        while !self.staffing.is_empty() && !self.waiting.is_empty() {
             let mut stale = Vec::new();
             let mut busy = Vec::new();
             let mut offer = None;
@@ -326,18 +327,23 @@ impl Switch {
             for key in stale {
                 self.waiting.remove(&key);
             }
-            // Agents met on a call leave the idle order until their call ends.
-            for key in busy {
-                self.ready.remove(&key);
+            // Agents met on a call leave the lists until their call ends.
+            for agent in busy {
+                self.unlist(&agent);
             }
             let Some((key, queue, agent, dn)) = offer else {
                 return;
             };
             self.waiting.remove(&key);
-            if let Some(idle_since) = self.agents.get(&agent).map(|a| a.idle_since) {
-                self.ready.remove(&(idle_since, agent));
-            }
+            self.unlist(&agent);
             self.offer(&key.2, &queue, &dn);
+        }
+    }
+
+    /// Takes the agent out of routing's lists.
+    fn unlist(&mut self, agent_id: &str) {
+        if let Some(agent) = self.agents.get(agent_id) {
+            self.staffing.unlist(agent_id, &agent.queues);
         }
     }
 
@@ -375,40 +381,34 @@ impl Switch {
         &self,
         queue: &str,
         call: &Call,
-        busy: &mut Vec<(u64, String)>,
+        busy: &mut Vec<String>,
     ) -> Option<(String, String)> {
         let config = self.queues.get(queue)?;
         let at_least = match config.expand_after_seconds {
-            Some(seconds) if !self.expanded(call, seconds) => self.best_logged_in(queue),
+            Some(seconds) if !self.expanded(call, seconds) => self.staffing.best_logged_in(queue),
             _ => 0,
         };
-        let mut best: Option<(u8, &str, &str)> = None;
-        for (idle_since, id) in &self.ready {
+        for (level, id) in self.staffing.in_order(queue) {
+            if level < at_least {
+                // The rest are less proficient still.
+                return None;
+            }
             let Some(agent) = self.agents.get(id) else {
                 continue;
             };
             let Some(dn) = agent.device.as_deref() else {
                 continue;
             };
+            if call.rejected_by.contains(id) || call.calling == dn {
+                continue;
+            }
             if agent.status != app::wire::native::AgentStatus::Ready || self.device_busy(dn) {
-                busy.push((*idle_since, id.clone()));
+                busy.push(id.to_string());
                 continue;
             }
-            let Some(&level) = agent.queues.get(queue) else {
-                continue;
-            };
-            if level < at_least || call.rejected_by.contains(id) || call.calling == dn {
-                continue;
-            }
-            if best.is_none_or(|(b, _, _)| level > b) {
-                best = Some((level, id, dn));
-            }
-            // Nobody can beat this one: the longest idle at the top.
-            if config.skills.is_empty() || level == TOP_PROFICIENCY {
-                break;
-            }
+            return Some((id.to_string(), dn.to_string()));
         }
-        best.map(|(_, id, dn)| (id.to_string(), dn.to_string()))
+        None
     }
 
     /// The call has waited in its queue for `seconds` or more.
@@ -416,15 +416,5 @@ impl Switch {
         call.entered_queue
             .as_ref()
             .is_some_and(|(_, at)| self.now >= at + seconds * 1000)
-    }
-
-    /// The best proficiency among agents logged in who serve `queue`.
-    fn best_logged_in(&self, queue: &str) -> u8 {
-        self.agents
-            .values()
-            .filter(|a| a.device.is_some())
-            .filter_map(|a| a.queues.get(queue).copied())
-            .max()
-            .unwrap_or(0)
     }
 }

@@ -101,6 +101,7 @@ fn queue(number: &str, waiting: u64, oldest: Option<u64>, level: Option<f64>) ->
         number: number.into(),
         name: format!("Q{number}"),
         waiting,
+        callbacks_waiting: 0,
         oldest_since: oldest,
         answered: 0,
         abandoned: 0,

@@ -25,9 +25,16 @@ fn state(agent: &str, status: AgentStatus, at: u64) -> Observation {
 }
 
 fn queued(call: &str, queue: &str, at: u64) -> Observation {
+    requeued(call, queue, at, at)
+}
+
+/// Queued at `at`, in the place it took at `since`.
+fn requeued(call: &str, queue: &str, since: u64, at: u64) -> Observation {
     Observation::CallQueued {
         call_id: call.into(),
         queue: queue.into(),
+        since,
+        callback: false,
         at,
     }
 }
@@ -152,7 +159,7 @@ fn an_abandon_while_ringing_an_agent_counts_once_as_abandoned_and_the_ring_out_a
         // It rang at 1001, who let it ring out: back in the queue, still
         // waiting since it first came in.
         missed("c1", "1001", 20_000),
-        queued("c1", "5000", 20_000),
+        requeued("c1", "5000", 0, 20_000),
         // Ringing at 1002 when the caller hangs up.
         ended("c1", 25_000),
     ]);
@@ -171,7 +178,7 @@ fn a_requeued_call_keeps_its_wait_and_answer_speed_counts_from_the_start() {
     let figures = run(&[
         queued("c1", "5000", 0),
         missed("c1", "1001", 20_000),
-        queued("c1", "5000", 20_000),
+        requeued("c1", "5000", 0, 20_000),
         answered("c1", "1002", 30_000),
     ]);
     let s = figures.snapshot(31_000);
@@ -224,6 +231,50 @@ fn a_call_moved_to_another_queue_before_an_answer_leaves_the_first() {
     assert_eq!(
         (queue(&s, "5000").abandoned, queue(&s, "5001").abandoned),
         (0, 1)
+    );
+}
+
+#[test]
+fn a_callback_keeps_the_callers_place_and_is_counted_apart_not_as_abandoned() {
+    let callback = |call: &str, since, at| Observation::CallQueued {
+        call_id: call.into(),
+        queue: "5001".into(),
+        since,
+        callback: true,
+        at,
+    };
+    let figures = run(&[
+        queued("c1", "5001", 0),
+        queued("c2", "5001", 10_000),
+        // The caller of c1 presses 1 and hangs up; its callback c3 waits in
+        // c1's place.
+        Observation::CallbackTaken {
+            call_id: "c1".into(),
+            at: 30_000,
+        },
+        callback("c3", 0, 30_000),
+        ended("c1", 30_000),
+    ]);
+    let s = figures.snapshot(40_000);
+    let support = queue(&s, "5001");
+    assert_eq!(
+        (
+            support.waiting,
+            support.callbacks_waiting,
+            support.abandoned
+        ),
+        (2, 1, 0)
+    );
+    assert_eq!(support.oldest_since, Some(0));
+
+    let mut figures = figures;
+    figures.apply(&answered("c3", "1002", 50_000));
+    let s = figures.snapshot(50_000);
+    let support = queue(&s, "5001");
+    assert_eq!((support.waiting, support.callbacks_waiting), (1, 0));
+    assert_eq!(
+        (support.answered, support.average_answer_ms),
+        (1, Some(50_000))
     );
 }
 

@@ -112,6 +112,14 @@ fn a_waiting_caller_offered_a_callback_presses_1_and_keeps_their_place() {
     );
     sw.network_digits(&first, "1").unwrap();
     assert!(!sw.has_call(&first), "the caller hangs up");
+    // The supervisor's figures see the call leave for its callback, which
+    // waits in the caller's place.
+    let observed = sw.take_output().observations;
+    assert!(
+        matches!(&observed[0], Observation::CallbackTaken { call_id, .. } if *call_id == first)
+    );
+    assert!(observed.iter().any(|o| matches!(o,
+        Observation::CallQueued { since, callback: true, queue, .. } if *since == MONDAY && queue == "5001")));
     // The callback goes before the caller who came after.
     sw.set_ready("1001", None).unwrap();
     let [callback] = waiting_callbacks(&sw).try_into().unwrap();

@@ -14,7 +14,13 @@ fn kinds(observations: &[Observation]) -> Vec<String> {
             Observation::AgentState {
                 agent_id, status, ..
             } => format!("{agent_id} {status:?}"),
-            Observation::CallQueued { queue, .. } => format!("queued {queue}"),
+            Observation::CallQueued {
+                queue,
+                callback: false,
+                ..
+            } => format!("queued {queue}"),
+            Observation::CallQueued { queue, .. } => format!("callback queued {queue}"),
+            Observation::CallbackTaken { .. } => "callback taken".into(),
             Observation::CallMissed { agent_id, .. } => format!("missed by {agent_id}"),
             Observation::CallAnswered {
                 agent_id, party, ..
