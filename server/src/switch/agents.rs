@@ -90,7 +90,7 @@ impl Switch {
         self.extensions
             .insert(extension.clone(), Some(agent_id.to_string()));
         agent.device = Some(extension);
-        self.staffing.logged(&agent.queues, true);
+        self.staffing.log_in(&agent.queues);
         agent.mode = mode;
         agent.status = AgentStatus::NotReady;
         Arc::make_mut(&mut self.signed_in).insert(agent_id.to_string());
@@ -177,7 +177,7 @@ impl Switch {
         self.staffing.unlist(agent_id, &agent.queues);
         self.extensions.insert(dn.to_string(), None);
         agent.device = None;
-        self.staffing.logged(&agent.queues, false);
+        self.staffing.log_out(&agent.queues);
         agent.status = AgentStatus::LoggedOut;
         Arc::make_mut(&mut self.signed_in).remove(agent_id);
         self.media.touch_all();

@@ -68,7 +68,7 @@ impl Switch {
         self.extensions
             .insert(saved.extension.clone(), Some(saved.agent_id.clone()));
         agent.device = Some(saved.extension);
-        self.staffing.logged(&agent.queues, true);
+        self.staffing.log_in(&agent.queues);
         Arc::make_mut(&mut self.signed_in).insert(saved.agent_id.clone());
         self.media.touch_all();
         agent.mode = saved.mode;

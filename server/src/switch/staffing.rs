@@ -71,16 +71,22 @@ impl Staffing {
             .map(|(level, _, id)| (level.0, id.as_str()))
     }
 
-    /// Counts an agent serving `queues` as logged in (`true`) or out.
-    pub fn logged(&mut self, queues: &BTreeMap<String, u8>, logged_in: bool) {
+    /// Counts an agent serving `queues` (queue → proficiency) as logged in.
+    pub fn log_in(&mut self, queues: &BTreeMap<String, u8>) {
+        self.recount(queues, |n| n + 1);
+    }
+
+    /// Counts an agent serving `queues` as logged out.
+    pub fn log_out(&mut self, queues: &BTreeMap<String, u8>) {
+        self.recount(queues, |n| n.saturating_sub(1));
+    }
+
+    /// Changes the logged-in count of each of `queues` at the agent's level.
+    fn recount(&mut self, queues: &BTreeMap<String, u8>, change: fn(u32) -> u32) {
         for (queue, level) in queues {
             let count =
                 &mut self.logged_in.entry(queue.clone()).or_default()[usize::from((*level).min(5))];
-            *count = if logged_in {
-                *count + 1
-            } else {
-                count.saturating_sub(1)
-            };
+            *count = change(*count);
         }
     }
 
@@ -135,13 +141,13 @@ mod tests {
         let mut s = Staffing::default();
         let (expert, novice) = (queues(&[("5000", 5)]), queues(&[("5000", 2)]));
         assert_eq!(s.best_logged_in("5000"), 0);
-        s.logged(&novice, true);
-        s.logged(&expert, true);
+        s.log_in(&novice);
+        s.log_in(&expert);
         assert_eq!(s.best_logged_in("5000"), 5);
-        s.logged(&expert, false);
+        s.log_out(&expert);
         assert_eq!(s.best_logged_in("5000"), 2);
-        s.logged(&novice, false);
-        s.logged(&novice, false);
+        s.log_out(&novice);
+        s.log_out(&novice);
         assert_eq!(s.best_logged_in("5000"), 0);
     }
 }
