@@ -25,6 +25,8 @@ export interface SnapshotCall {
   pyCallId: string; pyCallState: CallStateName; pyCallType: CallType;
   pyANI: string; pyDNIS: string; pyOtherDN: string;
   pyParties: Party[]; pyUserData: UserData; pyQueue?: string;
+  /** The skills of the queue that offered the call here. */
+  pySkills?: string[];
   pyTimestamp?: number; pyStartTime?: number;
 }
 
@@ -56,6 +58,8 @@ export interface CallStateEvent {
 export interface PartyInfoEvent { pyEventType: 'PartyInfoEvent'; pyEventName: 'PartyInfo'; pyCallId: string; pyThisDN?: string; pyParties: Party[]; }
 export interface CallInfoEvent {
   pyEventType: 'CallInfoEvent'; pyEventName: 'CallInfo'; pyCallId: string; pyUserData: UserData; pyQueue?: string;
+  /** The skills of the queue that offered the call here: why it came. */
+  pySkills?: string[];
   /** The outcome recorded at wrap-up (the call may be over by then). */
   pyDisposition?: string;
 }

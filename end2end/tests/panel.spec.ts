@@ -200,7 +200,10 @@ test('a queued callback: asked for on the main line, offered as an outbound call
   await expect(call.getByLabel('Call data')).toContainText('callbackyes');
   await expect(page.getByRole('status')).toHaveText('Ready. Incoming call from +15551230001');
   await expect(call).toContainText('+15551230001');
-  expect(await page.evaluate((id) => window.OpenCTI!.getState().pyCalls.find((c: any) => c.pyCallId === id)?.pyCallType, waiting.callId)).toBe('OUTBOUND');
+  // Why it came: the support queue, by the skill its agents need.
+  await expect(call.locator('.call-meta')).toContainText('Queue 5001Skills support');
+  expect(await page.evaluate((id) => window.OpenCTI!.getState().pyCalls.find((c: any) => c.pyCallId === id), waiting.callId))
+    .toMatchObject({ pyCallType: 'OUTBOUND', pyQueue: '5001', pySkills: ['support'] });
   await call.getByRole('button', { name: 'Answer' }).click();
   // The switch dials the customer, who answers.
   await expect.poll(async () => (await panelSim.call(waiting.callId))?.parties).toContainEqual({ dn: '+15551230001', state: 'alerting' });

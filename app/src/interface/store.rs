@@ -79,7 +79,7 @@ pub struct Store {
     /// Calls that were answered here, so that their end counts as answered.
     answered: Vec<String>,
     /// Attached data that arrived before its call's first state event.
-    pending_data: BTreeMap<String, (UserData, Option<String>)>,
+    pending_data: BTreeMap<String, (UserData, Option<String>, Vec<String>)>,
     /// Not-ready reasons the CTI server accepts (from the snapshot).
     pub reason_codes: Vec<String>,
     /// Wrap-up dispositions the CTI server accepts (from the snapshot).
@@ -251,7 +251,7 @@ impl Store {
                         }
                     }
                     None => {
-                        let (user_data, queue) =
+                        let (user_data, queue, skills) =
                             self.pending_data.remove(&c.call_id).unwrap_or_default();
                         self.calls.push(SnapshotCall {
                             call_id: c.call_id.clone(),
@@ -263,6 +263,7 @@ impl Store {
                             parties: vec![],
                             user_data,
                             queue: c.queue.clone().or(queue),
+                            skills,
                             timestamp: c.timestamp,
                             start_time: c.timestamp,
                         });
@@ -312,14 +313,19 @@ impl Store {
                 if i.queue.is_some() {
                     call.queue = i.queue.clone();
                 }
+                if !i.skills.is_empty() {
+                    call.skills = i.skills.clone();
+                }
             }
             None if i.disposition.is_none() => {
                 // Bounded: data for calls that never show up is dropped.
                 if self.pending_data.len() >= 64 {
                     self.pending_data.pop_first();
                 }
-                self.pending_data
-                    .insert(i.call_id.clone(), (i.user_data.clone(), i.queue.clone()));
+                self.pending_data.insert(
+                    i.call_id.clone(),
+                    (i.user_data.clone(), i.queue.clone(), i.skills.clone()),
+                );
             }
             None => {}
         }
@@ -476,7 +482,7 @@ mod tests {
         assert_eq!(store.this_dn, "2001");
         store.apply(&ev(
             json!({"pyEventType": "CallInfoEvent", "pyEventName": "CallInfo", "pyCallId": "C1",
-                               "pyUserData": {"account": "42"}, "pyQueue": "5000"}),
+                               "pyUserData": {"account": "42"}, "pyQueue": "5000", "pySkills": ["billing"]}),
         ));
         store.apply(&call_state("Alerting", "C1"));
         let call = store.call("C1").unwrap();
@@ -485,6 +491,7 @@ mod tests {
             "data that came first is kept"
         );
         assert_eq!(call.queue.as_deref(), Some("5000"));
+        assert_eq!(call.skills, ["billing"]);
         store.apply(&call_state("Established", "C1"));
         store.apply(&ev(
             json!({"pyEventType": "PartyInfoEvent", "pyEventName": "PartyInfo", "pyCallId": "C1",

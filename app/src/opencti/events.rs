@@ -259,6 +259,8 @@ pub struct SnapshotCall {
     pub user_data: UserData,
     #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    #[serde(rename = "pySkills", default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<String>,
     /// When the call entered its current state.
     #[serde(rename = "pyTimestamp", default)]
     pub timestamp: u64,
@@ -361,6 +363,9 @@ pub struct CallInfoEvent {
     pub user_data: UserData,
     #[serde(rename = "pyQueue", default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    /// The skills the queue routed the call on: why it came to this agent.
+    #[serde(rename = "pySkills", default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<String>,
     /// The outcome the agent chose at wrap-up ("Finish wrap-up").
     #[serde(rename = "pyDisposition")]
     #[serde(default, skip_serializing_if = "Option::is_none")]

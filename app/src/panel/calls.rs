@@ -247,7 +247,12 @@ fn CallCard(call_id: String) -> impl IntoView {
             </div>
             <div class="call-meta">
                 <span>{field(|c, locale| type_label(locale, c.call_type).to_string())}</span>
-                {move || call.with(|c| c.as_ref().and_then(|c| c.queue.clone()).map(|q| view! { <span>{td_string!(locale, call.queue, queue = q)}</span> }))}
+                // The queue, and the skills it chose this agent for (one
+                // closure for both: each reactive closure costs the module).
+                {move || call.with(|c| c.as_ref().and_then(|c| Some((c.queue.clone()?, c.skills.join(", ")))).map(|(q, skills)| view! {
+                    <span>{td_string!(locale, call.queue, queue = q)}</span>
+                    <span>{(!skills.is_empty()).then(|| td_string!(locale, call.skills, skills = skills))}</span>
+                }))}
             </div>
             {move || call.with(|c| c.as_ref().filter(|c| !c.user_data.is_empty()).map(|c| view! {
                 <dl class="call-data" aria-label=td_string!(locale, call.data)>

@@ -83,6 +83,7 @@ fn disposition(d: &DispositionInfo) -> OpenCtiEvent {
         call_id: d.call_id.clone(),
         user_data: d.data.clone(),
         queue: d.queue.clone(),
+        skills: vec![],
         disposition: Some(d.disposition.clone()),
     })
 }
@@ -137,6 +138,7 @@ fn first_sight(this_dn: &str, e: &CallEvent, name: CallStateName) -> Vec<OpenCti
             call_id: e.call.call_id.clone(),
             user_data: e.call.data.clone(),
             queue: e.call.queue.clone(),
+            skills: e.call.skills.clone(),
             disposition: None,
         }),
         call_state(this_dn, e, name),
@@ -198,6 +200,7 @@ pub fn snapshot(this_dn: &str, s: &AgentSnapshot) -> SnapshotEvent {
                 parties: parties(call),
                 user_data: call.data.clone(),
                 queue: call.queue.clone(),
+                skills: call.skills.clone(),
                 timestamp: call.started_at,
                 start_time: call.started_at,
             })
@@ -328,6 +331,8 @@ mod tests {
             panic!()
         };
         assert_eq!(info.user_data["account"], "42");
+        assert_eq!(info.queue.as_deref(), Some("5000"));
+        assert_eq!(info.skills, ["billing"]);
         let OpenCtiEvent::CallStateEvent(state) = &out[1] else {
             panic!()
         };
@@ -557,6 +562,7 @@ mod tests {
         let snap = snapshot("2001", &s);
         assert_eq!(snap.calls.len(), 1);
         assert_eq!(snap.calls[0].call_state, CallStateName::Held);
+        assert_eq!(snap.calls[0].skills, ["billing"]);
         assert_eq!(snap.agent_state, AgentState::Busy);
         assert_eq!(snap.device_state, DeviceState::Opened);
         assert_eq!(snap.link_state, LinkState::Connected);

@@ -392,6 +392,10 @@ pub struct CallInfo {
     pub called_device: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    /// The skills of the queue that offered the call to the agent: why it
+    /// came to them (empty for a queue without skills, or a direct call).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<String>,
     #[serde(default)]
     pub data: UserData,
     pub parties: Vec<Party>,
@@ -568,6 +572,7 @@ pub(crate) fn sample_call(parties: &[(&str, ConnectionState)]) -> CallInfo {
         calling_device: "+15551230001".into(),
         called_device: "5000".into(),
         queue: Some("5000".into()),
+        skills: vec!["billing".into()],
         data: [("account".to_string(), "42".to_string())].into(),
         parties: parties
             .iter()

@@ -557,6 +557,8 @@ impl Switch {
             self.merge_consultation(dn, original, consult, Cause::Transfer)?;
         let call = self.call_mut(original);
         call.transferred = true;
+        // Now the agent's doing, not the skill's.
+        call.skills.clear();
         call.remove_party(dn);
         let info = call.info();
         // The transferring agent leaves both calls.
@@ -632,6 +634,7 @@ impl Switch {
         call.remove_party(&dn);
         call.offered_by_queue = false;
         call.transferred = true;
+        call.skills.clear();
         call.data.extend(user_data.cloned().unwrap_or_default());
         if let Destination::Queue(queue) = &target {
             call.queue = Some(queue.clone());

@@ -227,8 +227,9 @@ pub const DEMO_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$oPKSXh9cHFv
 
 impl SwitchConfig {
     /// The demo contact center: agents 1001–1004 (password `demo`) on
-    /// extensions 2001–2004, queues 5000 (Sales) and 5001 (Support) served by
-    /// all of them, reasons Break/Lunch/Meeting/Training, 30 s of wrap-up,
+    /// extensions 2001–2004, queues 5000 (Sales, all of them listed) and 5001
+    /// (Support, by the skill `support` every one of them has at level 3),
+    /// reasons Break/Lunch/Meeting/Training, 30 s of wrap-up,
     /// the main line 5100 (a flow: press 1 for Sales, 2 for Support, 3 to
     /// give an account number first), supervisor 9001 (password `demo`),
     /// and extension 2005, a SIP desk
@@ -246,16 +247,18 @@ impl SwitchConfig {
                     extension: format!("200{}", i + 1),
                     name: format!("Agent {id}"),
                     telephony_mode: TelephonyMode::Full,
-                    skills: BTreeMap::new(),
+                    // All equally able: the demo's routing stays longest idle.
+                    skills: [("support".to_string(), 3)].into(),
                 })
                 .collect(),
             extensions: (1..=5).map(|n| format!("200{n}")).collect(),
             queues: vec![
                 QueueConfig::served_by("5000", "Sales", &ids),
                 QueueConfig {
+                    skills: vec!["support".into()],
                     callbacks: true,
                     callback_after_seconds: Some(60),
-                    ..QueueConfig::served_by("5001", "Support", &ids)
+                    ..QueueConfig::served_by("5001", "Support", &[])
                 },
             ],
             flows: toml::from_str(DEMO_FLOW)
@@ -434,7 +437,9 @@ mod tests {
             .iter()
             .map(|q| (q.number.as_str(), q.name.as_str(), q.agents.len()))
             .collect();
-        assert_eq!(queues, [("5000", "Sales", 4), ("5001", "Support", 4)]);
+        assert_eq!(queues, [("5000", "Sales", 4), ("5001", "Support", 0)]);
+        assert_eq!(demo.queues[1].skills, ["support"]);
+        assert!(demo.agents.iter().all(|a| a.skills["support"] == 3));
         let flows: Vec<_> = demo
             .flows
             .iter()

@@ -214,6 +214,9 @@ struct Call {
     calling: String,
     called: String,
     queue: Option<String>,
+    /// The skills its queue required when it offered the call to an agent
+    /// (set by each offer, cleared by a transfer).
+    skills: Vec<String>,
     data: UserData,
     parties: Vec<Party>,
     digits: String,
@@ -261,6 +264,7 @@ impl Call {
             calling,
             called,
             queue: None,
+            skills: vec![],
             data: UserData::new(),
             parties: vec![],
             digits: String::new(),
@@ -312,6 +316,7 @@ impl Call {
             calling_device: self.calling.clone(),
             called_device: self.called.clone(),
             queue: self.queue.clone(),
+            skills: self.skills.clone(),
             data: self.data.clone(),
             parties: self.parties.clone(),
             digits: self.digits.clone(),

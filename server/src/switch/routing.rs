@@ -349,7 +349,13 @@ impl Switch {
 
     /// Rings the agent on `dn` with a call taken from `queue`.
     fn offer(&mut self, call_id: &str, queue: &str, dn: &str) {
+        let skills = self
+            .queues
+            .get(queue)
+            .map(|q| q.skills.clone())
+            .unwrap_or_default();
         let call = self.call_mut(call_id);
+        call.skills = skills;
         if call.callback.is_some() {
             // A callback is the agent's call out to the customer.
             call.calling = dn.to_string();

@@ -316,8 +316,8 @@ fn routing_settings_are_checked_at_start() {
         "queue 5001: priority 10 must be 0 to 9"
     );
     assert_eq!(
-        check(|c| c.queues[1].expand_after_seconds = Some(10)),
-        "queue 5001: expand_after_seconds needs skills (without them every agent is equal)"
+        check(|c| c.queues[0].expand_after_seconds = Some(10)),
+        "queue 5000: expand_after_seconds needs skills (without them every agent is equal)"
     );
 }
 
@@ -347,4 +347,45 @@ fn skills_and_limits_read_from_toml() {
     config.validate().unwrap();
     let sw = Switch::new(config);
     assert_eq!(sw.agents["1001"].queues, [("5000".to_string(), 2)].into());
+}
+
+#[test]
+fn the_offer_says_which_skills_brought_the_call_until_it_leaves_the_queue() {
+    let mut sw = skilled(|_, _| {});
+    ready(&mut sw, &["1002", "1001"]);
+    let call = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    let skills_for = |out: &Output, agent: &str| -> Vec<Vec<String>> {
+        out.deliveries
+            .iter()
+            .filter(|d| d.agent_id == agent)
+            .filter_map(|d| match &d.event {
+                NativeEvent::Delivered(e) | NativeEvent::Established(e) => {
+                    Some(e.call.skills.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(skills_for(&sw.take_output(), "1002"), [["billing"]]);
+    sw.answer("1002", &call).unwrap();
+    assert_eq!(skills_for(&sw.take_output(), "1002"), [["billing"]]);
+    let snapshot = sw.snapshot("1002").unwrap();
+    assert_eq!(snapshot.calls[0].skills, ["billing"]);
+    // Sent on to an extension: no longer the skill's doing.
+    sw.single_step_transfer("1002", &call, "2001", None)
+        .unwrap();
+    assert_eq!(
+        skills_for(&sw.take_output(), "1001"),
+        [Vec::<String>::new()]
+    );
+    // A queue without skills says none.
+    let listed = sw
+        .sim_place_call("+15551230002", "5001", UserData::new())
+        .unwrap();
+    ready(&mut sw, &["1003"]);
+    assert_eq!(ringing_at(&sw, &listed).as_deref(), Some("2003"));
+    assert_eq!(
+        sw.snapshot("1003").unwrap().calls[0].skills,
+        Vec::<String>::new()
+    );
 }
