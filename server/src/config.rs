@@ -184,6 +184,22 @@ pub struct ServeArgs {
     #[arg(long, env = "CCP_MEDIA_FORK_URL")]
     pub media_fork_url: Option<String>,
 
+    /// Records every answered call with a customer on it, direct calls
+    /// too; without it only queues with `record = true` are recorded.
+    #[arg(long, env = "CCP_RECORD_ALL")]
+    pub record_all: bool,
+
+    /// Where recordings are written, one WAV file per call (default:
+    /// `recordings/` beside the SQLite file, or in the working directory).
+    #[arg(long, env = "CCP_RECORDINGS_DIR")]
+    pub recordings_dir: Option<std::path::PathBuf>,
+
+    /// Deletes recordings older than this many days, at start and then
+    /// once a day (each sweep is in the supervisors' audit log). Kept
+    /// forever unless given.
+    #[arg(long, env = "CCP_RECORDING_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub recording_retention_days: Option<u32>,
+
     /// The SIP edge's address, UDP and TCP (`HOST:PORT`): trunk calls in,
     /// calls out, bridged to the agents' audio. Off unless given.
     #[arg(long, env = "CCP_SIP_ADDR")]
@@ -247,6 +263,7 @@ impl ServeArgs {
             config.ring_timeout_seconds = seconds;
         }
         config.trunk = self.sip_trunk.is_some();
+        config.record_all = self.record_all;
         if self.sip_addr.is_none() && !config.sip_phones.is_empty() {
             if self.config.is_some() {
                 tracing::warn!(
@@ -282,6 +299,25 @@ impl ServeArgs {
                 "the simulator API is off: on {listen} (not loopback) it needs an API key; \
                  add --api-key-file FILE (or set CCP_API_KEY) to --simulator"
             )),
+        }
+    }
+
+    /// Where recordings go: `--recordings-dir`, else `recordings/` beside
+    /// the SQLite file, else (in memory, PostgreSQL) in the working
+    /// directory.
+    pub fn recordings_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.recordings_dir {
+            return dir.clone();
+        }
+        let file = self
+            .database
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database.strip_prefix("sqlite:"))
+            .unwrap_or(&self.database);
+        let beside = !self.database.contains("://") || self.database.starts_with("sqlite://");
+        match std::path::Path::new(file).parent() {
+            Some(parent) if beside && !file.starts_with(':') => parent.join("recordings"),
+            _ => "recordings".into(),
         }
     }
 
@@ -367,6 +403,52 @@ impl ServeArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recordings_go_beside_the_sqlite_file_unless_told() {
+        let dir = |flags: &[&str]| {
+            let mut argv = vec!["server"];
+            argv.extend_from_slice(flags);
+            Cli::try_parse_from(argv).unwrap().serve.recordings_dir()
+        };
+        assert_eq!(dir(&[]), std::path::Path::new("recordings"));
+        assert_eq!(
+            dir(&["--database", "/var/lib/ccp/ccp.sqlite"]),
+            std::path::Path::new("/var/lib/ccp/recordings")
+        );
+        assert_eq!(
+            dir(&["--database", "sqlite:///srv/ccp.sqlite"]),
+            std::path::Path::new("/srv/recordings")
+        );
+        assert_eq!(
+            dir(&["--database", "sqlite::memory:"]),
+            std::path::Path::new("recordings")
+        );
+        assert_eq!(
+            dir(&["--database", "postgres://u:p@db/ccp"]),
+            std::path::Path::new("recordings")
+        );
+        assert_eq!(
+            dir(&[
+                "--database",
+                "/x/ccp.sqlite",
+                "--recordings-dir",
+                "/data/rec"
+            ]),
+            std::path::Path::new("/data/rec")
+        );
+        let config = |flags: &[&str]| {
+            let mut argv = vec!["server"];
+            argv.extend_from_slice(flags);
+            Cli::try_parse_from(argv)
+                .unwrap()
+                .serve
+                .switch_config()
+                .unwrap()
+        };
+        assert!(!config(&[]).record_all);
+        assert!(config(&["--record-all"]).record_all);
+    }
 
     #[test]
     fn defaults_are_the_documented_ones() {

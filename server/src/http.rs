@@ -71,7 +71,6 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
     let origins = Arc::new(surface.origins);
 
     let mut keyed = Router::new()
-        .merge(records::api::routes().with_state(hub.recorder().clone()))
         .merge(voice_ai::api::routes().with_state(hub.clone()))
         .merge(
             Router::new()
@@ -91,9 +90,14 @@ pub fn router(args: &ServeArgs, local: SocketAddr, hub: Hub, surface: Surface) -
         .with_state(SocketState {
             hub: hub.clone(),
             origins: origins.clone(),
-            access: surface.access,
+            access: surface.access.clone(),
         })
         .merge(keyed)
+        .merge(records::api::routes(records::api::History {
+            hub: hub.clone(),
+            access: surface.access.clone(),
+            recordings_dir: args.recordings_dir(),
+        }))
         .merge(supervisor::api::routes().with_state(hub.clone()))
         .merge(Router::new().route("/healthz", get(health)).with_state(hub))
         .merge(pega.map(|p| p.routes()).unwrap_or_default());

@@ -220,7 +220,12 @@ pub async fn app_router(
         }
         None => None,
     };
-    let media = media::Media::start(media_config.clone(), hub.media_plan(), fork)
+    let recordings =
+        media::recording::Recordings::new(args.recordings_dir(), Some(hub.recorder().clone()));
+    if let Some(days) = args.recording_retention_days {
+        records::retention::start(hub.recorder().clone(), args.recordings_dir(), days);
+    }
+    let media = media::Media::start(media_config.clone(), hub.media_plan(), fork, recordings)
         .await
         .map_err(|source| ServerError::MediaBind {
             addr: media_config.addr,

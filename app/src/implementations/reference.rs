@@ -35,7 +35,7 @@ use crate::{
     opencti::{
         ErrorCode, OpenCtiError,
         events::{AgentStateEvent, AgentStateName, LinkState, OpenCtiEvent, WorkMode},
-        functions::{Declaration, Function},
+        functions::{Declaration, Function, RECORDING_CAPABILITY},
     },
     wire::{
         convert,
@@ -668,6 +668,8 @@ fn to_csta(request: Request) -> Option<CstaRequest> {
             CstaRequest::CompleteWrapUp { disposition, note }
         }
         Request::GetDirectory => CstaRequest::GetDirectory,
+        Request::PauseRecording { call_id } => CstaRequest::PauseRecording { call_id },
+        Request::ResumeRecording { call_id } => CstaRequest::ResumeRecording { call_id },
     })
 }
 
@@ -681,6 +683,10 @@ impl Implementation for Reference {
             "reference",
             version.as_deref().unwrap_or(env!("CARGO_PKG_VERSION")),
         );
+        // The switch says which calls it records (`pyRecording`).
+        declaration
+            .capabilities
+            .push(RECORDING_CAPABILITY.to_string());
         match desk_phone {
             // The audio is on the phone; Answer needs a phone that answers
             // on request (else the agent picks up the handset).

@@ -102,6 +102,12 @@ pub enum Request {
         note: Option<String>,
     },
     GetDirectory,
+    PauseRecording {
+        call_id: String,
+    },
+    ResumeRecording {
+        call_id: String,
+    },
 }
 
 /// The parameter names of each function, in JavaScript order.
@@ -113,7 +119,8 @@ pub fn parameters(function: Function) -> &'static [&'static str] {
         AgentReady => &["agentId", "workMode"],
         AgentNotReady => &["agentId", "workMode", "reasonCode"],
         MakeCall => &["destination", "options"],
-        AnswerCall | RejectCall | HangUpCall | HoldCall | RetrieveCall => &["callId"],
+        AnswerCall | RejectCall | HangUpCall | HoldCall | RetrieveCall | PauseRecording
+        | ResumeRecording => &["callId"],
         SendDtmf => &["callId", "digits"],
         BlindTransfer | TransferInitiate | ConferenceInitiate => {
             &["callId", "destination", "options"]
@@ -286,13 +293,21 @@ impl Request {
                     reason_code: a.reason_code,
                 }
             }
-            F::AnswerCall | F::RejectCall | F::HangUpCall | F::HoldCall | F::RetrieveCall => {
+            F::AnswerCall
+            | F::RejectCall
+            | F::HangUpCall
+            | F::HoldCall
+            | F::RetrieveCall
+            | F::PauseRecording
+            | F::ResumeRecording => {
                 let call_id = read::<CallIdArgs>(function, args)?.call_id;
                 match function {
                     F::AnswerCall => Self::AnswerCall { call_id },
                     F::RejectCall => Self::RejectCall { call_id },
                     F::HangUpCall => Self::HangUpCall { call_id },
                     F::HoldCall => Self::HoldCall { call_id },
+                    F::PauseRecording => Self::PauseRecording { call_id },
+                    F::ResumeRecording => Self::ResumeRecording { call_id },
                     _ => Self::RetrieveCall { call_id },
                 }
             }
@@ -401,6 +416,8 @@ impl Request {
             Self::AlternateCall { .. } => F::AlternateCall,
             Self::CompleteWrapUp { .. } => F::CompleteWrapUp,
             Self::GetDirectory => F::GetDirectory,
+            Self::PauseRecording { .. } => F::PauseRecording,
+            Self::ResumeRecording { .. } => F::ResumeRecording,
         }
     }
 
@@ -413,6 +430,8 @@ impl Request {
             | Self::HangUpCall { call_id }
             | Self::HoldCall { call_id }
             | Self::RetrieveCall { call_id }
+            | Self::PauseRecording { call_id }
+            | Self::ResumeRecording { call_id }
             | Self::SendDtmf { call_id, .. }
             | Self::BlindTransfer { call_id, .. }
             | Self::TransferInitiate { call_id, .. }
@@ -522,6 +541,8 @@ mod tests {
             ),
             ("completeWrapUp", json!({"disposition": "sale"})),
             ("getDirectory", json!({})),
+            ("pauseRecording", json!({"callId": "C1"})),
+            ("resumeRecording", json!({"callId": "C1"})),
         ];
         assert_eq!(cases.len(), Function::ALL.len());
         for (name, args) in cases {

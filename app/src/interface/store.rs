@@ -10,7 +10,8 @@ use crate::opencti::{
     UserData,
     events::{
         AgentState, AgentStateName, CallInfoEvent, CallOutcome, CallStateName, DeviceState,
-        LinkState, OpenCtiEvent, RecentCall, SnapshotCall, SnapshotEvent, VoiceAiEvent, WorkMode,
+        LinkState, OpenCtiEvent, RecentCall, RecordingState, SnapshotCall, SnapshotEvent,
+        VoiceAiEvent, WorkMode,
     },
     functions::TelephonyMode,
     rules::{AgentView, CallState, CallView, agent_state_with_calls},
@@ -18,6 +19,15 @@ use crate::opencti::{
 
 /// `pyCause` of a queue call that rang out here (ring-no-answer).
 pub const CAUSE_NO_ANSWER: &str = "noAnswer";
+
+/// What a CallInfoEvent said of a call not seen yet: its data, queue,
+/// skills and recording.
+type PendingData = (
+    UserData,
+    Option<String>,
+    Vec<String>,
+    Option<RecordingState>,
+);
 
 /// Most calls kept in [`Store::recent`].
 pub const RECENT_CALLS: usize = 50;
@@ -79,7 +89,7 @@ pub struct Store {
     /// Calls that were answered here, so that their end counts as answered.
     answered: Vec<String>,
     /// Attached data that arrived before its call's first state event.
-    pending_data: BTreeMap<String, (UserData, Option<String>, Vec<String>)>,
+    pending_data: BTreeMap<String, PendingData>,
     /// Not-ready reasons the CTI server accepts (from the snapshot).
     pub reason_codes: Vec<String>,
     /// Wrap-up dispositions the CTI server accepts (from the snapshot).
@@ -153,6 +163,7 @@ impl Store {
                 .map(|c| CallView {
                     id: &c.call_id,
                     state: c.call_state.call_state(),
+                    recording: c.recording,
                 })
                 .collect(),
         }
@@ -251,7 +262,7 @@ impl Store {
                         }
                     }
                     None => {
-                        let (user_data, queue, skills) =
+                        let (user_data, queue, skills, recording) =
                             self.pending_data.remove(&c.call_id).unwrap_or_default();
                         self.calls.push(SnapshotCall {
                             call_id: c.call_id.clone(),
@@ -264,6 +275,7 @@ impl Store {
                             user_data,
                             queue: c.queue.clone().or(queue),
                             skills,
+                            recording,
                             timestamp: c.timestamp,
                             start_time: c.timestamp,
                         });
@@ -316,6 +328,9 @@ impl Store {
                 if !i.skills.is_empty() {
                     call.skills = i.skills.clone();
                 }
+                if i.recording.is_some() {
+                    call.recording = i.recording;
+                }
             }
             None if i.disposition.is_none() => {
                 // Bounded: data for calls that never show up is dropped.
@@ -324,7 +339,12 @@ impl Store {
                 }
                 self.pending_data.insert(
                     i.call_id.clone(),
-                    (i.user_data.clone(), i.queue.clone(), i.skills.clone()),
+                    (
+                        i.user_data.clone(),
+                        i.queue.clone(),
+                        i.skills.clone(),
+                        i.recording,
+                    ),
                 );
             }
             None => {}

@@ -261,6 +261,13 @@ pub struct SnapshotCall {
     pub queue: Option<String>,
     #[serde(rename = "pySkills", default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<String>,
+    /// Whether the call is being recorded, and whether that is paused.
+    #[serde(
+        rename = "pyRecording",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recording: Option<RecordingState>,
     /// When the call entered its current state.
     #[serde(rename = "pyTimestamp", default)]
     pub timestamp: u64,
@@ -366,10 +373,28 @@ pub struct CallInfoEvent {
     /// The skills the queue routed the call on: why it came to this agent.
     #[serde(rename = "pySkills", default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<String>,
+    /// The call's recording: sent when it starts, pauses and resumes
+    /// (absent: unchanged, or not recorded).
+    #[serde(
+        rename = "pyRecording",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recording: Option<RecordingState>,
     /// The outcome the agent chose at wrap-up ("Finish wrap-up").
     #[serde(rename = "pyDisposition")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition: Option<String>,
+}
+
+/// A recorded call's recording: being written, or paused (while the
+/// customer reads out a card number, PCI DSS); a paused span is silence in
+/// the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordingState {
+    Active,
+    Paused,
 }
 
 /// What an AI engine listening to a call said about it (DESIGN.md §10

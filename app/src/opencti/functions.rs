@@ -29,11 +29,14 @@ pub enum Function {
     AlternateCall,
     CompleteWrapUp,
     GetDirectory,
+    PauseRecording,
+    ResumeRecording,
 }
 
 impl Function {
-    /// Every function, in DESIGN.md order.
-    pub const ALL: [Function; 20] = [
+    /// Every function, in DESIGN.md order (then the recording controls,
+    /// which DESIGN.md §2 does not list).
+    pub const ALL: [Function; 22] = [
         Self::Login,
         Self::Logout,
         Self::AgentReady,
@@ -54,6 +57,8 @@ impl Function {
         Self::AlternateCall,
         Self::CompleteWrapUp,
         Self::GetDirectory,
+        Self::PauseRecording,
+        Self::ResumeRecording,
     ];
 
     /// The JavaScript name (`window.OpenCTI.<name>`, postMessage `fn`).
@@ -140,7 +145,7 @@ impl TelephonyMode {
 
 /// Each function's JavaScript name and its verb in error messages, in
 /// declaration order (indexed by the enum's discriminant).
-const NAMES: [(Function, &str, &str); 20] = [
+const NAMES: [(Function, &str, &str); 22] = [
     (Function::Login, "login", "log in"),
     (Function::Logout, "logout", "log out"),
     (Function::AgentReady, "agentReady", "go ready"),
@@ -173,7 +178,21 @@ const NAMES: [(Function, &str, &str); 20] = [
     (Function::AlternateCall, "alternateCall", "swap"),
     (Function::CompleteWrapUp, "completeWrapUp", "finish wrap-up"),
     (Function::GetDirectory, "getDirectory", "list the directory"),
+    (
+        Function::PauseRecording,
+        "pauseRecording",
+        "pause the recording of",
+    ),
+    (
+        Function::ResumeRecording,
+        "resumeRecording",
+        "resume the recording of",
+    ),
 ];
+
+/// The capability of an Implementation that reports which calls are
+/// recorded (`pyRecording`) and can pause their recording.
+pub const RECORDING_CAPABILITY: &str = "recording";
 
 /// What an Implementation says about itself: `getCapabilities()` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@
 
 use super::{
     ErrorCode, OpenCtiError,
-    events::{AgentState, CallStateName, SnapshotCall},
+    events::{AgentState, CallStateName, RecordingState, SnapshotCall},
     functions::{Function, TelephonyMode},
 };
 
@@ -94,6 +94,8 @@ impl CallStateName {
 pub struct CallView<'a> {
     pub id: &'a str,
     pub state: CallState,
+    /// Its recording, if it is recorded.
+    pub recording: Option<RecordingState>,
 }
 
 /// The agent and its calls, as the rules need them.
@@ -115,6 +117,13 @@ pub struct AgentView<'a> {
 impl AgentView<'_> {
     fn call(&self, id: &str) -> Option<CallState> {
         self.calls.iter().find(|c| c.id == id).map(|c| c.state)
+    }
+
+    fn recording(&self, id: &str) -> Option<RecordingState> {
+        self.calls
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.recording)
     }
 }
 
@@ -147,9 +156,11 @@ fn call_requirements(function: Function) -> &'static [&'static [CallState]] {
         Function::HangUpCall => &[&[Initiated, Connected, Held]],
         Function::HoldCall | Function::SendDtmf | Function::DropParty => &[&[Connected]],
         Function::RetrieveCall => &[&[Held]],
-        Function::BlindTransfer | Function::TransferInitiate | Function::ConferenceInitiate => {
-            &[&[Connected, Held]]
-        }
+        Function::BlindTransfer
+        | Function::TransferInitiate
+        | Function::ConferenceInitiate
+        | Function::PauseRecording
+        | Function::ResumeRecording => &[&[Connected, Held]],
         Function::TransferComplete | Function::ConferenceComplete => {
             &[&[Connected, Held], &[Connected, Held]]
         }
@@ -245,6 +256,31 @@ pub fn check(action: Action<'_>, agent: &AgentView<'_>) -> Result<(), OpenCtiErr
                 None => Ok(()),
             }
         }
+        (Function::PauseRecording | Function::ResumeRecording, [id]) => {
+            recording_allows(function, id, agent.recording(id))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Pausing needs a recording that runs, resuming one that is paused.
+fn recording_allows(
+    function: Function,
+    id: &str,
+    recording: Option<RecordingState>,
+) -> Result<(), OpenCtiError> {
+    match (function, recording) {
+        (_, None) => Err(OpenCtiError::invalid_state(format!(
+            "call {id} is not being recorded"
+        ))),
+        (Function::PauseRecording, Some(RecordingState::Paused)) => Err(OpenCtiError::new(
+            ErrorCode::InSameState,
+            format!("the recording of call {id} is already paused"),
+        )),
+        (Function::ResumeRecording, Some(RecordingState::Active)) => Err(OpenCtiError::new(
+            ErrorCode::InSameState,
+            format!("the recording of call {id} is not paused"),
+        )),
         _ => Ok(()),
     }
 }
@@ -273,7 +309,11 @@ mod tests {
             this_dn: "2001",
             calls: calls
                 .iter()
-                .map(|(id, state)| CallView { id, state: *state })
+                .map(|(id, state)| CallView {
+                    id,
+                    state: *state,
+                    recording: None,
+                })
                 .collect(),
         }
     }
@@ -408,6 +448,40 @@ mod tests {
         assert_eq!(code(Function::AgentReady, &[], &view), None);
         view.mode = TelephonyMode::Simple;
         assert_eq!(code(Function::AgentReady, &[], &view), Some(NotSupported));
+    }
+
+    #[test]
+    fn recording_controls_need_a_recording_in_the_other_state() {
+        use Function::*;
+        use RecordingState::*;
+        let on = |recording| {
+            let mut view = agent(&[("C1", Connected)]);
+            view.calls[0].recording = recording;
+            view
+        };
+        assert_eq!(code(PauseRecording, &["C1"], &on(Some(Active))), None);
+        assert_eq!(code(ResumeRecording, &["C1"], &on(Some(Paused))), None);
+        assert_eq!(
+            code(PauseRecording, &["C1"], &on(Some(Paused))),
+            Some(InSameState)
+        );
+        assert_eq!(
+            code(ResumeRecording, &["C1"], &on(Some(Active))),
+            Some(InSameState)
+        );
+        for f in [PauseRecording, ResumeRecording] {
+            assert_eq!(code(f, &["C1"], &on(None)), Some(InvalidObjectState));
+            assert_eq!(
+                code(f, &["C9"], &on(Some(Active))),
+                Some(InvalidObjectState)
+            );
+            let mut ringing = on(Some(Active));
+            ringing.calls[0].state = Alerting;
+            assert_eq!(code(f, &["C1"], &ringing), Some(InvalidObjectState));
+            let mut held = on(Some(Active));
+            held.calls[0].state = Held;
+            assert!(code(f, &["C1"], &held) != Some(InvalidObjectState));
+        }
     }
 
     #[test]

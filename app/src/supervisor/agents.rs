@@ -335,6 +335,8 @@ fn ActionDialog(pending: RwSignal<Option<Pending>>) -> impl IntoView {
                     SupervisorAction::ForceLogout => {
                         td_string!(locale, supervisor.force_logout_title, agent = who).to_string()
                     }
+                    // Never asked of a supervisor: the server's own.
+                    SupervisorAction::DeleteRecordings => String::new(),
                 }
             })
         })

@@ -26,6 +26,7 @@ pub fn AuditLog() -> impl IntoView {
                                 <strong>{match entry.action {
                                     SupervisorAction::ForceNotReady => td_string!(locale, supervisor.force_not_ready),
                                     SupervisorAction::ForceLogout => td_string!(locale, supervisor.force_logout),
+                                    SupervisorAction::DeleteRecordings => td_string!(locale, supervisor.delete_recordings),
                                 }}</strong>
                                 " · "{entry.agent_id}" · "
                                 {td_string!(locale, supervisor.audit_by, supervisor = entry.supervisor_id.as_str()).to_string()}

@@ -153,6 +153,9 @@ pub enum SupervisorAction {
     ForceNotReady,
     /// Ends the agent's session: ringing queue calls go back to their queue.
     ForceLogout,
+    /// The server deleted recordings past `--recording-retention-days`
+    /// (no agent; the reason says how many).
+    DeleteRecordings,
 }
 
 impl SupervisorAction {
@@ -161,6 +164,7 @@ impl SupervisorAction {
         match self {
             Self::ForceNotReady => "forceNotReady",
             Self::ForceLogout => "forceLogout",
+            Self::DeleteRecordings => "deleteRecordings",
         }
     }
 }

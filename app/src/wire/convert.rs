@@ -72,6 +72,18 @@ pub fn to_opencti(this_dn: &str, event: &NativeEvent) -> Vec<OpenCtiEvent> {
         }
         Snapshot(s) => vec![OpenCtiEvent::SnapshotEvent(snapshot(this_dn, s))],
         Disposition(d) => vec![disposition(d)],
+        RecordingChanged(e) if e.call.state_of(this_dn).is_some() => {
+            vec![OpenCtiEvent::CallInfoEvent(CallInfoEvent {
+                event_name: "CallInfo".into(),
+                call_id: e.call.call_id.clone(),
+                user_data: e.call.data.clone(),
+                queue: e.call.queue.clone(),
+                skills: e.call.skills.clone(),
+                recording: e.call.recording,
+                disposition: None,
+            })]
+        }
+        RecordingChanged(_) => vec![],
         Conversation(e) => vec![OpenCtiEvent::VoiceAiEvent(e.clone())],
     }
 }
@@ -84,6 +96,7 @@ fn disposition(d: &DispositionInfo) -> OpenCtiEvent {
         user_data: d.data.clone(),
         queue: d.queue.clone(),
         skills: vec![],
+        recording: None,
         disposition: Some(d.disposition.clone()),
     })
 }
@@ -139,6 +152,7 @@ fn first_sight(this_dn: &str, e: &CallEvent, name: CallStateName) -> Vec<OpenCti
             user_data: e.call.data.clone(),
             queue: e.call.queue.clone(),
             skills: e.call.skills.clone(),
+            recording: e.call.recording,
             disposition: None,
         }),
         call_state(this_dn, e, name),
@@ -201,6 +215,7 @@ pub fn snapshot(this_dn: &str, s: &AgentSnapshot) -> SnapshotEvent {
                 user_data: call.data.clone(),
                 queue: call.queue.clone(),
                 skills: call.skills.clone(),
+                recording: call.recording,
                 timestamp: call.started_at,
                 start_time: call.started_at,
             })

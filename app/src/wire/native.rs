@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     opencti::{
         OpenCtiError, UserData,
-        events::{VoiceAiEvent, WorkMode},
+        events::{RecordingState, VoiceAiEvent, WorkMode},
         functions::TelephonyMode,
         rules::CallState,
     },
@@ -159,6 +159,14 @@ pub enum CstaRequest {
     AlternateCall {
         held_call_id: String,
         active_call_id: String,
+    },
+    /// Stops writing the call's audio (silence goes in its place) until
+    /// `ResumeRecording`.
+    PauseRecording {
+        call_id: String,
+    },
+    ResumeRecording {
+        call_id: String,
     },
     /// Transfer targets: agents with their live state, and queues
     /// (`getDirectory()`).
@@ -396,6 +404,9 @@ pub struct CallInfo {
     /// came to them (empty for a queue without skills, or a direct call).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<String>,
+    /// Set once the call's recording started (at the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingState>,
     #[serde(default)]
     pub data: UserData,
     pub parties: Vec<Party>,
@@ -557,6 +568,8 @@ pub enum NativeEvent {
     Snapshot(AgentSnapshot),
     /// The agent recorded a disposition for a call it wrapped up.
     Disposition(DispositionInfo),
+    /// The call's recording started, paused or resumed (`call.recording`).
+    RecordingChanged(CallEvent),
     /// An AI engine listening to a call the agent is on said something
     /// (already in OpenCTI's shape: the server converts it once).
     Conversation(VoiceAiEvent),
@@ -573,6 +586,7 @@ pub(crate) fn sample_call(parties: &[(&str, ConnectionState)]) -> CallInfo {
         called_device: "5000".into(),
         queue: Some("5000".into()),
         skills: vec!["billing".into()],
+        recording: None,
         data: [("account".to_string(), "42".to_string())].into(),
         parties: parties
             .iter()

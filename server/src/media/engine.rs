@@ -12,6 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use app::opencti::events::RecordingState;
 use str0m::{
     Input,
     crypto::{CryptoProvider, from_feature_flags},
@@ -30,6 +31,7 @@ use super::{
     g711::Law,
     peer::{CONNECT_TIMEOUT, LinkState, Peer},
     plan::{Endpoint, Hearing, MediaPlan, Routes},
+    recording::{RecordingFrame, Recordings},
     rtp::{Arrival, RtpLeg},
     sound::{FRAME_SAMPLES, Frame, HOLD_TONE, TonePattern, mix},
 };
@@ -64,9 +66,23 @@ pub struct Engine {
     /// Opens a call's audio fork (`--media-fork-url`), if configured.
     fork: Option<ForkOpener>,
     taps: HashMap<String, Tap>,
-    /// Every endpoint a fork listens to, heard by anybody or not.
+    /// Every endpoint a fork or a recording listens to, heard by anybody
+    /// or not.
     tapped: HashSet<Endpoint>,
     fork_figures: Arc<ForkFigures>,
+    recordings: Recordings,
+    /// Calls being recorded: where their frames go, and their two sides.
+    recorders: HashMap<String, Recorder>,
+}
+
+/// A recorded call as the mixer sees it.
+struct Recorder {
+    sender: mpsc::Sender<RecordingFrame>,
+    customers: Vec<Endpoint>,
+    /// The agents on the call who are not holding it.
+    agents: Vec<Endpoint>,
+    /// An agent paused it: silence goes in the file.
+    paused: bool,
 }
 
 /// What the engine shares with its handle.
@@ -84,6 +100,7 @@ impl Engine {
         max_peers: usize,
         shared: Shared,
         fork: Option<ForkOpener>,
+        recordings: Recordings,
     ) -> Self {
         let (arrivals, arrived) = mpsc::channel(4096);
         Self {
@@ -104,6 +121,8 @@ impl Engine {
             taps: HashMap::new(),
             tapped: HashSet::new(),
             fork_figures: shared.fork_figures,
+            recordings,
+            recorders: HashMap::new(),
         }
     }
 
@@ -283,6 +302,18 @@ impl Engine {
         }
         self.routes = plan.routes();
         self.follow_forks(&plan);
+        self.follow_recordings(&plan);
+        self.tapped = self
+            .taps
+            .values()
+            .flat_map(|t| t.customers.iter().chain(&t.agents))
+            .chain(
+                self.recorders
+                    .values()
+                    .flat_map(|r| r.customers.iter().chain(&r.agents)),
+            )
+            .cloned()
+            .collect();
         self.publish();
     }
 
@@ -316,14 +347,47 @@ impl Engine {
                 }
             }
         }
-        self.tapped = self
-            .taps
-            .values()
-            .flat_map(|t| t.customers.iter().chain(&t.agents).cloned())
-            .collect();
         self.fork_figures
             .active
             .store(self.taps.len() as u64, Ordering::Relaxed);
+    }
+
+    /// A recording starts when an agent and a customer are first on a
+    /// recorded call and ends with the call (dropping the sender closes the
+    /// file); a hold, a transfer or a conference only changes whom it
+    /// hears.
+    fn follow_recordings(&mut self, plan: &MediaPlan) {
+        let wanted: HashMap<&str, (Vec<Endpoint>, Vec<Endpoint>, bool)> = plan
+            .calls
+            .iter()
+            .filter_map(|call| {
+                let paused = call.recording? == RecordingState::Paused;
+                let sides = call.sides()?;
+                Some((
+                    call.call_id.as_str(),
+                    (sides.customers, sides.talking, paused),
+                ))
+            })
+            .collect();
+        // A recorded call whose customer went (or whose agents all left)
+        // is over for the recording too.
+        self.recorders
+            .retain(|id, _| wanted.contains_key(id.as_str()));
+        for (call_id, (customers, agents, paused)) in wanted {
+            let recordings = &self.recordings;
+            let recorder = self
+                .recorders
+                .entry(call_id.to_string())
+                .or_insert_with(|| Recorder {
+                    sender: recordings.open(call_id),
+                    customers: vec![],
+                    agents: vec![],
+                    paused,
+                });
+            recorder.customers = customers;
+            recorder.agents = agents;
+            recorder.paused = paused;
+        }
     }
 
     /// One 20 ms step: take what every heard endpoint says, give every
@@ -358,6 +422,7 @@ impl Engine {
             }
         }
         self.feed_forks(&said);
+        self.feed_recordings(&said);
         let hold = self.hold_tone.next_frame();
         let heard = |listener: &Endpoint| match routes.hearing(listener) {
             Hearing::Silence => None,
@@ -411,6 +476,29 @@ impl Engine {
             };
             if tap.sender.try_send(frame).is_err() {
                 self.fork_figures.lose_frame();
+            }
+        }
+    }
+
+    /// Hands every recording this 20 ms of both sides, linear; a writer
+    /// that cannot keep up loses the frame (counted).
+    fn feed_recordings(&self, said: &HashMap<Endpoint, Frame>) {
+        for recorder in self.recorders.values() {
+            let side = |endpoints: &[Endpoint]| match recorder.paused {
+                true => [0; FRAME_SAMPLES],
+                false => {
+                    mix(endpoints.iter().filter_map(|e| said.get(e))).unwrap_or([0; FRAME_SAMPLES])
+                }
+            };
+            let frame = RecordingFrame {
+                customer: side(&recorder.customers),
+                agents: side(&recorder.agents),
+            };
+            if recorder.sender.try_send(frame).is_err() {
+                self.recordings
+                    .figures()
+                    .dropped
+                    .fetch_add(1, Ordering::Relaxed);
             }
         }
     }

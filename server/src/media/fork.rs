@@ -15,7 +15,7 @@ use std::{
 use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::mpsc;
 
-use super::plan::{Endpoint, MediaPlan};
+use super::plan::{Endpoint, MediaPlan, Sides};
 
 /// One 20 ms of a forked call, each direction µ-law encoded: `inbound` is
 /// what the customer side said, `outbound` what the agent side said.
@@ -106,27 +106,11 @@ pub fn forked_calls(plan: &MediaPlan) -> Vec<(ForkStart, Vec<Endpoint>, Vec<Endp
         .iter()
         .filter(|call| call.forkable)
         .filter_map(|call| {
-            let customers: Vec<Endpoint> = call
-                .members
-                .iter()
-                .filter(|m| matches!(m.endpoint, Endpoint::FarEnd { .. }))
-                .map(|m| m.endpoint.clone())
-                .collect();
-            let agents: Vec<&Endpoint> = call
-                .members
-                .iter()
-                .filter(|m| m.endpoint.is_agent_side())
-                .map(|m| &m.endpoint)
-                .collect();
-            if customers.is_empty() || agents.is_empty() {
-                return None;
-            }
-            let talking = call
-                .members
-                .iter()
-                .filter(|m| m.endpoint.is_agent_side() && !m.holding)
-                .map(|m| m.endpoint.clone())
-                .collect();
+            let Sides {
+                customers,
+                agents,
+                talking,
+            } = call.sides()?;
             let ani = customers
                 .iter()
                 .filter_map(|c| match c {
@@ -176,6 +160,7 @@ mod tests {
                         member(Endpoint::Agent("1001".into()), true),
                     ],
                     forkable: true,
+                    recording: None,
                 },
                 // Queued or ringing: the customer alone.
                 CallMedia {
@@ -188,6 +173,7 @@ mod tests {
                         false,
                     )],
                     forkable: true,
+                    recording: None,
                 },
                 // Agent to agent: no customer.
                 CallMedia {
@@ -197,6 +183,7 @@ mod tests {
                         member(Endpoint::Agent("1003".into()), false),
                     ],
                     forkable: true,
+                    recording: None,
                 },
                 // Answered, but kept from the engine.
                 CallMedia {
@@ -212,6 +199,7 @@ mod tests {
                         member(Endpoint::Agent("1004".into()), false),
                     ],
                     forkable: false,
+                    recording: None,
                 },
             ]
             .into_iter()

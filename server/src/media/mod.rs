@@ -11,6 +11,7 @@ pub mod fork;
 pub mod g711;
 mod peer;
 pub mod plan;
+pub mod recording;
 pub mod rtp;
 pub mod sound;
 
@@ -27,6 +28,7 @@ use app::opencti::{ErrorCode, OpenCtiError};
 pub use far_end::AudioStats;
 use fork::{ForkFigures, ForkOpener};
 use plan::{Endpoint, MediaPlan};
+use recording::Recordings;
 use rtp::RtpLink;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -102,16 +104,19 @@ pub struct Media {
     far_ends: Arc<Mutex<HashMap<String, AudioStats>>>,
     connected: Arc<AtomicUsize>,
     forks: Arc<ForkFigures>,
+    recordings: Recordings,
     local: SocketAddr,
 }
 
 impl Media {
-    /// Binds the socket and starts the engine, which follows `plan` (and
-    /// forks answered calls' audio through `fork`, if given).
+    /// Binds the socket and starts the engine, which follows `plan` (forks
+    /// answered calls' audio through `fork`, if given, and records the
+    /// calls the plan says into `recordings`).
     pub async fn start(
         config: MediaConfig,
         plan: watch::Receiver<Arc<MediaPlan>>,
         fork: Option<ForkOpener>,
+        recordings: Recordings,
     ) -> std::io::Result<Self> {
         let socket = tokio::net::UdpSocket::bind(config.addr).await?;
         let bound = socket.local_addr()?;
@@ -137,13 +142,21 @@ impl Media {
             connected: connected.clone(),
             fork_figures: forks.clone(),
         };
-        let engine = engine::Engine::new(socket, local, config.max_peers, shared, fork);
+        let engine = engine::Engine::new(
+            socket,
+            local,
+            config.max_peers,
+            shared,
+            fork,
+            recordings.clone(),
+        );
         tokio::spawn(engine.run(receiver, plan));
         Ok(Self {
             commands,
             far_ends,
             connected,
             forks,
+            recordings,
             local,
         })
     }
@@ -151,6 +164,11 @@ impl Media {
     /// Peer connections whose ICE and DTLS are up.
     pub fn connected_peers(&self) -> usize {
         self.connected.load(Ordering::Relaxed)
+    }
+
+    /// Where calls are recorded, and the recordings' figures.
+    pub fn recordings(&self) -> &Recordings {
+        &self.recordings
     }
 
     /// Calls whose audio is forked now, and frames the forks lost.

@@ -7,6 +7,8 @@ use std::{
     sync::Arc,
 };
 
+use app::opencti::events::RecordingState;
+
 /// A source and sink of audio.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Endpoint {
@@ -44,6 +46,54 @@ pub struct CallMedia {
     /// Whether its audio may go to the Voice AI engine (its queue allows
     /// it and its data does not say `voiceAI=off`).
     pub forkable: bool,
+    /// Its recording, once the switch started it: paused, it is written as
+    /// silence.
+    pub recording: Option<RecordingState>,
+}
+
+/// The two sides of an answered call, for those who listen to it whole
+/// (the Voice AI fork, the recorder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sides<'a> {
+    /// The customer side: far ends on the call.
+    pub customers: Vec<Endpoint>,
+    /// Every agent side on the call, holding or not.
+    pub agents: Vec<&'a Endpoint>,
+    /// The agents on the call who are not holding it: who is heard.
+    pub talking: Vec<Endpoint>,
+}
+
+impl CallMedia {
+    /// Its sides, when it has an agent and a far end on it (answered, from
+    /// the switch's point of view).
+    pub fn sides(&self) -> Option<Sides<'_>> {
+        let customers: Vec<Endpoint> = self
+            .members
+            .iter()
+            .filter(|m| matches!(m.endpoint, Endpoint::FarEnd { .. }))
+            .map(|m| m.endpoint.clone())
+            .collect();
+        let agents: Vec<&Endpoint> = self
+            .members
+            .iter()
+            .filter(|m| m.endpoint.is_agent_side())
+            .map(|m| &m.endpoint)
+            .collect();
+        if customers.is_empty() || agents.is_empty() {
+            return None;
+        }
+        let talking = self
+            .members
+            .iter()
+            .filter(|m| m.endpoint.is_agent_side() && !m.holding)
+            .map(|m| m.endpoint.clone())
+            .collect();
+        Some(Sides {
+            customers,
+            agents,
+            talking,
+        })
+    }
 }
 
 /// Every call's members, and who is logged in (a peer of anybody else is
@@ -186,6 +236,7 @@ mod tests {
                 })
                 .collect(),
             forkable: true,
+            recording: None,
         }
     }
 

@@ -1,26 +1,38 @@
 //! The history API (DESIGN.md §10 "Operations"): `GET /api/calls` (JSON,
 //! newest first, paged) and `GET /api/calls.csv` (the same as CSV, one row per
-//! agent leg, RFC 4180 quoting). The router puts it behind the API key
-//! (`security::api_key`): open on a loopback address with no key set.
+//! agent leg, RFC 4180 quoting), and a recorded call's audio,
+//! `GET /api/calls/{callId}/recording` (with HTTP Range requests). For the
+//! API key (`security::api_key`: open on a loopback address with no key set)
+//! and for supervisors (their token); an agent's session token gets `403`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use app::opencti::{ErrorCode, OpenCtiError};
 use axum::{
     Json, Router,
-    extract::{Query, State},
-    http::{HeaderValue, StatusCode, header},
+    extract::{Path, Query, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 
 use super::db::RecordFilter;
 use super::writer::Recorder;
 use crate::{
+    media::recording::RecordingFile,
+    relay::{Hub, SupervisorError},
+    security::api_key::ApiAccess,
     sim_api::ApiError,
-    switch::{CallRecord, Leg},
+    switch::{CallRecord, Leg, RecordingSpans},
 };
 
 /// Records a page holds unless `limit` says otherwise, and at most.
@@ -30,10 +42,52 @@ const MAX_LIMIT: u32 = 1000;
 const DEFAULT_CSV_LIMIT: u32 = 10_000;
 const MAX_CSV_LIMIT: u32 = 100_000;
 
-pub fn routes() -> Router<Recorder> {
+/// What the history routes need.
+#[derive(Clone)]
+pub struct History {
+    pub hub: Hub,
+    pub access: ApiAccess,
+    /// Where the recordings' files are (`--recordings-dir`).
+    pub recordings_dir: PathBuf,
+}
+
+impl History {
+    fn recorder(&self) -> &Recorder {
+        self.hub.recorder()
+    }
+}
+
+pub fn routes(history: History) -> Router {
     Router::new()
         .route("/api/calls", get(list))
         .route("/api/calls.csv", get(csv))
+        .route("/api/calls/{call_id}/recording", get(recording))
+        .layer(middleware::from_fn_with_state(history.clone(), allow))
+        .with_state(history)
+}
+
+/// The API key or a supervisor's token; an agent's token is refused even
+/// where the APIs are open (an agent hears only its own calls).
+async fn allow(State(history): State<History>, req: Request, next: Next) -> Response {
+    if let Some(token) = bearer(req.headers()) {
+        match history.hub.supervisor_of(token) {
+            Ok(_) => return next.run(req).await,
+            Err(refusal @ SupervisorError::NotASupervisor(_)) => {
+                return ApiError::from(refusal).into_response();
+            }
+            Err(_) => {}
+        }
+    }
+    if history.access.allows(req.headers()) {
+        return next.run(req).await;
+    }
+    crate::security::api_key::refusal(req.uri().path())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The query string of both routes.
@@ -41,6 +95,8 @@ pub fn routes() -> Router<Recorder> {
 #[serde(deny_unknown_fields)]
 struct Params {
     agent: Option<String>,
+    /// The caller's or the called number.
+    number: Option<String>,
     from: Option<String>,
     to: Option<String>,
     limit: Option<u32>,
@@ -55,6 +111,7 @@ impl Params {
         }
         Ok(RecordFilter {
             agent: self.agent.filter(|a| !a.is_empty()),
+            number: self.number.filter(|n| !n.is_empty()),
             from: self.from.as_deref().map(parse_time).transpose()?,
             to: self.to.as_deref().map(parse_time).transpose()?,
             limit,
@@ -115,6 +172,47 @@ struct RecordView {
     /// The flow steps it went through (only for calls that met a flow).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     flow_path: Vec<String>,
+    /// Only for a recorded call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recording: Option<RecordingView>,
+}
+
+/// A recorded call's recording: its file (once written) and its pauses.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordingView {
+    /// Where its audio is (absent if no audio was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    started_at: String,
+    duration_seconds: f64,
+    bytes: u64,
+    paused_spans: Vec<PausedSpan>,
+}
+
+#[derive(Debug, Serialize)]
+struct PausedSpan {
+    from: String,
+    to: String,
+}
+
+impl RecordingView {
+    fn new(call_id: &str, spans: &RecordingSpans, file: Option<&RecordingFile>) -> Self {
+        Self {
+            url: file.map(|_| format!("/api/calls/{call_id}/recording")),
+            started_at: iso(spans.started_at),
+            duration_seconds: file.map_or(0.0, |f| seconds(f.duration_ms)),
+            bytes: file.map_or(0, |f| f.bytes),
+            paused_spans: spans
+                .paused
+                .iter()
+                .map(|&(from, to)| PausedSpan {
+                    from: iso(from),
+                    to: iso(to),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -145,9 +243,13 @@ impl From<&Leg> for LegView {
     }
 }
 
-impl From<CallRecord> for RecordView {
-    fn from(r: CallRecord) -> Self {
+impl RecordView {
+    fn new(r: CallRecord, files: &HashMap<String, RecordingFile>) -> Self {
         Self {
+            recording: r
+                .recording
+                .as_ref()
+                .map(|spans| RecordingView::new(&r.call_id, spans, files.get(&r.call_id))),
             legs: r.legs.iter().map(LegView::from).collect(),
             data: serde_json::to_value(&r.data).unwrap_or_default(),
             call_id: r.call_id,
@@ -165,6 +267,16 @@ impl From<CallRecord> for RecordView {
     }
 }
 
+fn unavailable(what: &str) -> ApiError {
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        OpenCtiError::new(
+            ErrorCode::HttpError(503),
+            format!("the {what} cannot be read now"),
+        ),
+    )
+}
+
 /// The records the query asks for.
 async fn fetch(
     recorder: &Recorder,
@@ -176,23 +288,77 @@ async fn fetch(
     let filter = params.filter(default_limit, max_limit)?;
     recorder.database().calls(&filter).await.map_err(|err| {
         tracing::error!("cannot read call records: {err}");
-        ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            OpenCtiError::new(
-                ErrorCode::HttpError(503),
-                "the call records cannot be read now",
-            ),
-        )
+        unavailable("call records")
     })
 }
 
 /// `GET /api/calls`: a JSON array of records, newest first.
 async fn list(
-    State(recorder): State<Recorder>,
+    State(history): State<History>,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<RecordView>>, ApiError> {
-    let records = fetch(&recorder, params, DEFAULT_LIMIT, MAX_LIMIT).await?;
-    Ok(Json(records.into_iter().map(RecordView::from).collect()))
+    let records = fetch(history.recorder(), params, DEFAULT_LIMIT, MAX_LIMIT).await?;
+    let recorded: Vec<String> = records
+        .iter()
+        .filter(|r| r.recording.is_some())
+        .map(|r| r.call_id.clone())
+        .collect();
+    let files = history
+        .recorder()
+        .database()
+        .recording_files(&recorded)
+        .await
+        .map_err(|err| {
+            tracing::error!("cannot read recordings: {err}");
+            unavailable("recordings")
+        })?;
+    Ok(Json(
+        records
+            .into_iter()
+            .map(|r| RecordView::new(r, &files))
+            .collect(),
+    ))
+}
+
+/// `GET /api/calls/{callId}/recording`: the call's audio (WAV), whole or
+/// the ranges asked for (`Range: bytes=…`, as an audio element seeks).
+async fn recording(
+    State(history): State<History>,
+    Path(call_id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let not_found = || {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            OpenCtiError::new(
+                ErrorCode::HttpError(404),
+                format!("call {call_id} has no recording"),
+            ),
+        )
+    };
+    let file = history
+        .recorder()
+        .database()
+        .recording_file(&call_id)
+        .await
+        .map_err(|err| {
+            tracing::error!("cannot read recordings: {err}");
+            unavailable("recordings")
+        })?
+        .ok_or_else(not_found)?;
+    // Names are the server's own (`C12-1733…wav`); never a path.
+    if file.file.contains(['/', '\\']) || file.file.starts_with('.') {
+        return Err(not_found());
+    }
+    let path = history.recordings_dir.join(&file.file);
+    if !path.is_file() {
+        return Err(not_found());
+    }
+    let response = match ServeFile::new(path).oneshot(request).await {
+        Ok(response) => response.map(axum::body::Body::new),
+        Err(infallible) => match infallible {},
+    };
+    Ok(response)
 }
 
 /// The CSV columns, in order.
@@ -219,10 +385,10 @@ const CSV_HEADER: [&str; 17] = [
 /// `GET /api/calls.csv`: the same records, one row per agent leg (a call no
 /// agent had is one row with the agent columns empty).
 async fn csv(
-    State(recorder): State<Recorder>,
+    State(history): State<History>,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let records = fetch(&recorder, params, DEFAULT_CSV_LIMIT, MAX_CSV_LIMIT).await?;
+    let records = fetch(history.recorder(), params, DEFAULT_CSV_LIMIT, MAX_CSV_LIMIT).await?;
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());

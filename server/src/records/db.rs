@@ -16,8 +16,9 @@ use sqlx::{
 };
 
 use crate::{
+    media::recording::RecordingFile,
     security::tokens::StoredToken,
-    switch::{CallRecord, Direction, Leg, SavedAgent, Switch, WrapUpRecord},
+    switch::{CallRecord, Direction, Leg, RecordingSpans, SavedAgent, Switch, WrapUpRecord},
 };
 
 /// Why the database cannot be used.
@@ -51,6 +52,8 @@ pub struct SavedSession {
 pub struct RecordFilter {
     /// Only calls this agent had a leg in.
     pub agent: Option<String>,
+    /// Only calls from or to this number.
+    pub number: Option<String>,
     /// Started at or after (ms since the epoch).
     pub from: Option<u64>,
     /// Started before (ms since the epoch).
@@ -111,8 +114,9 @@ impl Database {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO call_records (call_id, call_number, direction, ani, dnis, queue, \
-             consult_of, started_at, answered_at, ended_at, outcome, data, flow_path) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             consult_of, started_at, answered_at, ended_at, outcome, data, flow_path, \
+             recording_started_at, recording_paused) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (call_id) DO NOTHING",
         )
         .bind(&record.call_id)
@@ -128,6 +132,13 @@ impl Database {
         .bind(record.outcome.as_str())
         .bind(serde_json::to_string(&record.data).unwrap_or_else(|_| "{}".into()))
         .bind(serde_json::to_string(&record.flow_path).unwrap_or_else(|_| "[]".into()))
+        .bind(record.recording.as_ref().map(|r| to_i64(r.started_at)))
+        .bind(
+            record
+                .recording
+                .as_ref()
+                .map(|r| serde_json::to_string(&r.paused).unwrap_or_else(|_| "[]".into())),
+        )
         .execute(&mut *tx)
         .await?;
         for leg in &record.legs {
@@ -318,7 +329,8 @@ impl Database {
     pub async fn calls(&self, filter: &RecordFilter) -> Result<Vec<CallRecord>, DbError> {
         let mut sql = String::from(
             "SELECT call_id, direction, ani, dnis, queue, consult_of, started_at, answered_at, \
-             ended_at, outcome, data, flow_path FROM call_records r WHERE 1 = 1",
+             ended_at, outcome, data, flow_path, recording_started_at, recording_paused \
+             FROM call_records r WHERE 1 = 1",
         );
         let mut n = 0;
         let mut next = || {
@@ -330,6 +342,10 @@ impl Database {
                 " AND EXISTS (SELECT 1 FROM call_legs l WHERE l.call_id = r.call_id AND l.agent_id = {})",
                 next()
             );
+        }
+        if filter.number.is_some() {
+            let n = next();
+            sql += &format!(" AND (ani = {n} OR dnis = {n})");
         }
         if filter.from.is_some() {
             sql += &format!(" AND started_at >= {}", next());
@@ -347,6 +363,9 @@ impl Database {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         if let Some(agent) = &filter.agent {
             query = query.bind(agent.clone());
+        }
+        if let Some(number) = &filter.number {
+            query = query.bind(number.clone());
         }
         if let Some(from) = filter.from {
             query = query.bind(to_i64(from));
@@ -391,6 +410,73 @@ impl Database {
                 })
             })
             .collect()
+    }
+
+    /// Stores (or brings up to date) a recording's file.
+    pub async fn upsert_recording(&self, file: &RecordingFile) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO recordings (call_id, file, started_at, duration_ms, bytes) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (call_id) DO UPDATE SET file = excluded.file, \
+             started_at = excluded.started_at, duration_ms = excluded.duration_ms, \
+             bytes = excluded.bytes",
+        )
+        .bind(&file.call_id)
+        .bind(&file.file)
+        .bind(to_i64(file.started_at))
+        .bind(to_i64(file.duration_ms))
+        .bind(to_i64(file.bytes))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The recording files of these calls (those that have one).
+    pub async fn recording_files(
+        &self,
+        call_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, RecordingFile>, DbError> {
+        let mut files = std::collections::HashMap::new();
+        for call_id in call_ids {
+            if let Some(file) = self.recording_file(call_id).await? {
+                files.insert(call_id.clone(), file);
+            }
+        }
+        Ok(files)
+    }
+
+    /// The recording file of one call, if it has one.
+    pub async fn recording_file(&self, call_id: &str) -> Result<Option<RecordingFile>, DbError> {
+        let row = sqlx::query(
+            "SELECT call_id, file, started_at, duration_ms, bytes FROM recordings \
+             WHERE call_id = $1",
+        )
+        .bind(call_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(recording_from_row).transpose()
+    }
+
+    /// Recordings that started before `before` (ms since the epoch), oldest
+    /// first.
+    pub async fn recordings_before(&self, before: u64) -> Result<Vec<RecordingFile>, DbError> {
+        let rows = sqlx::query(
+            "SELECT call_id, file, started_at, duration_ms, bytes FROM recordings \
+             WHERE started_at < $1 ORDER BY started_at",
+        )
+        .bind(to_i64(before))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(recording_from_row).collect()
+    }
+
+    /// Forgets a recording whose file was deleted (its call's record stays).
+    pub async fn delete_recording(&self, call_id: &str) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM recordings WHERE call_id = $1")
+            .bind(call_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Stores one supervisor action.
@@ -492,9 +578,30 @@ fn recent_from_row(row: &AnyRow) -> Result<RecentCall, DbError> {
     })
 }
 
+fn recording_from_row(row: &AnyRow) -> Result<RecordingFile, DbError> {
+    Ok(RecordingFile {
+        call_id: row.try_get("call_id")?,
+        file: row.try_get("file")?,
+        started_at: from_i64(row.try_get("started_at")?),
+        duration_ms: from_i64(row.try_get("duration_ms")?),
+        bytes: from_i64(row.try_get("bytes")?),
+    })
+}
+
 fn call_from_row(row: &AnyRow) -> Result<CallRecord, DbError> {
     let data: String = row.try_get("data")?;
     let flow_path: String = row.try_get("flow_path")?;
+    let recording = match (
+        row.try_get::<Option<i64>, _>("recording_started_at")?,
+        row.try_get::<Option<String>, _>("recording_paused")?,
+    ) {
+        (Some(started_at), Some(paused)) => Some(RecordingSpans {
+            started_at: from_i64(started_at),
+            paused: serde_json::from_str(&paused)
+                .map_err(|e| DbError::Corrupt(format!("recording_paused: {e}")))?,
+        }),
+        _ => None,
+    };
     Ok(CallRecord {
         call_id: row.try_get("call_id")?,
         direction: parse_direction(row)?,
@@ -510,6 +617,7 @@ fn call_from_row(row: &AnyRow) -> Result<CallRecord, DbError> {
         data: serde_json::from_str(&data).map_err(|e| DbError::Corrupt(format!("data: {e}")))?,
         flow_path: serde_json::from_str(&flow_path)
             .map_err(|e| DbError::Corrupt(format!("flow_path: {e}")))?,
+        recording,
     })
 }
 

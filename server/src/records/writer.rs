@@ -30,7 +30,10 @@ use tokio::sync::{
 use app::supervisor::AuditEntry;
 
 use super::db::{Database, DbError, SavedSession};
-use crate::switch::{CallRecord, WrapUpRecord};
+use crate::{
+    media::recording::RecordingFile,
+    switch::{CallRecord, WrapUpRecord},
+};
 
 /// Jobs waiting in the channel before `send` reports a loss.
 const QUEUE_CAPACITY: usize = 4096;
@@ -52,6 +55,8 @@ pub enum Job {
     CallNumber(u64),
     /// A supervisor's action on an agent.
     Audit(AuditEntry),
+    /// A recording's file opened or closed.
+    Recording(RecordingFile),
 }
 
 /// A job that is history, written in order through the queue (the others
@@ -61,6 +66,7 @@ enum Record {
     Call(CallRecord),
     WrapUp(WrapUpRecord),
     Audit(AuditEntry),
+    Recording(RecordingFile),
 }
 
 impl Record {
@@ -74,6 +80,7 @@ impl Record {
                 a.action.as_str(),
                 a.agent_id
             ),
+            Self::Recording(r) => format!("the recording file of call {}", r.call_id),
         }
     }
 
@@ -82,6 +89,7 @@ impl Record {
             Self::Call(record) => db.insert_call(record).await,
             Self::WrapUp(record) => db.apply_wrap_up(record).await,
             Self::Audit(entry) => db.insert_audit(entry).await,
+            Self::Recording(file) => db.upsert_recording(file).await,
         }
     }
 }
@@ -160,6 +168,7 @@ impl Recorder {
             Job::Call(record) => Record::Call(record),
             Job::WrapUp(record) => Record::WrapUp(record),
             Job::Audit(entry) => Record::Audit(entry),
+            Job::Recording(file) => Record::Recording(file),
             Job::SaveSession(session) => {
                 let agent = session.agent.agent_id.clone();
                 return self.keep(|state| state.sessions.insert(agent, Some(session)).is_some());

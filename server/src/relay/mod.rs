@@ -579,6 +579,9 @@ impl Hub {
                 forks: media.fork_figures().active(),
                 fork_frames_dropped: media.fork_figures().dropped(),
                 fork_delay: Some(media.fork_figures().delay.clone()),
+                recordings: media.recordings().figures().active(),
+                recording_bytes: media.recordings().figures().bytes(),
+                recording_frames_dropped: media.recordings().figures().dropped(),
             })
     }
 

@@ -172,6 +172,11 @@ impl Hub {
                 format!("give a reason of 1–{MAX_REASON_CHARS} characters: the agent sees it"),
             )));
         }
+        if request.action == SupervisorAction::DeleteRecordings {
+            return Err(SupervisorError::Refused(OpenCtiError::bad_request(
+                "recordings are deleted by the server (--recording-retention-days)",
+            )));
+        }
         let agent_id = request.agent_id.as_str();
         let mut state = self.lock();
         state.switch.advance_to(self.now_ms());
@@ -187,6 +192,7 @@ impl Hub {
                     ))
                 }
             }
+            SupervisorAction::DeleteRecordings => Ok(()),
         };
         let output = state.switch.take_output();
         self.publish(&mut state, output);

@@ -111,10 +111,12 @@ pub async fn require_key(State(access): State<ApiAccess>, req: Request, next: Ne
     if access.allows(req.headers()) {
         return next.run(req).await;
     }
-    tracing::warn!(
-        path = req.uri().path(),
-        "refused an API request without a valid API key"
-    );
+    refusal(req.uri().path())
+}
+
+/// The `401` of a request to `path` without a valid key.
+pub fn refusal(path: &str) -> Response {
+    tracing::warn!(path, "refused an API request without a valid API key");
     let mut response = (
         StatusCode::UNAUTHORIZED,
         Json(OpenCtiError::new(

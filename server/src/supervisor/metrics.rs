@@ -51,6 +51,12 @@ pub struct MediaFigures {
     pub fork_frames_dropped: u64,
     /// How long forked frames took to reach the AI endpoint's socket.
     pub fork_delay: Option<Histogram>,
+    /// Calls being recorded now.
+    pub recordings: u64,
+    /// Bytes of audio the recordings wrote since the start.
+    pub recording_bytes: u64,
+    /// 20 ms frames the recordings lost (a disk that could not keep up).
+    pub recording_frames_dropped: u64,
 }
 
 /// The relay's own figures in `/metrics`: what the replay buffers hold and
@@ -163,6 +169,24 @@ pub fn render(
         "20 ms audio frames the media fork lost (a slow or unreachable AI endpoint)",
         dropped,
     );
+    let recordings = Gauge::<i64>::default();
+    recordings.set(media.recordings as i64);
+    registry.register("recordings", "Calls being recorded now", recordings);
+    let recording_bytes = Counter::<u64>::default();
+    recording_bytes.inc_by(media.recording_bytes);
+    registry.register_with_unit(
+        "recording_written",
+        "Audio the call recordings wrote to disk",
+        Unit::Bytes,
+        recording_bytes,
+    );
+    let recording_dropped = Counter::<u64>::default();
+    recording_dropped.inc_by(media.recording_frames_dropped);
+    registry.register(
+        "recording_frames_dropped",
+        "20 ms frames the recordings lost (a disk that could not keep up)",
+        recording_dropped,
+    );
     if let Some(delay) = media.fork_delay {
         registry.register_with_unit(
             "media_fork_delay",
@@ -252,6 +276,9 @@ mod tests {
             forks: 2,
             fork_frames_dropped: 40,
             fork_delay: None,
+            recordings: 1,
+            recording_bytes: 640,
+            recording_frames_dropped: 2,
         };
         let relay = RelayFigures {
             replay_events: 12,
@@ -276,6 +303,9 @@ mod tests {
             "ccp_media_peers 3",
             "ccp_media_forks 2",
             "ccp_media_fork_frames_dropped_total 40",
+            "ccp_recordings 1",
+            "ccp_recording_written_bytes_total 640",
+            "ccp_recording_frames_dropped_total 2",
             "ccp_replay_buffer_events 12",
             "ccp_replay_buffer_bytes 4096",
             "ccp_replay_buffer_evicted_total 5",

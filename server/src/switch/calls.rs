@@ -12,7 +12,7 @@ use ConnectionState::*;
 
 impl Switch {
     /// The agent's extension, once the rules allow `function` on `call_id`.
-    fn checked_call(
+    pub(super) fn checked_call(
         &self,
         agent_id: &str,
         function: Function,

@@ -35,6 +35,10 @@ pub struct SwitchConfig {
     /// simulated auto-answer.
     #[serde(skip)]
     pub trunk: bool,
+    /// Every answered call with a customer on it is recorded, not only
+    /// those of queues that say `record = true` (`--record-all`).
+    #[serde(skip)]
+    pub record_all: bool,
     /// A queue call that rings an agent this long goes to the next agent
     /// (ring-no-answer); 0 lets it ring until the caller hangs up.
     #[serde(default = "default_ring_timeout")]
@@ -156,6 +160,10 @@ pub struct QueueConfig {
     /// `--media-fork-url` is set (`voice_ai = false` keeps them out).
     #[serde(default = "yes")]
     pub voice_ai: bool,
+    /// This queue's calls are recorded from the answer (under
+    /// `--recordings-dir`, customer left, agents right).
+    #[serde(default)]
+    pub record: bool,
     /// Callers may hang up and keep their place: the queue calls them back
     /// (offered to the agent as an outbound call, dialled on Answer).
     #[serde(default)]
@@ -201,6 +209,7 @@ impl QueueConfig {
             max_waiting: None,
             overflow: None,
             voice_ai: true,
+            record: false,
             callbacks: false,
             callback_after_seconds: None,
             callback_retries: default_callback_retries(),
@@ -271,6 +280,7 @@ impl SwitchConfig {
             wrap_up_seconds: 30,
             auto_answer_ms: None,
             trunk: false,
+            record_all: false,
             ring_timeout_seconds: default_ring_timeout(),
             missed_reason: default_missed_reason(),
             supervisors: vec![SupervisorConfig {

@@ -40,6 +40,8 @@ pub fn function_of(request: &CstaRequest) -> Function {
         CstaRequest::SingleStepTransferCall { .. } => Function::BlindTransfer,
         CstaRequest::AlternateCall { .. } => Function::AlternateCall,
         CstaRequest::GetDirectory => Function::GetDirectory,
+        CstaRequest::PauseRecording { .. } => Function::PauseRecording,
+        CstaRequest::ResumeRecording { .. } => Function::ResumeRecording,
     }
 }
 
@@ -118,6 +120,12 @@ impl Switch {
                 held_call_id,
                 active_call_id,
             } => done(self.alternate(agent_id, held_call_id, active_call_id)),
+            CstaRequest::PauseRecording { call_id } => {
+                done(self.pause_recording(agent_id, call_id))
+            }
+            CstaRequest::ResumeRecording { call_id } => {
+                done(self.resume_recording(agent_id, call_id))
+            }
             CstaRequest::GetDirectory => {
                 self.permit(agent_id, Action::new(function, &[]))?;
                 Ok(ResponseValue::Directory(self.directory()))

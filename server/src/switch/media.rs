@@ -110,6 +110,7 @@ impl Switch {
             call_id: call.id.clone(),
             members,
             forkable: self.forkable(call),
+            recording: call.recording.as_ref().map(|r| r.state()),
         })
     }
 

@@ -14,6 +14,7 @@ pub mod flows;
 mod media;
 mod network;
 mod observations;
+mod recording;
 pub mod records;
 mod restore;
 mod routing;
@@ -41,6 +42,7 @@ use app::{
 pub use config::SwitchConfig;
 pub use network::{NetworkSignal, Reach};
 pub use observations::Observation;
+pub use recording::RecordingSpans;
 use records::LegTrack;
 pub use records::{CallRecord, Direction, Leg, RecordUpdate, WrapUpRecord};
 pub use restore::SavedAgent;
@@ -252,6 +254,8 @@ struct Call {
     transferred: bool,
     /// An agent let it ring out or turned it away.
     missed: bool,
+    /// Its recording, once it started.
+    recording: Option<recording::CallRecording>,
 }
 
 impl Call {
@@ -284,6 +288,7 @@ impl Call {
             answered_at: None,
             transferred: false,
             missed: false,
+            recording: None,
         }
     }
 
@@ -317,6 +322,7 @@ impl Call {
             called_device: self.called.clone(),
             queue: self.queue.clone(),
             skills: self.skills.clone(),
+            recording: self.recording.as_ref().map(recording::CallRecording::state),
             data: self.data.clone(),
             parties: self.parties.clone(),
             digits: self.digits.clone(),
@@ -499,6 +505,7 @@ impl Switch {
                         c.state_of(dn).map(|state| CallView {
                             id: &c.id,
                             state: state.call_state(),
+                            recording: c.recording.as_ref().map(recording::CallRecording::state),
                         })
                     })
                     .collect(),

@@ -13,7 +13,7 @@ use app::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Call, Observation, Switch};
+use super::{Call, Observation, RecordingSpans, Switch};
 
 /// Most ended calls the switch keeps per agent for its panel's Recent calls.
 pub const RECENT_PER_AGENT: usize = 50;
@@ -89,6 +89,8 @@ pub struct CallRecord {
     /// The flow steps it went through, with the keys and digits that chose
     /// them (`menu:2`, `account=4242`); empty if it met no flow.
     pub flow_path: Vec<String>,
+    /// When its recording started and what was paused, if it was recorded.
+    pub recording: Option<RecordingSpans>,
 }
 
 /// What an agent's wrap-up adds to the legs of the calls it followed.
@@ -259,6 +261,7 @@ impl Switch {
             }
         }
         self.output.observations.extend(observed);
+        self.start_recording_if_due(call_id);
     }
 
     /// The record of a call that has just left the switch; every agent who
@@ -320,6 +323,7 @@ impl Switch {
             dnis: call.called,
             queue: call.queue,
             flow_path: call.flow_path,
+            recording: call.recording.map(|r| r.spans(now)),
             consult_of: call.consult_of,
             started_at: call.started_at,
             answered_at: call.answered_at,

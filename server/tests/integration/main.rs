@@ -16,6 +16,7 @@ mod languages;
 mod logins;
 mod operations;
 mod pega;
+mod recording;
 mod relay;
 mod security;
 mod sim_cli;

@@ -895,6 +895,7 @@ mod callbacks;
 mod flows;
 mod observations;
 mod operations;
+mod recording;
 mod routing;
 
 #[test]

@@ -340,9 +340,11 @@ fn skills_and_limits_read_from_toml() {
         expand_after_seconds = 20
         max_waiting = 10
         overflow = "2002"
+        record = true
         "#,
     )
     .unwrap();
+    assert!(config.queues[0].record);
     config.agents[0].password = crate::switch::config::DEMO_PASSWORD_HASH.into();
     config.validate().unwrap();
     let sw = Switch::new(config);
