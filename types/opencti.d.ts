@@ -19,6 +19,8 @@ export type CallStateName = 'Alerting' | 'Initiated' | 'Established' | 'Connecte
 export type TelephonyMode = 'simple' | 'agent-state' | 'full';
 export type UserData = Record<string, string>;
 
+export type RecordingState = 'active' | 'paused';
+
 export interface Party { pyDN: string; pyState: 'initiated' | 'alerting' | 'queued' | 'connected' | 'held' | 'failed'; }
 
 export interface SnapshotCall {
@@ -27,6 +29,8 @@ export interface SnapshotCall {
   pyParties: Party[]; pyUserData: UserData; pyQueue?: string;
   /** The skills of the queue that offered the call here. */
   pySkills?: string[];
+  /** Recorded calls only: paused while a card number is read out. */
+  pyRecording?: RecordingState;
   pyTimestamp?: number; pyStartTime?: number;
 }
 
@@ -60,6 +64,8 @@ export interface CallInfoEvent {
   pyEventType: 'CallInfoEvent'; pyEventName: 'CallInfo'; pyCallId: string; pyUserData: UserData; pyQueue?: string;
   /** The skills of the queue that offered the call here: why it came. */
   pySkills?: string[];
+  /** A recorded call's recording: sent when it starts, pauses and resumes. */
+  pyRecording?: RecordingState;
   /** The outcome recorded at wrap-up (the call may be over by then). */
   pyDisposition?: string;
 }
@@ -83,7 +89,7 @@ export type FunctionName =
   | 'login' | 'logout' | 'agentReady' | 'agentNotReady' | 'makeCall' | 'answerCall' | 'rejectCall'
   | 'hangUpCall' | 'holdCall' | 'retrieveCall' | 'sendDTMF' | 'blindTransfer' | 'transferInitiate'
   | 'transferComplete' | 'conferenceInitiate' | 'conferenceComplete' | 'dropParty' | 'alternateCall'
-  | 'completeWrapUp' | 'getDirectory';
+  | 'completeWrapUp' | 'getDirectory' | 'pauseRecording' | 'resumeRecording';
 
 /** What `getDirectory()` resolves with: transfer targets (app/schemas/Directory.schema.json). */
 export interface Directory {
@@ -91,8 +97,10 @@ export interface Directory {
   pyQueues: { pyQueue: string; pyName?: string; pyCallsWaiting?: number }[];
 }
 
-export interface Declaration { version?: string; capabilities: FunctionName[]; name?: string; }
-export interface Capabilities { implementation: string; version: string; capabilities: FunctionName[]; }
+/** Capabilities beyond the functions: the softphone's audio, recorded calls' `pyRecording`. */
+export type Feature = 'audio' | 'recording';
+export interface Declaration { version?: string; capabilities: (FunctionName | Feature)[]; name?: string; }
+export interface Capabilities { implementation: string; version: string; capabilities: (FunctionName | Feature)[]; }
 
 /** An integrator's implementation: any subset of the Interface functions. */
 export type JavaScriptImplementation = Partial<Record<FunctionName, (...args: any[]) => unknown>> & Partial<Declaration>;
@@ -118,6 +126,9 @@ export interface OpenCTI {
   alternateCall(heldCallId: string, activeCallId: string): Promise<null>;
   completeWrapUp(disposition?: string, note?: string): Promise<null>;
   getDirectory(): Promise<Directory>;
+  /** Stops writing a recorded call's audio (silence in its place) until resumed. */
+  pauseRecording(callId: string): Promise<null>;
+  resumeRecording(callId: string): Promise<null>;
 
   on(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;
   off(eventType: EventType | '*', callback: (event: OpenCtiEvent) => void): void;

@@ -37,7 +37,7 @@ test.describe('telephony modes', () => {
     // The mode check comes before the state check (the call is only ringing).
     expect(await api(page, 'answerCall', callId)).toMatchObject({ ok: false, error: { errCode: 'OPENCTI_NOT_SUPPORTED' } });
     // getCapabilities does not depend on the mode.
-    expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toHaveLength(21);
+    expect((await page.evaluate(() => window.OpenCTI!.getCapabilities())).capabilities).toHaveLength(24);
     // Logging out is allowed in every mode, once the call is over.
     await expect(page.getByRole('button', { name: 'Log out' })).toBeDisabled();
     expect((await request.post(`${MODES}/api/sim/calls/${callId}/hangup`)).status()).toBe(200);

@@ -13,14 +13,16 @@ test('window.OpenCTI exists once hydrated and has every typed function', async (
   const typings = readFileSync(join(__dirname, '..', '..', 'types', 'opencti.d.ts'), 'utf8');
   const body = typings.slice(typings.indexOf('export interface OpenCTI {'));
   const names = [...body.matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]);
-  expect(names.length).toBe(26);
+  expect(names.length).toBe(28);
   const missing = await page.evaluate((names) => names.filter((n) => typeof (window.OpenCTI as any)[n] !== 'function'), names);
   expect(missing).toEqual([]);
   const caps = await page.evaluate(() => window.OpenCTI!.getCapabilities());
   expect(caps.implementation).toBe('reference');
-  // The 20 Interface functions, and the softphone (this browser has WebRTC).
-  expect(caps.capabilities).toHaveLength(21);
+  // The 22 Interface functions (DESIGN.md's 20 and the two recording
+  // controls), the softphone (this browser has WebRTC) and recording.
+  expect(caps.capabilities).toHaveLength(24);
   expect(caps.capabilities).toContain('audio');
+  expect(caps.capabilities).toContain('recording');
   // Promises, never a synchronous throw, and plain rejection objects.
   const early = await api(page, 'holdCall', 'C1');
   expect(early).toMatchObject({ ok: false, isError: false, error: { errCode: 'OPENCTI_AGENT_NOT_LOGGED_IN' } });

@@ -8,6 +8,8 @@ export async function softphone(api: OpenCTI): Promise<string> {
   await api.agentNotReady(undefined, 'AUX_WORK', 'Lunch');
   const { callId } = await api.makeCall('+15559990000', { userData: { note: 'hello' } });
   await api.holdCall(callId);
+  await api.pauseRecording(callId);
+  await api.resumeRecording(callId);
   await api.retrieveCall(callId);
   await api.sendDTMF(callId, '12#');
   const consult = await api.transferInitiate(callId, '2002');

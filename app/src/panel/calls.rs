@@ -12,7 +12,7 @@ use crate::{
     interface::{Interface, Request, request::CallOptions},
     languages::{Locale, use_locale},
     opencti::{
-        events::{CallStateName, CallType, SnapshotCall},
+        events::{CallStateName, CallType, RecordingState, SnapshotCall},
         functions::Function,
         rules::{Action, CallState},
         validate,
@@ -161,6 +161,15 @@ pub fn ConsultBar() -> impl IntoView {
     .into_any()
 }
 
+/// The recording control a call's card offers: resume when paused.
+fn recording_control(paused: bool) -> Function {
+    if paused {
+        Function::ResumeRecording
+    } else {
+        Function::PauseRecording
+    }
+}
+
 #[component]
 fn CallCard(call_id: String) -> impl IntoView {
     let interface = Interface::expect();
@@ -208,6 +217,8 @@ fn CallCard(call_id: String) -> impl IntoView {
                 .is_some_and(|c| c.call_state == CallStateName::Held)
         })
     };
+    let recording = move || call.with(|c| c.as_ref().and_then(|c| c.recording));
+    let paused = move || recording() == Some(RecordingState::Paused);
     let elapsed = move || {
         call.with(|c| {
             c.as_ref()
@@ -242,6 +253,18 @@ fn CallCard(call_id: String) -> impl IntoView {
                 <span class="call-state">{field(|c, locale| state_label(locale, c.call_state).to_string())}</span>
                 <Show when=muted_here>
                     <span class="call-audio">{td_string!(locale, audio.muted)}</span>
+                </Show>
+                // A live region: a screen reader hears the pause and resume.
+                <Show when=move || recording().is_some()>
+                    <span class=move || if paused() { "call-rec paused" } else { "call-rec" } role="status">
+                        {move || {
+                            let (shown, said) = match paused() {
+                                true => (td_string!(locale, call.recording_paused), td_string!(locale, call.recording_paused)),
+                                false => (td_string!(locale, call.recording), td_string!(locale, call.recording_active)),
+                            };
+                            view! { <span aria-hidden="true">{shown}</span><span class="visually-hidden">{said}</span> }
+                        }}
+                    </span>
                 </Show>
                 <span class="timer">{elapsed}</span>
             </div>
@@ -290,6 +313,19 @@ fn CallCard(call_id: String) -> impl IntoView {
                         |call_id, number, options| Request::TransferInitiate { call_id, destination: dial(number), options })}
                     {button(td_string!(locale, call.conference), "btn-secondary", Function::ConferenceInitiate,
                         |call_id, number, options| Request::ConferenceInitiate { call_id, destination: dial(number), options })}
+                    // One button for both: the recording's state says which.
+                    <Show when=move || recording().is_some() && interface.offered(Function::PauseRecording)>
+                        <button class="btn btn-secondary" disabled=move || !allowed(recording_control(paused()))
+                            on:click=move |_| interface.act(match paused() {
+                                true => Request::ResumeRecording { call_id: call_id.get_value() },
+                                false => Request::PauseRecording { call_id: call_id.get_value() },
+                            })>
+                            {move || match paused() {
+                                true => td_string!(locale, call.resume_recording),
+                                false => td_string!(locale, call.pause_recording),
+                            }}
+                        </button>
+                    </Show>
                     {button(td_string!(locale, call.hang_up), "btn-danger", Function::HangUpCall, |call_id, _, _| Request::HangUpCall { call_id })}
                 }>
                     {button(td_string!(locale, call.answer), "btn-answer", Function::AnswerCall, |call_id, _, _| Request::AnswerCall { call_id })}

@@ -1,4 +1,5 @@
-//! The signed-in part of the supervisor page: queues, agents, audit log.
+//! The signed-in part of the supervisor page: queues, agents, calls, audit
+//! log.
 //! Mounted in the browser only (`page`), so its views are built, never
 //! rendered to HTML nor hydrated: no `Show` (its children are type-erased
 //! views that carry every rendering path) and no `into_any` inside.
@@ -10,7 +11,8 @@
 use leptos::prelude::*;
 
 use super::{
-    agents::AgentsTable, audit::AuditLog, feed::FeedLink, page::Desk, queues::QueuesTable,
+    agents::AgentsTable, audit::AuditLog, calls::CallsSection, feed::FeedLink, page::Desk,
+    queues::QueuesTable,
 };
 use crate::languages::Locale;
 
@@ -29,7 +31,7 @@ pub fn mount_dashboard(
     let tables = leptos::mount::mount_to_renderer(&parent, move || {
         provide_context(desk);
         provide_context(locale);
-        (QueuesTable(), AgentsTable(), AuditLog())
+        (QueuesTable(), AgentsTable(), CallsSection(), AuditLog())
     });
     Ok(Box::new((tables, feed)))
 }

@@ -10,8 +10,10 @@
 
 pub mod agents;
 pub mod audit;
+pub mod calls;
 pub mod dashboard;
 pub mod feed;
+mod history;
 pub mod http;
 pub mod page;
 pub mod queues;
@@ -20,4 +22,5 @@ pub mod sort_header;
 pub mod table;
 mod types;
 
+pub use history::*;
 pub use types::*;

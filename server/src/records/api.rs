@@ -11,7 +11,10 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use app::opencti::{ErrorCode, OpenCtiError};
+use app::{
+    opencti::{ErrorCode, OpenCtiError},
+    supervisor::{CallRecordView, LegView, PausedSpan, RecordingView},
+};
 use axum::{
     Json, Router,
     extract::{Path, Query, Request, State},
@@ -20,8 +23,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -152,118 +154,60 @@ fn seconds(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// A call record as the API shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RecordView {
-    call_id: String,
-    direction: &'static str,
-    ani: String,
-    dnis: String,
-    queue: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    consult_of: Option<String>,
-    started_at: String,
-    answered_at: Option<String>,
-    ended_at: String,
-    outcome: &'static str,
-    legs: Vec<LegView>,
-    data: Value,
-    /// The flow steps it went through (only for calls that met a flow).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    flow_path: Vec<String>,
-    /// Only for a recorded call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recording: Option<RecordingView>,
-}
-
-/// A recorded call's recording: its file (once written) and its pauses.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RecordingView {
-    /// Where its audio is (absent if no audio was written).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
-    started_at: String,
-    duration_seconds: f64,
-    bytes: u64,
-    paused_spans: Vec<PausedSpan>,
-}
-
-#[derive(Debug, Serialize)]
-struct PausedSpan {
-    from: String,
-    to: String,
-}
-
-impl RecordingView {
-    fn new(call_id: &str, spans: &RecordingSpans, file: Option<&RecordingFile>) -> Self {
-        Self {
-            url: file.map(|_| format!("/api/calls/{call_id}/recording")),
-            started_at: iso(spans.started_at),
-            duration_seconds: file.map_or(0.0, |f| seconds(f.duration_ms)),
-            bytes: file.map_or(0, |f| f.bytes),
-            paused_spans: spans
-                .paused
-                .iter()
-                .map(|&(from, to)| PausedSpan {
-                    from: iso(from),
-                    to: iso(to),
-                })
-                .collect(),
-        }
+/// A record as the API shows it (the type the supervisor page reads).
+fn record_view(r: CallRecord, files: &HashMap<String, RecordingFile>) -> CallRecordView {
+    CallRecordView {
+        recording: r
+            .recording
+            .as_ref()
+            .map(|spans| recording_view(&r.call_id, spans, files.get(&r.call_id))),
+        legs: r.legs.iter().map(leg_view).collect(),
+        data: r.data,
+        call_id: r.call_id,
+        direction: r.direction.as_str().to_string(),
+        ani: r.ani,
+        dnis: r.dnis,
+        queue: r.queue,
+        flow_path: r.flow_path,
+        consult_of: r.consult_of,
+        started_at: iso(r.started_at),
+        answered_at: r.answered_at.map(iso),
+        ended_at: iso(r.ended_at),
+        outcome: r.outcome.as_str().to_string(),
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LegView {
-    agent_id: String,
-    extension: String,
-    answered: bool,
-    talk_seconds: f64,
-    hold_seconds: f64,
-    wrap_up_seconds: Option<f64>,
-    disposition: Option<String>,
-    note: Option<String>,
-}
-
-impl From<&Leg> for LegView {
-    fn from(leg: &Leg) -> Self {
-        Self {
-            agent_id: leg.agent_id.clone(),
-            extension: leg.extension.clone(),
-            answered: leg.answered,
-            talk_seconds: seconds(leg.talk_ms),
-            hold_seconds: seconds(leg.hold_ms),
-            wrap_up_seconds: leg.wrap_up_ms.map(seconds),
-            disposition: leg.disposition.clone(),
-            note: leg.note.clone(),
-        }
+fn leg_view(leg: &Leg) -> LegView {
+    LegView {
+        agent_id: leg.agent_id.clone(),
+        extension: leg.extension.clone(),
+        answered: leg.answered,
+        talk_seconds: seconds(leg.talk_ms),
+        hold_seconds: seconds(leg.hold_ms),
+        wrap_up_seconds: leg.wrap_up_ms.map(seconds),
+        disposition: leg.disposition.clone(),
+        note: leg.note.clone(),
     }
 }
 
-impl RecordView {
-    fn new(r: CallRecord, files: &HashMap<String, RecordingFile>) -> Self {
-        Self {
-            recording: r
-                .recording
-                .as_ref()
-                .map(|spans| RecordingView::new(&r.call_id, spans, files.get(&r.call_id))),
-            legs: r.legs.iter().map(LegView::from).collect(),
-            data: serde_json::to_value(&r.data).unwrap_or_default(),
-            call_id: r.call_id,
-            direction: r.direction.as_str(),
-            ani: r.ani,
-            dnis: r.dnis,
-            queue: r.queue,
-            flow_path: r.flow_path,
-            consult_of: r.consult_of,
-            started_at: iso(r.started_at),
-            answered_at: r.answered_at.map(iso),
-            ended_at: iso(r.ended_at),
-            outcome: r.outcome.as_str(),
-        }
+fn recording_view(
+    call_id: &str,
+    spans: &RecordingSpans,
+    file: Option<&RecordingFile>,
+) -> RecordingView {
+    RecordingView {
+        url: file.map(|_| format!("/api/calls/{call_id}/recording")),
+        started_at: iso(spans.started_at),
+        duration_seconds: file.map_or(0.0, |f| seconds(f.duration_ms)),
+        bytes: file.map_or(0, |f| f.bytes),
+        paused_spans: spans
+            .paused
+            .iter()
+            .map(|&(from, to)| PausedSpan {
+                from: iso(from),
+                to: iso(to),
+            })
+            .collect(),
     }
 }
 
@@ -296,7 +240,7 @@ async fn fetch(
 async fn list(
     State(history): State<History>,
     params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<RecordView>>, ApiError> {
+) -> Result<Json<Vec<CallRecordView>>, ApiError> {
     let records = fetch(history.recorder(), params, DEFAULT_LIMIT, MAX_LIMIT).await?;
     let recorded: Vec<String> = records
         .iter()
@@ -315,7 +259,7 @@ async fn list(
     Ok(Json(
         records
             .into_iter()
-            .map(|r| RecordView::new(r, &files))
+            .map(|r| record_view(r, &files))
             .collect(),
     ))
 }

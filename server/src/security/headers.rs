@@ -56,9 +56,12 @@ impl SecurityHeaders {
             .map(|n| format!(" 'nonce-{n}'"))
             .unwrap_or_default();
         let connect = &self.connect_sources;
+        // `blob:` media: the supervisor's player fetches a recording with
+        // its token (an audio element sends none) and plays it from memory.
         let policy = format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{nonce}; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'{connect}; \
+             style-src 'self'; img-src 'self' data:; media-src 'self' blob:; \
+             connect-src 'self'{connect}; \
              object-src 'none'; base-uri 'none'; form-action 'self'; \
              frame-ancestors {ancestors}"
         );
