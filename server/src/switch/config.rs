@@ -164,6 +164,11 @@ pub struct QueueConfig {
     /// `--recordings-dir`, customer left, agents right).
     #[serde(default)]
     pub record: bool,
+    /// Said to each caller of a recorded call (`record = true`, or
+    /// `--record-all`) when it enters this queue, before any agent is
+    /// offered the call ("This call may be recorded…").
+    #[serde(default)]
+    pub record_notice: Option<String>,
     /// Callers may hang up and keep their place: the queue calls them back
     /// (offered to the agent as an outbound call, dialled on Answer).
     #[serde(default)]
@@ -210,6 +215,7 @@ impl QueueConfig {
             overflow: None,
             voice_ai: true,
             record: false,
+            record_notice: None,
             callbacks: false,
             callback_after_seconds: None,
             callback_retries: default_callback_retries(),

@@ -74,10 +74,17 @@ impl Switch {
 
     /// One call's members, if anybody on it has audio.
     fn call_media(&self, call: &Call) -> Option<CallMedia> {
+        // A waiting caller hears the queue's callback offer, or its
+        // recording notice: the queue's party is the prompt then.
+        let queue_speaks = call.callback_offered || call.notice_playing;
         let members: Vec<Member> = call
             .parties
             .iter()
-            .filter(|p| matches!(p.state, ConnectionState::Connected | ConnectionState::Held))
+            .filter(|p| match p.state {
+                ConnectionState::Connected | ConnectionState::Held => true,
+                ConnectionState::Queued => queue_speaks,
+                _ => false,
+            })
             .filter_map(|p| {
                 let endpoint = match self.classify(&p.dn) {
                     Destination::Extension(ext) if self.is_phone(&ext) => Endpoint::Phone {
@@ -94,8 +101,7 @@ impl Switch {
                     Destination::Flow(_) => Endpoint::Prompt {
                         call_id: call.id.clone(),
                     },
-                    // A waiting caller hears the queue's callback offer.
-                    Destination::Queue(_) if call.callback_offered => Endpoint::Prompt {
+                    Destination::Queue(_) if queue_speaks => Endpoint::Prompt {
                         call_id: call.id.clone(),
                     },
                     Destination::Queue(_) => return None,

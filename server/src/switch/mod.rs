@@ -256,6 +256,11 @@ struct Call {
     missed: bool,
     /// Its recording, once it started.
     recording: Option<recording::CallRecording>,
+    /// Its caller is hearing the queue's recording notice: not offered to
+    /// an agent until it has played.
+    notice_playing: bool,
+    /// Its caller has heard a recording notice (once per call).
+    notice_heard: bool,
 }
 
 impl Call {
@@ -289,6 +294,8 @@ impl Call {
             transferred: false,
             missed: false,
             recording: None,
+            notice_playing: false,
+            notice_heard: false,
         }
     }
 

@@ -9,7 +9,11 @@ use app::{
     wire::native::{CallEvent, CallOrigin, ConnectionState, NativeEvent},
 };
 
-use super::{Call, Switch};
+use super::{Call, Switch, config::QueueConfig, flows};
+
+/// The generation of a recording notice's prompt (flows count theirs from
+/// 0; a callback offer is 0).
+const NOTICE_GENERATION: u64 = u64::MAX;
 
 /// A call's recording, as the switch tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +76,43 @@ impl Switch {
                     .as_ref()
                     .and_then(|q| self.queues.get(q))
                     .is_some_and(|q| q.record))
+    }
+
+    /// A caller who has just entered `queue` hears its recording notice, if
+    /// it has one and the call will be recorded; routing waits for it.
+    pub(super) fn play_record_notice(&mut self, call_id: &str, queue: &QueueConfig) {
+        let Some(notice) = &queue.record_notice else {
+            return;
+        };
+        let Some(call) = self.calls.get(call_id) else {
+            return;
+        };
+        let recorded =
+            call.origin != CallOrigin::Internal && (queue.record || self.config.record_all);
+        if !recorded || call.notice_heard || call.callback.is_some() {
+            return;
+        }
+        let call = self.call_mut(call_id);
+        call.notice_playing = true;
+        call.notice_heard = true;
+        self.output.prompts.push(flows::PromptToPlay {
+            call_id: call_id.to_string(),
+            generation: NOTICE_GENERATION,
+            prompt: flows::Prompt::Text(notice.clone()),
+        });
+    }
+
+    /// The recording notice has played: the call may go to an agent.
+    /// Says whether the prompt was a notice.
+    pub(super) fn record_notice_finished(&mut self, call_id: &str, generation: u64) -> bool {
+        if generation != NOTICE_GENERATION {
+            return false;
+        }
+        if self.calls.get(call_id).is_some_and(|c| c.notice_playing) {
+            self.call_mut(call_id).notice_playing = false;
+            self.route();
+        }
+        true
     }
 
     /// Starts the call's recording if it is recorded and an agent now talks

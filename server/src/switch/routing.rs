@@ -185,6 +185,7 @@ impl Switch {
                     at: now + seconds * 1000,
                 });
             }
+            self.play_record_notice(call_id, &config);
         } else if self.waited_too_long(call_id) && self.overflow(call_id, &queue) {
             return;
         }
@@ -319,6 +320,9 @@ impl Switch {
                     stale.push(key.clone());
                     continue;
                 };
+                if call.notice_playing {
+                    continue;
+                }
                 if let Some((agent, dn)) = self.best_agent(queue, call, &mut busy) {
                     offer = Some((key.clone(), queue.to_string(), agent, dn));
                     break;

@@ -364,3 +364,55 @@ async fn recordings_need_the_api_key_or_a_supervisor_where_a_key_is_set() {
     );
     server.stop();
 }
+
+#[tokio::test]
+async fn a_recorded_queue_says_its_notice_to_the_caller_before_an_agent_rings() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("switch.toml");
+    std::fs::write(
+        &config,
+        r#"
+extensions = ["2001"]
+reason_codes = ["Break"]
+dispositions = ["Sale"]
+wrap_up_seconds = 0
+
+[[agents]]
+id = "1001"
+password = "$argon2id$v=19$m=19456,t=2,p=1$oPKSXh9cHFvp4pLadTHLUQ$oSwID3fIZvTeDv4TiNH2eExQF86oKlpp7AUoPpRPBbo"
+extension = "2001"
+
+[[queues]]
+number = "5000"
+name = "Sales"
+agents = ["1001"]
+record = true
+record_notice = "This call is recorded for quality and training."
+"#,
+    )
+    .unwrap();
+    let server = TestServer::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--recordings-dir",
+        dir.path().join("recordings").to_str().unwrap(),
+    ])
+    .await;
+    let mut agent = server.agent("1001").await;
+    agent.ok(crate::common::ready()).await;
+    let call_id = server.place_call("5000", json!({})).await;
+    assert_eq!(agent.expect_ringing().await, call_id);
+    // By the time the agent rings, the caller has heard the whole notice
+    // (some three seconds of speech; nothing before it: a queued caller
+    // hears nothing else).
+    let audio = server
+        .calls()
+        .await
+        .into_iter()
+        .find(|c| c["callId"] == call_id)
+        .unwrap()["audio"]
+        .clone();
+    let received = audio["received"].as_u64().unwrap();
+    assert!(received >= 100, "the notice reached the caller: {audio}");
+    server.stop();
+}

@@ -71,6 +71,9 @@ impl Switch {
     /// A prompt the shell played has finished: a message goes on to its
     /// next step; a menu or a collect starts waiting for digits.
     pub fn prompt_finished(&mut self, call_id: &str, generation: u64) {
+        if self.record_notice_finished(call_id, generation) {
+            return;
+        }
         let Some((run, step)) = self.current(call_id) else {
             return;
         };

@@ -173,3 +173,55 @@ fn a_transferred_recorded_call_keeps_one_recording() {
     assert_eq!(snapshot.calls[0].recording, Some(RecordingState::Active));
     sw.pause_recording("1002", &call).unwrap();
 }
+
+#[test]
+fn a_recorded_queue_says_its_notice_before_any_agent_is_offered_the_call() {
+    let mut sw = recording_switch(|c| {
+        c.queues[0].record = true;
+        c.queues[0].record_notice = Some("This call is recorded.".into());
+    });
+    ready(&mut sw, &["1001"]);
+    let call = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    let out = sw.take_output();
+    assert_eq!(out.prompts.len(), 1);
+    assert_eq!(out.prompts[0].call_id, call);
+    assert_eq!(
+        out.prompts[0].prompt,
+        crate::switch::flows::Prompt::Text("This call is recorded.".into())
+    );
+    // The caller hears it; the agent is not rung meanwhile.
+    assert!(names_for(&out, "1001").is_empty());
+    assert_eq!(
+        parties(&sw, &call),
+        [p(CALLER, Connected), p("5000", Queued)]
+    );
+    let plan = sw.media_plan();
+    let media = plan.calls.iter().find(|c| c.call_id == call).unwrap();
+    assert!(
+        media
+            .members
+            .iter()
+            .any(|m| matches!(&m.endpoint, crate::media::plan::Endpoint::Prompt { .. }))
+    );
+    // Another prompt's end (a flow's, a callback offer's) does not end it.
+    sw.prompt_finished(&call, 0);
+    assert!(names_for(&sw.take_output(), "1001").is_empty());
+
+    let generation = out.prompts[0].generation;
+    sw.prompt_finished(&call, generation);
+    let out = sw.take_output();
+    assert_eq!(names_for(&out, "1001"), [format!("Delivered({call} 2001)")]);
+    // Once per call: a caller sent back to the queue does not hear it again.
+    sw.reject("1001", &call).unwrap();
+    assert!(sw.take_output().prompts.is_empty());
+}
+
+#[test]
+fn a_notice_is_only_for_calls_that_are_recorded() {
+    let mut sw = recording_switch(|c| c.queues[0].record_notice = Some("Recorded.".into()));
+    ready(&mut sw, &["1001"]);
+    let call = sw.sim_place_call(CALLER, "5000", UserData::new()).unwrap();
+    let out = sw.take_output();
+    assert!(out.prompts.is_empty(), "the queue does not record");
+    assert_eq!(names_for(&out, "1001"), [format!("Delivered({call} 2001)")]);
+}
