@@ -12,6 +12,7 @@
 #   scripts/bench.sh soak     the long runs: 10,000 socket cuts at 1,000 agents and 200 calls/s, 10,000
 #                             sessions for 10 minutes (RSS slope), an 8-hour day in compressed time
 #   scripts/bench.sh routing  routing by skills against routing by listed agents: 10,000 agents, 50 skills, 200 calls/s
+#   scripts/bench.sh recording  CPU per call recorded against unrecorded, bytes per minute, answer → first frame
 #   scripts/bench.sh fuzz     the SIP edge and the Voice AI events fuzzed for 10 minutes each
 #   scripts/bench.sh          all of them
 set -euo pipefail
@@ -83,6 +84,11 @@ routing() (
   cargo bench -q -p server --bench routing -- --agents 10000 --skills 50 --rate 200
 )
 
+recording() (
+  bench_target
+  cargo bench -q -p server --bench recording -- --calls 50 --seconds 20
+)
+
 fuzz() {
   FUZZ_SECONDS=600 cargo test -q -p server --test integration -- --nocapture \
     fuzz::sip_messages_however_mangled fuzz::voice_ai_events_of_any_shape
@@ -108,7 +114,8 @@ case "${1:-all}" in
   logins) logins ;;
   soak) soak ;;
   routing) routing ;;
+  recording) recording ;;
   fuzz) fuzz ;;
-  all) relay; panel; weight; supervisor; audio; voice_ai; sip; logins; soak; routing; fuzz ;;
+  all) relay; panel; weight; supervisor; audio; voice_ai; sip; logins; soak; routing; recording; fuzz ;;
   *) echo "usage: scripts/bench.sh [relay|panel|weight|supervisor|audio|voice-ai|sip|logins|soak|routing|fuzz]" >&2; exit 2 ;;
 esac

@@ -416,3 +416,48 @@ record_notice = "This call is recorded for quality and training."
     assert!(received >= 100, "the notice reached the caller: {audio}");
     server.stop();
 }
+
+#[tokio::test]
+async fn every_recorded_call_of_an_agent_gets_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&[
+        "--wrap-up-seconds",
+        "0",
+        "--record-all",
+        "--recordings-dir",
+        dir.path().to_str().unwrap(),
+    ])
+    .await;
+    let mut panel = server.agent("1001").await;
+    panel.ok(crate::common::ready()).await;
+    for n in 1..=3 {
+        // Queue calls, hung up as soon as their recording has a frame.
+        let (status, body) = server
+            .post(
+                "/api/sim/calls",
+                json!({"from": format!("+1555000000{n}"), "to": "5000"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let call_id = body["callId"].as_str().unwrap().to_string();
+        assert_eq!(panel.expect_ringing().await, call_id);
+        let before = server
+            .metric("ccp_recording_written_bytes_total")
+            .await
+            .unwrap_or(0.0);
+        panel.ok(answer(&call_id)).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while files(dir.path()).len() < n
+            || server
+                .metric("ccp_recording_written_bytes_total")
+                .await
+                .unwrap_or(0.0)
+                <= before
+        {
+            assert!(Instant::now() < deadline, "call {n} is not recorded");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panel.ok(hang_up(&call_id)).await;
+    }
+    server.stop();
+}

@@ -225,3 +225,28 @@ fn a_notice_is_only_for_calls_that_are_recorded() {
     assert!(out.prompts.is_empty(), "the queue does not record");
     assert_eq!(names_for(&out, "1001"), [format!("Delivered({call} 2001)")]);
 }
+
+#[test]
+fn each_recorded_call_of_an_agent_is_recorded() {
+    let mut sw = recording_switch(|c| {
+        c.record_all = true;
+        c.wrap_up_seconds = 0;
+    });
+    ready(&mut sw, &["1001"]);
+    for n in 0..3 {
+        let call = sw
+            .sim_place_call(&format!("+1555000000{n}"), "5000", UserData::new())
+            .unwrap();
+        sw.answer("1001", &call).unwrap();
+        assert_eq!(
+            planned(&mut sw, &call),
+            Some(RecordingState::Active),
+            "call {n}"
+        );
+        sw.hang_up("1001", &call).unwrap();
+        sw.take_output();
+        if status(&sw, "1001") != AgentStatus::Ready {
+            sw.set_ready("1001", None).unwrap();
+        }
+    }
+}
