@@ -162,19 +162,9 @@ fn player(call: &CallRecordView) -> Option<impl IntoView + use<>> {
 
 /// The audio at `url`, fetched with the supervisor's token, as a blob URL.
 async fn fetch_audio(url: &str, token: &str) -> Option<String> {
-    let init = web_sys::RequestInit::new();
-    let headers = web_sys::Headers::new().ok()?;
-    headers
-        .set("Authorization", &format!("Bearer {token}"))
+    let response = http::send("GET", url, Some(token), None::<&()>)
+        .await
         .ok()?;
-    init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
-    let response: web_sys::Response =
-        JsFuture::from(web_sys::window()?.fetch_with_request(&request))
-            .await
-            .ok()?
-            .dyn_into()
-            .ok()?;
     if !response.ok() {
         return None;
     }

@@ -11,14 +11,14 @@ fn unreachable_server() -> OpenCtiError {
     OpenCtiError::new(ErrorCode::LinkDown, "the server cannot be reached")
 }
 
-/// Calls `path` with `method`, the supervisor's `token` and a JSON `body`;
-/// the reply's JSON, or the OpenCTI error the server answered with.
-pub async fn call<T: DeserializeOwned>(
+/// Sends `method` to `path` with the supervisor's `token` and a JSON
+/// `body`; the server's response, whatever its status.
+pub async fn send(
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<&impl Serialize>,
-) -> Result<T, OpenCtiError> {
+) -> Result<web_sys::Response, OpenCtiError> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| unreachable_server())?;
@@ -35,11 +35,22 @@ pub async fn call<T: DeserializeOwned>(
     let request =
         web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| unreachable_server())?;
     let window = web_sys::window().ok_or_else(unreachable_server)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(|_| unreachable_server())?
         .dyn_into()
-        .map_err(|_| unreachable_server())?;
+        .map_err(|_| unreachable_server())
+}
+
+/// Calls `path` with `method`, the supervisor's `token` and a JSON `body`;
+/// the reply's JSON, or the OpenCTI error the server answered with.
+pub async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&impl Serialize>,
+) -> Result<T, OpenCtiError> {
+    let response = send(method, path, token, body).await?;
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise)
             .await

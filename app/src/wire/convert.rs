@@ -72,17 +72,7 @@ pub fn to_opencti(this_dn: &str, event: &NativeEvent) -> Vec<OpenCtiEvent> {
         }
         Snapshot(s) => vec![OpenCtiEvent::SnapshotEvent(snapshot(this_dn, s))],
         Disposition(d) => vec![disposition(d)],
-        RecordingChanged(e) if e.call.state_of(this_dn).is_some() => {
-            vec![OpenCtiEvent::CallInfoEvent(CallInfoEvent {
-                event_name: "CallInfo".into(),
-                call_id: e.call.call_id.clone(),
-                user_data: e.call.data.clone(),
-                queue: e.call.queue.clone(),
-                skills: e.call.skills.clone(),
-                recording: e.call.recording,
-                disposition: None,
-            })]
-        }
+        RecordingChanged(e) if e.call.state_of(this_dn).is_some() => vec![call_info(&e.call)],
         RecordingChanged(_) => vec![],
         Conversation(e) => vec![OpenCtiEvent::VoiceAiEvent(e.clone())],
     }
@@ -145,18 +135,21 @@ pub fn directory(native: NativeDirectory) -> Directory {
 /// The first events of a call at this extension: its data (the screen pop,
 /// never later than the ringing) and then its state.
 fn first_sight(this_dn: &str, e: &CallEvent, name: CallStateName) -> Vec<OpenCtiEvent> {
-    vec![
-        OpenCtiEvent::CallInfoEvent(CallInfoEvent {
-            event_name: "CallInfo".into(),
-            call_id: e.call.call_id.clone(),
-            user_data: e.call.data.clone(),
-            queue: e.call.queue.clone(),
-            skills: e.call.skills.clone(),
-            recording: e.call.recording,
-            disposition: None,
-        }),
-        call_state(this_dn, e, name),
-    ]
+    vec![call_info(&e.call), call_state(this_dn, e, name)]
+}
+
+/// The call's data as a CallInfoEvent: its screen pop, and again when its
+/// recording changes.
+fn call_info(call: &CallInfo) -> OpenCtiEvent {
+    OpenCtiEvent::CallInfoEvent(CallInfoEvent {
+        event_name: "CallInfo".into(),
+        call_id: call.call_id.clone(),
+        user_data: call.data.clone(),
+        queue: call.queue.clone(),
+        skills: call.skills.clone(),
+        recording: call.recording,
+        disposition: None,
+    })
 }
 
 fn call_state(this_dn: &str, e: &CallEvent, name: CallStateName) -> OpenCtiEvent {

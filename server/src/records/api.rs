@@ -18,7 +18,7 @@ use app::{
 use axum::{
     Json, Router,
     extract::{Path, Query, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -32,7 +32,7 @@ use super::writer::Recorder;
 use crate::{
     media::recording::RecordingFile,
     relay::{Hub, SupervisorError},
-    security::api_key::ApiAccess,
+    security::api_key::{ApiAccess, bearer},
     sim_api::ApiError,
     switch::{CallRecord, Leg, RecordingSpans},
 };
@@ -84,12 +84,6 @@ async fn allow(State(history): State<History>, req: Request, next: Next) -> Resp
         return next.run(req).await;
     }
     crate::security::api_key::refusal(req.uri().path())
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The query string of both routes.

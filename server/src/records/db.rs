@@ -431,18 +431,33 @@ impl Database {
         Ok(())
     }
 
-    /// The recording files of these calls (those that have one).
+    /// The recording files of these calls (those that have one), in one
+    /// query.
     pub async fn recording_files(
         &self,
         call_ids: &[String],
     ) -> Result<std::collections::HashMap<String, RecordingFile>, DbError> {
-        let mut files = std::collections::HashMap::new();
-        for call_id in call_ids {
-            if let Some(file) = self.recording_file(call_id).await? {
-                files.insert(call_id.clone(), file);
-            }
+        if call_ids.is_empty() {
+            return Ok(Default::default());
         }
-        Ok(files)
+        let placeholders: Vec<String> = (1..=call_ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT call_id, file, started_at, duration_ms, bytes FROM recordings \
+             WHERE call_id IN ({})",
+            placeholders.join(", ")
+        );
+        // Built from constants and numbered placeholders only: the ids are
+        // bound below.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for call_id in call_ids {
+            query = query.bind(call_id.clone());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| recording_from_row(row).map(|f| (f.call_id.clone(), f)))
+            .collect()
     }
 
     /// The recording file of one call, if it has one.

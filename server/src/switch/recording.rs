@@ -69,13 +69,14 @@ impl Switch {
     /// Whether the call's audio is to be recorded: it has a customer (from
     /// or to the public network) and its queue records, or `--record-all`.
     fn records(&self, call: &Call) -> bool {
+        let queue = call.queue.as_ref().and_then(|q| self.queues.get(q));
+        self.records_in(call, queue)
+    }
+
+    /// Whether the call is recorded in `queue` (or with none).
+    fn records_in(&self, call: &Call, queue: Option<&QueueConfig>) -> bool {
         call.origin != CallOrigin::Internal
-            && (self.config.record_all
-                || call
-                    .queue
-                    .as_ref()
-                    .and_then(|q| self.queues.get(q))
-                    .is_some_and(|q| q.record))
+            && (self.config.record_all || queue.is_some_and(|q| q.record))
     }
 
     /// A caller who has just entered `queue` hears its recording notice, if
@@ -87,9 +88,7 @@ impl Switch {
         let Some(call) = self.calls.get(call_id) else {
             return;
         };
-        let recorded =
-            call.origin != CallOrigin::Internal && (queue.record || self.config.record_all);
-        if !recorded || call.notice_heard || call.callback.is_some() {
+        if !self.records_in(call, Some(queue)) || call.notice_heard || call.callback.is_some() {
             return;
         }
         let call = self.call_mut(call_id);
